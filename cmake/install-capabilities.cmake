@@ -1,0 +1,37 @@
+# Runs at `cmake --install`: gives the installed via the file capabilities it
+# needs, and makes it runnable by members of group `via` only (the dumpcap
+# convention). No setuid bit.
+#
+#   cap_net_admin  rtnetlink (routes, ip rules), nftables, the uplink's
+#                  net.ipv4.conf.<uplink>.src_valid_mark sysctl
+#   cap_setuid     setfsuid(0) only, so the cgroups under <cgroup2>/via and
+#                  /run/via/lock are created and written as root
+#
+# Both are in the permitted set only (=p): via raises each one for the few
+# calls that need it and drops all of them before running the program.
+if(NOT DEFINED VIA_BINARY)
+  message(FATAL_ERROR "VIA_BINARY is not set")
+endif()
+if(DEFINED ENV{DESTDIR} AND NOT "$ENV{DESTDIR}" STREQUAL "")
+  message(STATUS "DESTDIR install: not setting capabilities on ${VIA_BINARY}; "
+                 "the package's post-install step must run the same commands as cmake/install-capabilities.cmake")
+  return()
+endif()
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
+  if(NOT rc EQUAL 0)
+    string(REPLACE ";" " " cmd "${ARGN}")
+    message(FATAL_ERROR "'${cmd}' failed: ${err}\nInstalling via's capabilities needs root.")
+  endif()
+endfunction()
+
+execute_process(COMMAND getent group via RESULT_VARIABLE missing OUTPUT_QUIET)
+if(NOT missing EQUAL 0)
+  run(groupadd --system via)
+  message(STATUS "Created group via: add users with 'usermod -aG via USER'")
+endif()
+run(chown root:via ${VIA_BINARY})
+run(chmod 0750 ${VIA_BINARY})
+run(setcap cap_net_admin,cap_setuid=p ${VIA_BINARY})
+message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_net_admin,cap_setuid=p")

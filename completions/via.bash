@@ -1,0 +1,51 @@
+# bash completion for via(1)
+#   via [--gateway ADDR] [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
+# Before "--": options and the live interface names; after it: the normal
+# completion of PROGRAM and its arguments.
+
+_via_interfaces() {
+    local d
+    for d in /sys/class/net/*; do
+        [[ -e $d ]] && printf '%s\n' "${d##*/}"
+    done
+}
+
+_via() {
+    local cur prev words cword
+    _init_completion || return
+
+    local i
+    for ((i = 1; i < cword; i++)); do
+        if [[ ${words[i]} == -- ]]; then
+            _command_offset $((i + 1))
+            return
+        fi
+    done
+
+    case $prev in
+        --gateway)
+            return
+            ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W '--gateway --verbose -v --help --version --' -- "$cur"))
+        return
+    fi
+
+    # Once the uplink is given, only "--" may follow.
+    local have_uplink=
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --gateway) ((i++)) ;;
+            -*) ;;
+            *) have_uplink=1 ;;
+        esac
+    done
+    if [[ -n $have_uplink ]]; then
+        COMPREPLY=(--)
+    else
+        COMPREPLY=($(compgen -W "$(_via_interfaces)" -- "$cur"))
+    fi
+}
+complete -F _via via

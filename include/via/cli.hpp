@@ -1,0 +1,34 @@
+// Command line: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]
+// Pure: turns an argv into Options or into "print this and exit with that".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace via::cli {
+
+struct Options {
+    std::string uplink;
+    std::optional<std::string> gateway;  // dotted IPv4, already validated
+    bool verbose = false;
+    std::vector<std::string> command;    // PROGRAM and its arguments, never empty
+};
+
+// --help, --version, or a usage error: what to print, where, and the exit code.
+struct Exit {
+    int code = 0;
+    std::string out;
+    std::string err;
+};
+
+using Result = std::variant<Options, Exit>;
+
+// args[0] is the program name, as in main's argv.
+Result parse(const std::vector<std::string>& args);
+
+// Linux's rules for interface names (dev_valid_name in net/core/dev.c).
+bool valid_interface_name(const std::string& name);
+
+}  // namespace via::cli

@@ -1,0 +1,60 @@
+// The privilege plan. via is installed with file capabilities in its
+// permitted set only (cap_net_admin,cap_setuid=p): it starts with an empty
+// effective set, as the caller.
+//
+//   1. check()       refuse a setuid/setgid install and unexpected capabilities.
+//   2. Effective     raises one capability for one scope of privileged work:
+//                    cap_net_admin for rtnetlink, nftables and the uplink's
+//                    net sysctl; cap_setuid only inside RootFiles.
+//      RootFiles     setfsuid(0) for one scope, so the cgroups and the lock
+//                    via creates belong to root, not to whoever ran via first
+//                    (a cgroup owned by a user is delegated to that user).
+//   3. drop_all()    clears every set and the ambient set, restores the fsuid,
+//                    then asks the kernel and fails unless all is empty.
+//   4. only then is PROGRAM searched in PATH and executed (see exec).
+//
+// Nothing in the environment changes what via does with its privileges.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <sys/capability.h>
+
+namespace via::privilege {
+
+// The capabilities a non-root caller's via must hold, and no others.
+inline constexpr cap_value_t needed[] = {CAP_NET_ADMIN, CAP_SETUID};
+
+void check();
+
+class Effective {
+public:
+    explicit Effective(std::initializer_list<cap_value_t> caps);
+    ~Effective();
+    Effective(const Effective&) = delete;
+    Effective& operator=(const Effective&) = delete;
+
+private:
+    std::vector<cap_value_t> caps_;
+};
+
+class RootFiles {
+public:
+    RootFiles();
+    ~RootFiles();
+    RootFiles(const RootFiles&) = delete;
+    RootFiles& operator=(const RootFiles&) = delete;
+};
+
+// The environment exactly as the caller passed it. Because via gains
+// capabilities on exec, the dynamic loader runs in secure mode and deletes
+// variables such as LD_LIBRARY_PATH and TMPDIR from environ; the kernel's
+// copy in /proc/self/environ still has them all. Needs RootFiles (the file
+// belongs to root while via is privileged).
+std::vector<std::string> caller_environment();
+
+void drop_all();
+
+}  // namespace via::privilege

@@ -1,0 +1,46 @@
+// Which interface the program will use and how packets reach the world
+// through it, read from the kernel over rtnetlink. Read-only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "via/netlink.hpp"
+
+namespace via::uplink {
+
+// Where the uplink's default route points: a gateway, or (for point-to-point
+// links such as tun, wg, ppp) straight at the device.
+struct NextHop {
+    std::optional<std::string> gateway;
+    bool operator==(const NextHop&) const = default;
+};
+
+struct Uplink {
+    std::string name;
+    int ifindex = 0;
+    std::vector<std::string> ipv4;  // the interface's IPv4 addresses
+    NextHop next_hop;
+};
+
+// A default route of the main table that leaves by the uplink.
+struct DefaultRoute {
+    std::optional<std::string> gateway;
+    std::uint32_t metric = 0;
+};
+
+// The next hop, by the rules of `via --gateway`: the requested gateway; else
+// the uplink's own default route in main (lowest metric); else the device
+// itself when it is point-to-point or does not use ARP; else an error text.
+std::variant<NextHop, std::string> choose_next_hop(const std::optional<std::string>& requested,
+                                                   const std::vector<DefaultRoute>& main_defaults,
+                                                   unsigned link_flags, const std::string& name);
+
+// Validates the interface (exists, is up, has IPv4) and finds its next hop.
+// Throws via::Error with a hint on every kind of bad input.
+Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway);
+
+}  // namespace via::uplink

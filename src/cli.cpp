@@ -1,0 +1,80 @@
+#include "via/cli.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <CLI/CLI.hpp>
+
+#include "via/constants.hpp"
+#include "via/version.hpp"
+
+namespace via::cli {
+namespace {
+
+constexpr const char* usage_hint = "usage: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]; see 'via --help'";
+
+Exit usage_error(const std::string& what) {
+    return Exit{constants::exit_failure, {}, "via: " + what + "\n" + "hint: " + usage_hint + "\n"};
+}
+
+bool valid_ipv4(const std::string& text) {
+    in_addr addr{};
+    return inet_pton(AF_INET, text.c_str(), &addr) == 1;
+}
+
+}  // namespace
+
+bool valid_interface_name(const std::string& name) {
+    if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;
+    return std::none_of(name.begin(), name.end(), [](unsigned char c) {
+        return c == '/' || c == ':' || std::isspace(c) || c == '\0';
+    });
+}
+
+Result parse(const std::vector<std::string>& args) {
+    const auto separator = std::find(args.begin(), args.end(), "--");
+    // CLI11 sees only what stands before "--"; everything after is PROGRAM's.
+    std::vector<std::string> ours(args.begin() + (args.empty() ? 0 : 1), separator);
+
+    Options options;
+    CLI::App app{"Run PROGRAM so that all of its traffic, and its children's, leaves by UPLINK.",
+                 "via"};
+    app.footer(
+        "Exit status: PROGRAM's own; 125 if via fails, 126 if PROGRAM cannot run, 127 if it is not "
+        "found.\nExample: via wlan1 -- firefox");
+    app.set_version_flag("--version", std::string("via ") + version);
+    app.add_option("UPLINK", options.uplink, "network interface the program must use (wlan1, usb0, tun0...)")
+        ->required();
+    app.add_option("--gateway", options.gateway,
+                   "IPv4 next hop on UPLINK, when UPLINK has no default route of its own")
+        ->type_name("ADDR");
+    app.add_flag("-v,--verbose", options.verbose, "say what was created and what was already there");
+
+    // CLI11 wants the arguments in reverse order.
+    std::vector<std::string> reversed(ours.rbegin(), ours.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        return Exit{0, app.help(), {}};
+    } catch (const CLI::CallForVersion&) {
+        return Exit{0, std::string("via ") + version + "\n", {}};
+    } catch (const CLI::ParseError& e) {
+        if (separator == args.end() && !ours.empty())
+            return usage_error("missing '--' between UPLINK and PROGRAM");
+        return usage_error(e.what());
+    }
+
+    if (separator == args.end()) return usage_error("missing '--' between UPLINK and PROGRAM");
+    options.command.assign(separator + 1, args.end());
+    if (options.command.empty()) return usage_error("no PROGRAM given after '--'");
+    if (!valid_interface_name(options.uplink))
+        return usage_error("'" + options.uplink + "' is not a valid interface name");
+    if (options.gateway && !valid_ipv4(*options.gateway))
+        return usage_error("--gateway '" + *options.gateway + "' is not an IPv4 address");
+    return options;
+}
+
+}  // namespace via::cli

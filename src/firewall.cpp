@@ -1,0 +1,257 @@
+#include "via/firewall.hpp"
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <net/if.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4.h>
+
+#include "via/constants.hpp"
+#include "via/error.hpp"
+
+namespace via::firewall {
+namespace {
+
+constexpr std::uint16_t family = NFPROTO_INET;
+
+std::string hex(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%x", v);
+    return buf;
+}
+
+struct BaseChain {
+    std::string_view name;
+    const char* type;
+    std::uint32_t hook;
+    std::int32_t priority;
+};
+
+// table inet via {
+//   chain output      { type route  hook output      priority mangle; }
+//   chain prerouting  { type filter hook prerouting  priority mangle; }
+//   chain postrouting { type nat    hook postrouting priority srcnat; }
+// }
+constexpr std::array<BaseChain, 3> chains{{
+    {constants::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
+    {constants::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
+    {constants::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
+}};
+
+// --- expressions ------------------------------------------------------------
+
+nft::Expr expr(const char* name) {
+    nft::Expr e(nftnl_expr_alloc(name));
+    if (!e) throw Error(std::string("building nftables expression ") + name + ": out of memory");
+    return e;
+}
+
+void append(nftnl_rule* rule, nft::Expr e) { nftnl_rule_add_expr(rule, e.release()); }
+
+void load_meta(nftnl_rule* r, std::uint32_t key) {
+    auto e = expr("meta");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
+    append(r, std::move(e));
+}
+
+void set_meta(nftnl_rule* r, std::uint32_t key) {
+    auto e = expr("meta");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_SREG, NFT_REG_1);
+    append(r, std::move(e));
+}
+
+void load_ct(nftnl_rule* r, std::uint32_t key) {
+    auto e = expr("ct");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, key);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
+    append(r, std::move(e));
+}
+
+void set_ct(nftnl_rule* r, std::uint32_t key) {
+    auto e = expr("ct");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, key);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_SREG, NFT_REG_1);
+    append(r, std::move(e));
+}
+
+void immediate(nftnl_rule* r, std::uint32_t value) {
+    auto e = expr("immediate");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, &value, sizeof value);
+    append(r, std::move(e));
+}
+
+void equals(nftnl_rule* r, const void* data, std::uint32_t len) {
+    auto e = expr("cmp");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
+    append(r, std::move(e));
+}
+
+void mask(nftnl_rule* r, std::uint32_t bits) {
+    auto e = expr("bitwise");
+    const std::uint32_t zero = 0;
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, sizeof bits);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, &bits, sizeof bits);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, &zero, sizeof zero);
+    append(r, std::move(e));
+}
+
+void socket_cgroup(nftnl_rule* r, std::uint32_t level) {
+    auto e = expr("socket");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_LEVEL, level);
+    append(r, std::move(e));
+}
+
+// --- rules ------------------------------------------------------------------
+
+struct Builder {
+    nftnl_rule* r;
+
+    void operator()(const MarkCgroup& m) const {
+        socket_cgroup(r, m.level);
+        equals(r, &m.cgroup_id, sizeof m.cgroup_id);
+        immediate(r, m.mark);
+        set_meta(r, NFT_META_MARK);
+        load_meta(r, NFT_META_MARK);
+        set_ct(r, NFT_CT_MARK);
+        append(r, expr("counter"));
+    }
+
+    void operator()(const RestoreMark&) const {
+        load_ct(r, NFT_CT_MARK);
+        mask(r, constants::mark_mask);
+        const std::uint32_t base = constants::mark_base;
+        equals(r, &base, sizeof base);
+        load_ct(r, NFT_CT_MARK);
+        set_meta(r, NFT_META_MARK);
+    }
+
+    void operator()(const Masquerade& m) const {
+        load_meta(r, NFT_META_MARK);
+        equals(r, &m.mark, sizeof m.mark);
+        load_meta(r, NFT_META_OIFNAME);
+        char name[IFNAMSIZ] = {};
+        std::strncpy(name, m.oifname.c_str(), IFNAMSIZ - 1);
+        equals(r, name, sizeof name);
+        append(r, expr("counter"));
+        append(r, expr("masq"));
+    }
+};
+
+nft::Table make_table() {
+    nft::Table t(nftnl_table_alloc());
+    if (!t) throw Error("building nftables table: out of memory");
+    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, family);
+    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, std::string(constants::nft_table).c_str());
+    return t;
+}
+
+nft::Chain make_chain(const BaseChain& spec) {
+    nft::Chain c(nftnl_chain_alloc());
+    if (!c) throw Error("building nftables chain: out of memory");
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, family);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, std::string(constants::nft_table).c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, std::string(spec.name).c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, spec.type);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, spec.hook);
+    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, spec.priority);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+    return c;
+}
+
+nft::Rule empty_rule(const std::string& chain) {
+    nft::Rule r(nftnl_rule_alloc());
+    if (!r) throw Error("building nftables rule: out of memory");
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, family);
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, std::string(constants::nft_table).c_str());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
+    return r;
+}
+
+std::string describe(const std::string& chain, const std::string& comment) {
+    return "nft rule inet " + std::string(constants::nft_table) + " " + chain + " \"" + comment + "\"";
+}
+
+}  // namespace
+
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg) {
+    const std::string owner = "uplink " + uplink;
+    const std::string via = "via ";
+    Plan p;
+    p.rules.push_back({std::string(constants::nft_chain_output), owner,
+                       via + owner + ": mark " + hex(ids.mark) + " for cgroup " + std::to_string(cg.id) +
+                           " level " + std::to_string(cg.level),
+                       MarkCgroup{cg.id, cg.level, ids.mark}});
+    p.rules.push_back({std::string(constants::nft_chain_prerouting), "conntrack",
+                       "via conntrack: restore the mark of via's connections", RestoreMark{}});
+    p.rules.push_back({std::string(constants::nft_chain_postrouting), owner,
+                       via + owner + ": masquerade mark " + hex(ids.mark) + " leaving " + uplink,
+                       Masquerade{ids.mark, uplink}});
+    return p;
+}
+
+std::string owner_of(const std::string& comment) {
+    if (comment.rfind("via ", 0) != 0) return {};
+    auto colon = comment.find(':');
+    if (colon == std::string::npos) return {};
+    return comment.substr(4, colon - 4);
+}
+
+Diff diff(const Plan& p, const std::vector<nft::ExistingRule>& existing) {
+    Diff d;
+    for (const auto& spec : p.rules) {
+        bool kept = false;
+        for (const auto& e : existing) {
+            if (e.chain != spec.chain || owner_of(e.comment) != spec.owner) continue;
+            if (!kept && e.comment == spec.comment)
+                kept = true;  // the first identical rule stays
+            else
+                d.remove.push_back(e);
+        }
+        (kept ? d.present : d.add).push_back(spec);
+    }
+    return d;
+}
+
+nft::Rule build(const RuleSpec& spec) {
+    auto r = empty_rule(spec.chain);
+    std::visit(Builder{r.get()}, spec.action);
+    nft::set_comment(r.get(), spec.comment);
+    return r;
+}
+
+void apply(const Plan& p, const Report& report) {
+    nft::Socket sock;
+    const Diff d = diff(p, sock.rules(constants::nft_table, family));
+    if (!d.add.empty() || !d.remove.empty()) {
+        nft::Batch batch;
+        // Idempotent: creating what exists is a no-op (no NLM_F_EXCL).
+        batch.add_table(make_table(), "adding table inet via");
+        for (const auto& c : chains)
+            batch.add_chain(make_chain(c), "adding chain " + std::string(c.name));
+        for (const auto& e : d.remove) {
+            auto r = empty_rule(e.chain);
+            nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, e.handle);
+            batch.delete_rule(std::move(r), "deleting stale " + describe(e.chain, e.comment));
+        }
+        for (const auto& spec : d.add)
+            batch.add_rule(build(spec), "adding " + describe(spec.chain, spec.comment));
+        sock.commit(batch, family);
+    }
+    for (const auto& spec : d.present) report.ensured(describe(spec.chain, spec.comment), Outcome::present);
+    for (const auto& spec : d.add)
+        report.ensured(describe(spec.chain, spec.comment), d.remove.empty() ? Outcome::created : Outcome::replaced);
+}
+
+}  // namespace via::firewall

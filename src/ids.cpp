@@ -1,0 +1,20 @@
+#include "via/ids.hpp"
+
+#include "via/constants.hpp"
+
+namespace via::ids {
+
+std::optional<UplinkIds> for_ifindex(int ifindex) {
+    if (ifindex <= 0 || static_cast<std::uint32_t>(ifindex) > constants::max_ifindex)
+        return std::nullopt;
+    const std::uint32_t mark = constants::mark_base | static_cast<std::uint32_t>(ifindex);
+    // One number for both, as wg-quick does: `ip rule` and `ip route` output
+    // can be read side by side.
+    return UplinkIds{mark, mark};
+}
+
+bool is_via_mark(std::uint32_t mark) {
+    return (mark & constants::mark_mask) == constants::mark_base && mark != constants::mark_base;
+}
+
+}  // namespace via::ids

@@ -1,0 +1,114 @@
+// via UPLINK -- PROGRAM: run PROGRAM so that all of its traffic leaves by UPLINK.
+//
+// Reads top to bottom: parse, check privileges, validate (nothing changes
+// before this point), ensure routing / firewall / cgroup under the lock,
+// drop every capability, exec.
+#include <cstdio>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <sys/capability.h>
+
+#include "via/cgroup.hpp"
+#include "via/cli.hpp"
+#include "via/constants.hpp"
+#include "via/error.hpp"
+#include "via/exec.hpp"
+#include "via/firewall.hpp"
+#include "via/ids.hpp"
+#include "via/lock.hpp"
+#include "via/netlink.hpp"
+#include "via/privilege.hpp"
+#include "via/report.hpp"
+#include "via/routing.hpp"
+#include "via/uplink.hpp"
+
+namespace {
+
+int fail(const std::string& message, int code) {
+    std::fprintf(stderr, "via: %s\n", message.c_str());
+    return code;
+}
+
+// Validates the uplink, then ensures its cgroup, routing and firewall and
+// moves via into the cgroup. Everything here but the validation is privileged.
+void ensure_uplink(const via::cli::Options& options, const via::Report& report) {
+    using namespace via;
+    using privilege::Effective;
+    using privilege::RootFiles;
+
+    // --- read-only: validate the uplink before anything is changed --------
+    const auto mount = cgroup::find_mount();
+    auto sock = netlink::connect_route();
+    const auto up = uplink::discover(sock.get(), options.uplink, options.gateway);
+    const auto ids = ids::for_ifindex(up.ifindex);
+    if (!ids) throw Error("interface '" + up.name + "' has ifindex " + std::to_string(up.ifindex) +
+                          ", beyond via's range of " + std::to_string(constants::max_ifindex));
+
+    // --- privileged, one via at a time ------------------------------------
+    UniqueFd lock;
+    cgroup::Cgroup cg;
+    {
+        RootFiles as_root;
+        lock = lock::acquire();
+        cg = cgroup::ensure(mount, up.name, report);
+    }
+    {
+        Effective net_admin({CAP_NET_ADMIN});
+        auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
+        routing::apply(admin_sock.get(), routing::plan(up, *ids), report);
+        routing::ensure_src_valid_mark(up.name, report);
+        firewall::apply(firewall::plan(up.name, *ids, cg), report);
+    }
+    {
+        RootFiles as_root;
+        cgroup::join(cg);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace via;
+    const auto parsed = cli::parse(std::vector<std::string>(argv, argv + argc));
+    if (const auto* exit = std::get_if<cli::Exit>(&parsed)) {
+        std::fputs(exit->out.c_str(), stdout);
+        std::fputs(exit->err.c_str(), stderr);
+        return exit->code;
+    }
+    const auto& options = std::get<cli::Options>(parsed);
+    const Report report(options.verbose);
+
+    std::vector<std::string> env;
+    std::string program;
+    try {
+        privilege::check();
+        {
+            privilege::RootFiles as_root;
+            env = privilege::caller_environment();
+        }
+        // Found before anything changes, so a typo leaves no state behind;
+        // checked as the caller (no capability is effective here).
+        auto found = exec::resolve(options.command[0], exec::find_path(env));
+        if (const auto* f = std::get_if<exec::Failure>(&found)) {
+            privilege::drop_all();
+            return fail(f->message, f->exit_code);
+        }
+        program = std::get<std::string>(found);
+
+        ensure_uplink(options, report);
+        privilege::drop_all();
+    } catch (const Error& e) {
+        try {
+            privilege::drop_all();
+        } catch (const Error&) {
+            // Exiting anyway; the error that brought us here is the one to show.
+        }
+        std::fputs(render(e).c_str(), stderr);
+        return constants::exit_failure;
+    }
+
+    const auto failure = exec::run(program, options.command, env);
+    return fail(failure.message, failure.exit_code);
+}

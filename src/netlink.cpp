@@ -1,0 +1,114 @@
+#include "via/netlink.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <string>
+
+#include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/netlink.h>
+
+#include "via/error.hpp"
+
+namespace via::netlink {
+namespace {
+
+template <class Alloc>
+Cache dump(const char* what, Alloc alloc) {
+    nl_cache* raw = nullptr;
+    if (int err = alloc(&raw); err < 0) throw netlink_error(err, std::string("reading ") + what);
+    return Cache(raw);
+}
+
+}  // namespace
+
+Socket connect_route() {
+    Socket sock(nl_socket_alloc());
+    if (!sock) throw Error("allocating a netlink socket: out of memory");
+    if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0)
+        throw netlink_error(err, "opening a route netlink socket");
+    return sock;
+}
+
+Cache links(nl_sock* sock) {
+    return dump("network interfaces", [&](nl_cache** c) { return rtnl_link_alloc_cache(sock, AF_UNSPEC, c); });
+}
+
+Cache addresses(nl_sock* sock) {
+    return dump("interface addresses", [&](nl_cache** c) { return rtnl_addr_alloc_cache(sock, c); });
+}
+
+Cache routes(nl_sock* sock, int family) {
+    return dump("routes", [&](nl_cache** c) { return rtnl_route_alloc_cache(sock, family, 0, c); });
+}
+
+Cache rules(nl_sock* sock, int family) {
+    return dump("ip rules", [&](nl_cache** c) { return rtnl_rule_alloc_cache(sock, family, c); });
+}
+
+Addr parse_address(const std::string& text, int family) {
+    nl_addr* raw = nullptr;
+    if (int err = nl_addr_parse(text.c_str(), family, &raw); err < 0)
+        throw netlink_error(err, "parsing address '" + text + "'");
+    return Addr(raw);
+}
+
+std::string to_string(const nl_addr* addr) {
+    if (!addr) return "none";
+    std::array<char, 64> buf{};
+    nl_addr2str(addr, buf.data(), buf.size());
+    std::string text(buf.data());
+    // nl_addr2str appends "/len" for prefixes shorter than the full length.
+    if (auto slash = text.find('/'); slash != std::string::npos) text.resize(slash);
+    return text;
+}
+
+}  // namespace via::netlink
+
+namespace via::netlink {
+namespace {
+
+struct Answer {
+    bool done = false;
+    int error = 0;  // positive errno
+};
+
+int on_error(sockaddr_nl*, nlmsgerr* e, void* arg) {
+    auto* answer = static_cast<Answer*>(arg);
+    answer->error = -e->error;
+    answer->done = true;
+    return NL_STOP;
+}
+
+int on_ack(nl_msg*, void* arg) {
+    static_cast<Answer*>(arg)->done = true;
+    return NL_STOP;
+}
+
+}  // namespace
+
+int request(nl_sock* sock, nl_msg* msg, const std::string& context,
+            std::initializer_list<int> tolerated) {
+    using Callbacks = Handle<nl_cb, nl_cb_put>;
+    Callbacks cb(nl_cb_clone(nl_socket_get_cb(sock)));
+    if (!cb) throw Error(context + ": out of memory");
+    Answer answer;
+    nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &answer);
+    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &answer);
+
+    if (int err = nl_send_auto(sock, msg); err < 0) throw netlink_error(err, context);
+    while (!answer.done) {
+        if (int err = nl_recvmsgs(sock, cb.get()); err < 0 && !answer.done)
+            throw netlink_error(err, context);
+    }
+    if (answer.error == 0) return 0;
+    if (std::find(tolerated.begin(), tolerated.end(), answer.error) != tolerated.end())
+        return answer.error;
+    errno = answer.error;
+    throw errno_error(context, answer.error == EPERM
+                                   ? "is via installed with its capabilities? (see README: Install)"
+                                   : std::string());
+}
+
+}  // namespace via::netlink

@@ -1,0 +1,172 @@
+#include "via/routing.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+
+#include "via/constants.hpp"
+#include "via/error.hpp"
+#include "via/handle.hpp"
+#include "via/netlink.hpp"
+
+namespace via::routing {
+namespace {
+
+std::string hex(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%x", v);
+    return buf;
+}
+
+// --- route ----------------------------------------------------------------
+
+bool route_matches(rtnl_route* r, const RouteSpec& want) {
+    if (rtnl_route_get_nnexthops(r) != 1) return false;
+    rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
+    if (rtnl_route_nh_get_ifindex(nh) != want.ifindex) return false;
+    nl_addr* gw = rtnl_route_nh_get_gateway(nh);
+    if (!want.gateway) return gw == nullptr;
+    return gw && netlink::to_string(gw) == *want.gateway;
+}
+
+// The default route of table `table`, if any (the table is via's own).
+rtnl_route* find_default(nl_cache* routes, std::uint32_t table) {
+    for (nl_object* o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
+        auto* r = reinterpret_cast<rtnl_route*>(o);
+        if (rtnl_route_get_table(r) == table && nl_addr_get_prefixlen(rtnl_route_get_dst(r)) == 0)
+            return r;
+    }
+    return nullptr;
+}
+
+// ip route replace default [via GW] dev DEV table T proto 86
+netlink::Route build_route(const RouteSpec& spec) {
+    netlink::Route route(rtnl_route_alloc());
+    rtnl_nexthop* nh = rtnl_route_nh_alloc();
+    if (!route || !nh) throw Error("building route: out of memory");
+    rtnl_route_set_family(route.get(), AF_INET);
+    rtnl_route_set_table(route.get(), spec.table);
+    rtnl_route_set_protocol(route.get(), constants::rt_protocol);
+    rtnl_route_set_type(route.get(), RTN_UNICAST);
+    rtnl_route_set_scope(route.get(), spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+    auto dst = netlink::parse_address("default", AF_INET);
+    rtnl_route_set_dst(route.get(), dst.get());
+    rtnl_route_nh_set_ifindex(nh, spec.ifindex);
+    if (spec.gateway) {
+        auto gw = netlink::parse_address(*spec.gateway, AF_INET);
+        rtnl_route_nh_set_gateway(nh, gw.get());
+    }
+    rtnl_route_add_nexthop(route.get(), nh);  // the route owns nh from here
+    return route;
+}
+
+void ensure_route(nl_sock* sock, const RouteSpec& spec, const Report& report) {
+    auto routes = netlink::routes(sock, AF_INET);
+    rtnl_route* existing = find_default(routes.get(), spec.table);
+    if (existing && route_matches(existing, spec)) {
+        report.ensured("route " + describe(spec), Outcome::present);
+        return;
+    }
+    auto route = build_route(spec);
+    nl_msg* raw = nullptr;
+    if (int err = rtnl_route_build_add_request(route.get(), NLM_F_CREATE | NLM_F_REPLACE, &raw); err < 0)
+        throw netlink_error(err, "building route '" + describe(spec) + "'");
+    netlink::Msg msg(raw);
+    netlink::request(sock, msg.get(), "adding route '" + describe(spec) + "'");
+    report.ensured("route " + describe(spec), existing ? Outcome::replaced : Outcome::created);
+}
+
+// --- rules ----------------------------------------------------------------
+
+bool rule_matches(rtnl_rule* r, const RuleSpec& want) {
+    std::uint8_t proto = 0;
+    return rtnl_rule_get_prio(r) == want.pref && rtnl_rule_get_mark(r) == want.mark &&
+           rtnl_rule_get_table(r) == want.table && rtnl_rule_get_action(r) == FR_ACT_TO_TBL &&
+           rtnl_rule_get_protocol(r, &proto) == 0 && proto == constants::rt_protocol;
+}
+
+void add_rule(nl_sock* sock, const RuleSpec& spec, const Report& report) {
+    netlink::Rule rule(rtnl_rule_alloc());
+    if (!rule) throw Error("building ip rule: out of memory");
+    rtnl_rule_set_family(rule.get(), AF_INET);
+    rtnl_rule_set_prio(rule.get(), spec.pref);
+    rtnl_rule_set_mark(rule.get(), spec.mark);
+    rtnl_rule_set_mask(rule.get(), 0xffffffff);
+    rtnl_rule_set_table(rule.get(), spec.table);
+    rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
+    rtnl_rule_set_protocol(rule.get(), constants::rt_protocol);
+
+    nl_msg* raw = nullptr;
+    if (int err = rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &raw); err < 0)
+        throw netlink_error(err, "building ip rule '" + describe(spec) + "'");
+    netlink::Msg msg(raw);
+    // libnl 3.7 has no setter for this attribute: append it to its message.
+    if (spec.suppress_default && nla_put_u32(msg.get(), FRA_SUPPRESS_PREFIXLEN, 0) < 0)
+        throw Error("building ip rule '" + describe(spec) + "': message too long");
+    // EEXIST: the kernel found the same rule (NLM_F_EXCL); it is present.
+    int err = netlink::request(sock, msg.get(), "adding ip rule '" + describe(spec) + "'", {EEXIST});
+    report.ensured("ip rule " + describe(spec), err ? Outcome::present : Outcome::created);
+}
+
+}  // namespace
+
+Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids) {
+    Plan p;
+    p.uplink = up.name;
+    p.route = RouteSpec{ids.table, up.ifindex, up.name, up.next_hop.gateway};
+    p.rules = {
+        RuleSpec{constants::pref_uplink, ids.mark, ids.table, false},
+        RuleSpec{constants::pref_keep_local, ids.mark, RT_TABLE_MAIN, true},
+    };
+    return p;
+}
+
+std::string describe(const RouteSpec& r) {
+    std::string s = "default";
+    if (r.gateway) s += " via " + *r.gateway;
+    return s + " dev " + r.dev + " table " + std::to_string(r.table);
+}
+
+std::string describe(const RuleSpec& r) {
+    std::string table = r.table == RT_TABLE_MAIN ? "main" : std::to_string(r.table);
+    std::string s = std::to_string(r.pref) + ": fwmark " + hex(r.mark) + " lookup " + table;
+    if (r.suppress_default) s += " suppress_prefixlength 0";
+    return s;
+}
+
+void apply(nl_sock* sock, const Plan& p, const Report& report) {
+    // The table first: a rule pointing at an empty table would let lookups
+    // fall through to main.
+    ensure_route(sock, p.route, report);
+    auto rules = netlink::rules(sock, AF_INET);
+    for (const auto& spec : p.rules) {
+        bool present = false;
+        for (nl_object* o = nl_cache_get_first(rules.get()); o && !present; o = nl_cache_get_next(o))
+            present = rule_matches(reinterpret_cast<rtnl_rule*>(o), spec);
+        if (present)
+            report.ensured("ip rule " + describe(spec), Outcome::present);
+        else
+            add_rule(sock, spec, report);
+    }
+}
+
+void ensure_src_valid_mark(const std::string& uplink, const Report& report) {
+    const std::string path = "/proc/sys/net/ipv4/conf/" + uplink + "/src_valid_mark";
+    const std::string what = "sysctl net.ipv4.conf." + uplink + ".src_valid_mark=1";
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd) throw errno_error("opening " + path);
+    char current = '0';
+    if (::read(fd.get(), &current, 1) == 1 && current == '1') {
+        report.ensured(what, Outcome::present);
+        return;
+    }
+    if (::pwrite(fd.get(), "1\n", 2, 0) != 2) throw errno_error("setting " + what);
+    report.ensured(what, Outcome::created);
+}
+
+}  // namespace via::routing

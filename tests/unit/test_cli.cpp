@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include "via/cli.hpp"
+#include "via/constants.hpp"
+
+using via::cli::Exit;
+using via::cli::Options;
+using via::cli::parse;
+
+namespace {
+Exit exit_of(std::vector<std::string> args) {
+    auto r = parse(args);
+    REQUIRE(std::holds_alternative<Exit>(r));
+    return std::get<Exit>(r);
+}
+Options options_of(std::vector<std::string> args) {
+    auto r = parse(args);
+    if (auto* e = std::get_if<Exit>(&r)) FAIL("unexpected exit: " << e->err);
+    return std::get<Options>(r);
+}
+}  // namespace
+
+TEST_CASE("a plain launch keeps the program's arguments untouched") {
+    auto o = options_of({"via", "wlan1", "--", "curl", "-v", "--gateway", "--", "x"});
+    CHECK(o.uplink == "wlan1");
+    CHECK_FALSE(o.gateway);
+    CHECK_FALSE(o.verbose);
+    CHECK(o.command == std::vector<std::string>{"curl", "-v", "--gateway", "--", "x"});
+}
+
+TEST_CASE("options before the separator") {
+    auto o = options_of({"via", "-v", "--gateway", "10.0.2.1", "usb0", "--", "true"});
+    CHECK(o.verbose);
+    CHECK(o.gateway == std::optional<std::string>("10.0.2.1"));
+    CHECK(o.uplink == "usb0");
+    auto long_form = options_of({"via", "--verbose", "--gateway=10.0.2.1", "usb0", "--", "true"});
+    CHECK(long_form.verbose);
+    CHECK(long_form.gateway == std::optional<std::string>("10.0.2.1"));
+}
+
+TEST_CASE("--help and --version exit 0 on stdout") {
+    auto help = exit_of({"via", "--help"});
+    CHECK(help.code == 0);
+    CHECK_THAT(help.out, Catch::Contains("--gateway") && Catch::Contains("UPLINK"));
+    CHECK(help.err.empty());
+    auto version = exit_of({"via", "--version"});
+    CHECK(version.code == 0);
+    CHECK_THAT(version.out, Catch::StartsWith("via "));
+}
+
+TEST_CASE("usage errors exit 125 with a message and a hint") {
+    const int failure = via::constants::exit_failure;
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {{"via", "wlan1", "firefox"}, "missing '--'"},
+        {{"via", "wlan1"}, "missing '--'"},
+        {{"via", "wlan1", "--"}, "no PROGRAM"},
+        {{"via", "--", "firefox"}, "UPLINK"},
+        {{"via"}, "UPLINK"},
+        {{"via", "--gateway", "fe80::1", "wlan1", "--", "true"}, "not an IPv4 address"},
+        {{"via", "--gateway", "10.0.0.300", "wlan1", "--", "true"}, "not an IPv4 address"},
+        {{"via", "../etc", "--", "true"}, "not a valid interface name"},
+        {{"via", "averyveryverylongname", "--", "true"}, "not a valid interface name"},
+        {{"via", "--bogus", "wlan1", "--", "true"}, "--bogus"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.args.size() << " args, expecting: " << c.says);
+        auto e = exit_of(c.args);
+        CHECK(e.code == failure);
+        CHECK(e.out.empty());
+        CHECK_THAT(e.err, Catch::StartsWith("via: ") && Catch::Contains(c.says) && Catch::Contains("hint: "));
+    }
+}
+
+TEST_CASE("interface names follow the kernel's rules") {
+    using via::cli::valid_interface_name;
+    CHECK(valid_interface_name("wlan1"));
+    CHECK(valid_interface_name("enp0s31f6"));
+    CHECK(valid_interface_name("wg-mullvad"));
+    CHECK(valid_interface_name("123456789012345"));
+    CHECK_FALSE(valid_interface_name("1234567890123456"));
+    CHECK_FALSE(valid_interface_name(""));
+    CHECK_FALSE(valid_interface_name("."));
+    CHECK_FALSE(valid_interface_name(".."));
+    CHECK_FALSE(valid_interface_name("a/b"));
+    CHECK_FALSE(valid_interface_name("eth0:1"));
+    CHECK_FALSE(valid_interface_name("a b"));
+}

@@ -1,0 +1,27 @@
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+
+#include <netlink/errno.h>
+
+#include "via/error.hpp"
+
+using namespace via;
+
+TEST_CASE("errors read as 'via: context: reason' with a hint line") {
+    errno = EPERM;
+    auto e = errno_error("adding ip rule '31901: fwmark 0x56490003 lookup 1447624707'", "is via installed?");
+    CHECK(render(e) ==
+          "via: adding ip rule '31901: fwmark 0x56490003 lookup 1447624707': Operation not permitted\n"
+          "hint: is via installed?\n");
+}
+
+TEST_CASE("errors without a system reason have no trailing colon") {
+    CHECK(render(Error("interface 'up9' is down")) == "via: interface 'up9' is down\n");
+}
+
+TEST_CASE("libnl codes are rendered as words, never as numbers") {
+    auto e = netlink_error(-NLE_OBJ_NOTFOUND, "reading routes");
+    CHECK(e.code().category().name() == std::string("netlink"));
+    CHECK_THAT(render(e), Catch::StartsWith("via: reading routes: Object not found"));
+}

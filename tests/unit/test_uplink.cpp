@@ -1,0 +1,42 @@
+#include <catch2/catch.hpp>
+
+#include <net/if.h>
+
+#include "via/uplink.hpp"
+
+using via::uplink::choose_next_hop;
+using via::uplink::DefaultRoute;
+using via::uplink::NextHop;
+
+TEST_CASE("--gateway wins over everything") {
+    auto hop = choose_next_hop(std::string("10.0.2.1"), {{std::string("10.0.2.254"), 100}}, IFF_UP, "usb0");
+    REQUIRE(std::holds_alternative<NextHop>(hop));
+    CHECK(std::get<NextHop>(hop).gateway == std::optional<std::string>("10.0.2.1"));
+}
+
+TEST_CASE("the uplink's own default route, lowest metric first") {
+    std::vector<DefaultRoute> routes{{std::string("10.0.1.254"), 600}, {std::string("10.0.1.1"), 100}};
+    auto hop = choose_next_hop(std::nullopt, routes, IFF_UP, "wlan1");
+    REQUIRE(std::holds_alternative<NextHop>(hop));
+    CHECK(std::get<NextHop>(hop).gateway == std::optional<std::string>("10.0.1.1"));
+}
+
+TEST_CASE("a device default route has no gateway") {
+    auto hop = choose_next_hop(std::nullopt, {{std::nullopt, 50}}, IFF_UP, "ppp0");
+    REQUIRE(std::holds_alternative<NextHop>(hop));
+    CHECK_FALSE(std::get<NextHop>(hop).gateway);
+}
+
+TEST_CASE("point-to-point and NOARP links route straight to the device") {
+    for (unsigned flags : {IFF_UP | IFF_POINTOPOINT, IFF_UP | IFF_NOARP}) {
+        auto hop = choose_next_hop(std::nullopt, {}, flags, "tun0");
+        REQUIRE(std::holds_alternative<NextHop>(hop));
+        CHECK_FALSE(std::get<NextHop>(hop).gateway);
+    }
+}
+
+TEST_CASE("a broadcast link without default route needs --gateway") {
+    auto hop = choose_next_hop(std::nullopt, {}, IFF_UP | IFF_BROADCAST, "eth1");
+    REQUIRE(std::holds_alternative<std::string>(hop));
+    CHECK_THAT(std::get<std::string>(hop), Catch::Contains("eth1") && Catch::Contains("no default route"));
+}
