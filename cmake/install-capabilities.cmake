@@ -2,12 +2,15 @@
 # needs, and makes it runnable by members of group `via` only (the dumpcap
 # convention). No setuid bit.
 #
-#   cap_net_admin  rtnetlink (routes, ip rules), nftables, the uplink's
-#                  net.ipv4.conf.<uplink>.src_valid_mark sysctl
-#   cap_setuid     setfsuid(0) only, so the cgroups under <cgroup2>/via and
-#                  /run/via/lock are created and written as root
+#   cap_net_admin     rtnetlink (routes, ip rules), nftables, the uplink's
+#                     net.ipv4.conf.<uplink>.src_valid_mark sysctl
+#   cap_setuid,       setfsuid(0) and setfsgid(0) only, so that the cgroups
+#   cap_setgid        under <cgroup2>/via and /run/via/lock belong to
+#                     root:root, not to the first user who ran via (a cgroup
+#                     a user owns is delegated to that user)
+#   cap_dac_override  creating <cgroup2>/via: the cgroup2 root is mode 0555
 #
-# Both are in the permitted set only (=p): via raises each one for the few
+# All are in the permitted set only (=p): via raises each one for the few
 # calls that need it and drops all of them before running the program.
 if(NOT DEFINED VIA_BINARY)
   message(FATAL_ERROR "VIA_BINARY is not set")
@@ -33,5 +36,5 @@ if(NOT missing EQUAL 0)
 endif()
 run(chown root:via ${VIA_BINARY})
 run(chmod 0750 ${VIA_BINARY})
-run(setcap cap_net_admin,cap_setuid=p ${VIA_BINARY})
-message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_net_admin,cap_setuid=p")
+run(setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p ${VIA_BINARY})
+message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p")

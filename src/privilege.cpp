@@ -17,7 +17,7 @@ namespace {
 using Caps = Handle<void, cap_free>;
 
 constexpr const char* install_hint =
-    "install via with its capabilities: setcap cap_net_admin,cap_setuid=p $(command -v via); see README";
+    "install via with its capabilities: setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p $(command -v via); see README";
 
 Caps current() {
     Caps caps(cap_get_proc());
@@ -77,13 +77,32 @@ Effective::~Effective() {
 }
 
 RootFiles::RootFiles() {
-    Effective setuid({CAP_SETUID});
-    setfsuid(0);
-    // setfsuid() reports no error; ask for the current value to be sure.
-    if (setfsuid(static_cast<uid_t>(-1)) != 0) throw Error("switching to root's file identity failed", install_hint);
+    {
+        Effective ids({CAP_SETUID, CAP_SETGID});
+        setfsgid(0);
+        setfsuid(0);
+    }
+    // setfsuid() and setfsgid() report no error; ask for the values to be sure.
+    if (setfsuid(static_cast<uid_t>(-1)) != 0 || setfsgid(static_cast<gid_t>(-1)) != 0) {
+        restore_ids();
+        throw Error("switching to root's file identity failed", install_hint);
+    }
+    set_effective({CAP_DAC_OVERRIDE}, CAP_SET, "raising capabilities");
 }
 
-RootFiles::~RootFiles() { setfsuid(getuid()); }
+RootFiles::~RootFiles() {
+    restore_ids();
+    try {
+        set_effective({CAP_DAC_OVERRIDE}, CAP_CLEAR, "lowering capabilities");
+    } catch (...) {
+    }
+}
+
+void RootFiles::restore_ids() noexcept {
+    // Back to the caller's own ids: allowed without any capability.
+    setfsuid(getuid());
+    setfsgid(getgid());
+}
 
 std::vector<std::string> caller_environment() {
     std::ifstream in("/proc/self/environ", std::ios::binary);
@@ -98,7 +117,7 @@ void drop_all() {
     if (!none || cap_set_proc(static_cast<cap_t>(none.get())) < 0)
         throw errno_error("dropping capabilities");
     if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) throw errno_error("clearing ambient capabilities");
-    setfsuid(getuid());
+    RootFiles::restore_ids();
 
     // Verify what the kernel now says, as bubblewrap does after each drop.
     Caps now = current();
@@ -106,7 +125,8 @@ void drop_all() {
         throw Error("capabilities remain after dropping them");
     for (cap_value_t cap = 0; cap <= last_cap() && CAP_AMBIENT_SUPPORTED(); ++cap)
         if (cap_get_ambient(cap) > 0) throw Error("ambient " + cap_name(cap) + " remains after dropping it");
-    if (geteuid() != getuid() || setfsuid(static_cast<uid_t>(-1)) != static_cast<int>(getuid()))
+    if (geteuid() != getuid() || setfsuid(static_cast<uid_t>(-1)) != static_cast<int>(getuid()) ||
+        getegid() != getgid() || setfsgid(static_cast<gid_t>(-1)) != static_cast<int>(getgid()))
         throw Error("via's user identity is not the caller's after dropping privileges");
 }
 

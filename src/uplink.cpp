@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <arpa/inet.h>
+
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 
@@ -52,7 +54,38 @@ std::vector<DefaultRoute> main_defaults(nl_cache* routes, int ifindex) {
     return out;
 }
 
+// The subnets of main that the uplink reaches without a gateway.
+std::vector<std::string> connected_subnets(nl_cache* routes, int ifindex) {
+    std::vector<std::string> out;
+    for_each<rtnl_route>(routes, [&](rtnl_route* r) {
+        nl_addr* dst = rtnl_route_get_dst(r);
+        if (rtnl_route_get_table(r) != RT_TABLE_MAIN || nl_addr_get_prefixlen(dst) == 0) return;
+        for (int i = 0; i < rtnl_route_get_nnexthops(r); ++i) {
+            rtnl_nexthop* nh = rtnl_route_nexthop_n(r, i);
+            if (rtnl_route_nh_get_ifindex(nh) == ifindex && !rtnl_route_nh_get_gateway(nh))
+                out.push_back(netlink::to_string(dst) + "/" + std::to_string(nl_addr_get_prefixlen(dst)));
+        }
+    });
+    return out;
+}
+
 }  // namespace
+
+bool on_link(const std::string& gateway, const std::vector<std::string>& subnets) {
+    in_addr gw{};
+    if (inet_pton(AF_INET, gateway.c_str(), &gw) != 1) return false;
+    for (const auto& subnet : subnets) {
+        const auto slash = subnet.find('/');
+        in_addr net{};
+        if (slash == std::string::npos || inet_pton(AF_INET, subnet.substr(0, slash).c_str(), &net) != 1)
+            continue;
+        const int len = std::stoi(subnet.substr(slash + 1));
+        if (len < 0 || len > 32) continue;
+        const std::uint32_t mask = len == 0 ? 0 : htonl(~std::uint32_t{0} << (32 - len));
+        if ((gw.s_addr & mask) == (net.s_addr & mask)) return true;
+    }
+    return false;
+}
 
 std::variant<NextHop, std::string> choose_next_hop(const std::optional<std::string>& requested,
                                                    const std::vector<DefaultRoute>& defaults,
@@ -88,6 +121,9 @@ Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std:
                     "connect it first; via sends the program's traffic from the uplink's own address");
 
     auto routes = netlink::routes(sock, AF_INET);
+    if (gateway && !on_link(*gateway, connected_subnets(routes.get(), up.ifindex)))
+        throw Error("gateway " + *gateway + " is not on a network of interface '" + name + "'",
+                    "give a gateway on the uplink's own subnet (ip route show dev " + name + ")");
     auto hop = choose_next_hop(gateway, main_defaults(routes.get(), up.ifindex), flags, name);
     if (auto* why = std::get_if<std::string>(&hop))
         throw Error(*why, "pass its gateway: via --gateway ADDR " + name + " -- PROGRAM");

@@ -1,14 +1,20 @@
 // The privilege plan. via is installed with file capabilities in its
-// permitted set only (cap_net_admin,cap_setuid=p): it starts with an empty
-// effective set, as the caller.
+// permitted set only (cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p):
+// it starts with an empty effective set, as the caller.
 //
 //   1. check()       refuse a setuid/setgid install and unexpected capabilities.
 //   2. Effective     raises one capability for one scope of privileged work:
 //                    cap_net_admin for rtnetlink, nftables and the uplink's
-//                    net sysctl; cap_setuid only inside RootFiles.
-//      RootFiles     setfsuid(0) for one scope, so the cgroups and the lock
-//                    via creates belong to root, not to whoever ran via first
-//                    (a cgroup owned by a user is delegated to that user).
+//                    net sysctl.
+//      RootFiles     file system access as root for one scope: fsuid and
+//                    fsgid 0 (cap_setuid, cap_setgid) so that the cgroups and
+//                    the lock via creates belong to root:root, and
+//                    cap_dac_override because the cgroup2 root directory is
+//                    mode 0555. The kernel gives a new cgroup's directory and
+//                    interface files to the creator's fsuid and fsgid; owned
+//                    by the first user who ran via, they would let that user
+//                    freeze or kill (cgroup.freeze, cgroup.kill) the programs
+//                    other users run through the same uplink.
 //   3. drop_all()    clears every set and the ambient set, restores the fsuid,
 //                    then asks the kernel and fails unless all is empty.
 //   4. only then is PROGRAM searched in PATH and executed (see exec).
@@ -25,7 +31,7 @@
 namespace via::privilege {
 
 // The capabilities a non-root caller's via must hold, and no others.
-inline constexpr cap_value_t needed[] = {CAP_NET_ADMIN, CAP_SETUID};
+inline constexpr cap_value_t needed[] = {CAP_DAC_OVERRIDE, CAP_NET_ADMIN, CAP_SETGID, CAP_SETUID};
 
 void check();
 
@@ -46,6 +52,8 @@ public:
     ~RootFiles();
     RootFiles(const RootFiles&) = delete;
     RootFiles& operator=(const RootFiles&) = delete;
+
+    static void restore_ids() noexcept;
 };
 
 // The environment exactly as the caller passed it. Because via gains

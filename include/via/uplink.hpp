@@ -39,6 +39,10 @@ std::variant<NextHop, std::string> choose_next_hop(const std::optional<std::stri
                                                    const std::vector<DefaultRoute>& main_defaults,
                                                    unsigned link_flags, const std::string& name);
 
+// Whether an IPv4 address lies in one of the subnets ("10.0.2.0/24") that
+// the uplink reaches directly: the kernel takes no other gateway.
+bool on_link(const std::string& gateway, const std::vector<std::string>& subnets);
+
 // Validates the interface (exists, is up, has IPv4) and finds its next hop.
 // Throws via::Error with a hint on every kind of bad input.
 Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway);

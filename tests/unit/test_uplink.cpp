@@ -8,7 +8,7 @@ using via::uplink::choose_next_hop;
 using via::uplink::DefaultRoute;
 using via::uplink::NextHop;
 
-TEST_CASE("--gateway wins over everything") {
+TEST_CASE("an explicit gateway wins over everything") {
     auto hop = choose_next_hop(std::string("10.0.2.1"), {{std::string("10.0.2.254"), 100}}, IFF_UP, "usb0");
     REQUIRE(std::holds_alternative<NextHop>(hop));
     CHECK(std::get<NextHop>(hop).gateway == std::optional<std::string>("10.0.2.1"));
@@ -39,4 +39,17 @@ TEST_CASE("a broadcast link without default route needs --gateway") {
     auto hop = choose_next_hop(std::nullopt, {}, IFF_UP | IFF_BROADCAST, "eth1");
     REQUIRE(std::holds_alternative<std::string>(hop));
     CHECK_THAT(std::get<std::string>(hop), Catch::Contains("eth1") && Catch::Contains("no default route"));
+}
+
+TEST_CASE("a gateway must lie on one of the uplink's connected subnets") {
+    using via::uplink::on_link;
+    const std::vector<std::string> subnets{"10.0.2.0/24", "192.168.8.0/22"};
+    CHECK(on_link("10.0.2.1", subnets));
+    CHECK(on_link("10.0.2.254", subnets));
+    CHECK(on_link("192.168.11.1", subnets));
+    CHECK_FALSE(on_link("192.168.12.1", subnets));
+    CHECK_FALSE(on_link("10.0.3.1", subnets));
+    CHECK_FALSE(on_link("10.0.2.1", {}));
+    CHECK(on_link("10.9.9.9", {"10.9.9.9/32"}));
+    CHECK_FALSE(on_link("not-an-address", subnets));
 }

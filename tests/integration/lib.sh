@@ -1,0 +1,187 @@
+# Shared by the integration tests; sourced, never run.
+#
+# Builds, per run, throwaway network namespaces and a test user:
+#
+#   host ($H)                                   server ($S)
+#   $UP0 10.77.0.2/24  ---- veth ----  $SV0 10.77.0.1/24
+#   $UP1 10.77.1.2/24  ---- veth ----  $SV1 10.77.1.1/24
+#   $UP2 10.77.2.2/24  ---- veth ----  $SV2 10.77.2.1/24
+#   $NOIP  up, no IPv4                     lo: $SERVICE (198.51.100.7)
+#   $DOWN  down, with an address
+#
+# The host's default route is via $UP0 (metric 100); $UP1 has a second
+# default route (metric 200), as a network manager makes for a second
+# uplink; $UP2 has none (it needs --gateway). Strict rp_filter everywhere in
+# the host. The server answers on port $PORT (TCP and UDP) with the
+# interface a connection arrived on and its source address.
+#
+# Nothing here touches the root namespace's network state. Everything made
+# is removed on exit, failure included.
+
+set -euo pipefail
+
+: "${VIA:?VIA must name the installed via binary}"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3
+
+fatal() { echo "FATAL: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || fatal "integration tests build network namespaces: run them as root"
+[ -x "$VIA" ] || fatal "$VIA is not an installed via"
+caps=$(getcap -v "$VIA" | sed 's/^[^ ]* //')
+[ "$caps" = "cap_dac_override,cap_setgid,cap_setuid,cap_net_admin=p" ] ||
+    fatal "$VIA lacks its file capabilities (cmake --install as root): '$caps'"
+
+RUN=$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+H=via-h-$RUN
+S=via-s-$RUN
+UP0=vu0$RUN UP1=vu1$RUN UP2=vu2$RUN
+SV0=vs0$RUN SV1=vs1$RUN SV2=vs2$RUN
+NOIP=vn$RUN DOWN=vd$RUN
+SERVICE=198.51.100.7
+PORT=7000
+TUSER=via-t$RUN
+TMP=$(mktemp -d /tmp/via-it-XXXXXX)
+chmod 0755 "$TMP"
+# The test user must be able to read the helpers wherever this tree is.
+cp "$HERE/client.py" "$HERE/server.py" "$TMP/"
+HELPERS=$TMP
+CG2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -n1)
+[ -n "$CG2" ] || fatal "no cgroup2 mount in /proc/self/mountinfo"
+
+PASSED=0
+FAILED=0
+SERVER_PID=
+
+cleanup() {
+    local rc=$?
+    set +e
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+    # Processes left in our cgroups (a test that failed half-way) go first.
+    local cg
+    for cg in "$CG2"/via/*"$RUN"; do
+        [ -d "$cg" ] || continue
+        xargs -r kill -9 <"$cg/cgroup.procs" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
+    done
+    rmdir "$CG2/via" 2>/dev/null  # only if no one else uses it
+    ip netns del "$H" 2>/dev/null
+    ip netns del "$S" 2>/dev/null
+    id "$TUSER" >/dev/null 2>&1 && userdel "$TUSER" 2>/dev/null
+    id "${TUSER}x" >/dev/null 2>&1 && userdel "${TUSER}x" 2>/dev/null
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+
+in_host() { nsenter --net="/run/netns/$H" -- "$@"; }
+in_server() { nsenter --net="/run/netns/$S" -- "$@"; }
+
+# Runs a command in the host namespace as the unprivileged test user, with
+# the cgroup mounts visible (nsenter, not `ip netns exec`).
+as_user() {
+    in_host setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- \
+        env -i HOME=/ PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"
+}
+
+setup_user() {
+    getent group via >/dev/null || fatal "group via is missing (cmake --install creates it)"
+    useradd --system --no-create-home --user-group --groups via --shell /usr/sbin/nologin "$TUSER"
+}
+
+setup_topology() {
+    ip netns add "$H"
+    ip netns add "$S"
+    ip -n "$H" link set lo up
+    ip -n "$S" link set lo up
+    ip -n "$S" addr add "$SERVICE/32" dev lo
+    # Strict reverse-path filtering in the host, before its interfaces exist.
+    in_host sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
+    local i up sv
+    for i in 0 1 2; do
+        up=vu$i$RUN sv=vs$i$RUN
+        ip -n "$H" link add "$up" type veth peer name "$sv" netns "$S"
+        ip -n "$H" addr add "10.77.$i.2/24" dev "$up"
+        ip -n "$S" addr add "10.77.$i.1/24" dev "$sv"
+        ip -n "$H" link set "$up" up
+        ip -n "$S" link set "$sv" up
+    done
+    ip -n "$H" route add default via 10.77.0.1 dev "$UP0" metric 100
+    ip -n "$H" route add default via 10.77.1.1 dev "$UP1" metric 200
+    # (No dummy driver on every kernel: host-local veth pairs instead.)
+    ip -n "$H" link add "$NOIP" type veth peer name "${NOIP}p"
+    ip -n "$H" link set "$NOIP" up
+    ip -n "$H" link add "$DOWN" type veth peer name "${DOWN}p"
+    ip -n "$H" addr add 10.77.9.2/24 dev "$DOWN"
+    in_host sysctl -qw "net.ipv4.conf.$UP1.rp_filter=1" "net.ipv4.conf.$UP2.rp_filter=1"
+}
+
+start_server() {
+    # nsenter execs the server, so $! is the server itself.
+    nsenter --net="/run/netns/$S" -- "$PY" "$HELPERS/server.py" "$TMP/server.log" "$PORT" "$SV0" "$SV1" "$SV2" \
+        >"$TMP/server.out" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 50); do
+        grep -q ready "$TMP/server.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fatal "test server did not start"
+}
+
+setup_all() {
+    setup_user
+    setup_topology
+    start_server
+}
+
+# --- assertions ---------------------------------------------------------
+
+pass() { PASSED=$((PASSED + 1)); echo "ok: $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $1" >&2; }
+
+check() {  # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+expect_eq() {  # expect_eq DESCRIPTION EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+expect_contains() {  # expect_contains DESCRIPTION NEEDLE HAYSTACK
+    case $3 in
+        *"$2"*) pass "$1" ;;
+        *) fail "$1: '$2' not in: $3" ;;
+    esac
+}
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" = 0 ]
+}
+
+# --- observing the host -------------------------------------------------
+
+# Everything of the host's network state that via could change, as text.
+# Counters excepted (traffic changes them), byte for byte otherwise.
+host_state() {
+    ip -n "$H" rule show
+    ip -n "$H" route show table all
+    ip netns exec "$H" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
+    local i
+    for i in "$UP0" "$UP1" "$UP2" "$NOIP" "$DOWN"; do
+        printf '%s src_valid_mark=%s\n' "$i" "$(ip netns exec "$H" sysctl -n "net.ipv4.conf.$i.src_valid_mark")"
+    done
+    ls "$CG2/via" 2>/dev/null | grep "$RUN" || true
+}
+
+mark_of() {  # mark_of IFACE: via's mark (and table) for an interface of the host
+    local ifindex
+    ifindex=$(ip -n "$H" -o link show "$1" | cut -d: -f1)
+    printf '0x%x' $((0x56490000 + ifindex))
+}
+
+# The server's log lines since the given line count.
+server_lines_since() { tail -n +"$(($1 + 1))" "$TMP/server.log"; }
+server_line_count() { wc -l <"$TMP/server.log"; }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Bad input: the documented exit code, a clear message, and no state created.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+printf '#!/bin/sh\necho hi\n' >"$TMP/not-executable"
+chmod 0644 "$TMP/not-executable"
+
+# try NAME EXPECTED_CODE EXPECTED_TEXT ARGS...
+try() {
+    local name=$1 code=$2 text=$3
+    shift 3
+    local before after out rc=0
+    before=$(host_state)
+    out=$(as_user "$VIA" "$@" 2>&1) || rc=$?
+    after=$(host_state)
+    expect_eq "$name: exit code" "$code" "$rc"
+    expect_contains "$name: message" "$text" "$out"
+    expect_eq "$name: no state created" "$before" "$after"
+}
+
+try "unknown interface" 125 "via: no network interface named 'nosuch0'" nosuch0 -- true
+try "interface down" 125 "via: interface '$DOWN' is down" "$DOWN" -- true
+try "interface without IPv4" 125 "via: interface '$NOIP' has no IPv4 address" "$NOIP" -- true
+try "no next hop and no --gateway" 125 "hint: pass its gateway: via --gateway ADDR $UP2 -- PROGRAM" "$UP2" -- true
+try "--gateway off the uplink's subnets" 125 "via: gateway 10.99.0.1 is not on a network of interface '$UP2'" --gateway 10.99.0.1 "$UP2" -- true
+try "program not found" 127 "via: 'no-such-program-xyz': command not found" "$UP1" -- no-such-program-xyz
+try "program not executable" 126 "via: cannot run '$TMP/not-executable': Permission denied" "$UP1" -- "$TMP/not-executable"
+try "missing --" 125 "via: missing '--' between UPLINK and PROGRAM" "$UP1" true
+try "bad interface name" 125 "is not a valid interface name" ../x -- true
+try "bad gateway" 125 "is not an IPv4 address" --gateway nope "$UP2" -- true
+
+# A user outside group via cannot run it at all.
+useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "${TUSER}x"
+rc=0
+# (through env: setpriv itself still holds root's capabilities when it execs)
+out=$(in_host setpriv --reuid="${TUSER}x" --regid="${TUSER}x" --init-groups -- env "$VIA" "$UP1" -- true 2>&1) || rc=$?
+expect_eq "a user outside group via is refused" 126 "$rc"
+expect_contains "with permission denied" "Permission denied" "$out"
+
+finish

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Launches in parallel race for the same uplink: exactly one of each piece.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+N=50
+pids=()
+for i in $(seq "$N"); do
+    as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" >"$TMP/out.$i" 2>&1 &
+    pids+=($!)
+done
+failures=0
+for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+expect_eq "all $N parallel launches succeeded" 0 "$failures"
+expect_eq "all $N went out by $UP1" "$N" "$(cat "$TMP"/out.* | grep -c "tcp iif=$SV1 src=10.77.1.2")"
+
+mark=$(mark_of "$UP1")
+expect_eq "one ip rule to the uplink's table" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup $((mark))")"
+expect_eq "one ip rule for main's LAN routes" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup main")"
+expect_eq "no other rule of via's" 2 "$(ip -n "$H" rule show | grep -c 'proto 86')"
+expect_eq "one route in the uplink's table" 1 "$(ip -n "$H" route show table $((mark)) | wc -l)"
+ruleset=$(ip netns exec "$H" nft list table inet via)
+expect_eq "one mark rule" 1 "$(grep -c "comment \"via uplink $UP1: mark" <<<"$ruleset")"
+expect_eq "one restore rule" 1 "$(grep -c 'comment "via conntrack:' <<<"$ruleset")"
+expect_eq "one masquerade rule" 1 "$(grep -c "comment \"via uplink $UP1: masquerade" <<<"$ruleset")"
+expect_eq "three rules in all" 3 "$(grep -c 'comment "via ' <<<"$ruleset")"
+expect_eq "one nft table of via's" 1 "$(ip netns exec "$H" nft list tables | grep -c 'inet via')"
+
+finish

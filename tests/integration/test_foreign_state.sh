@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Another tool's nftables table, ip rules (one inside via's priority range)
+# and routing table are byte for byte the same after via has run.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+# A seed-style setup made by "another tool": mark 1, table 1, its own SNAT.
+ip netns exec "$H" nft -f - <<NFT
+table inet foreign {
+    set blocked { type ipv4_addr; elements = { 192.0.2.1, 192.0.2.2 } }
+    chain out {
+        type route hook output priority mangle; policy accept;
+        ip daddr @blocked meta mark set 0x1 comment "someone else's"
+    }
+    chain post {
+        type nat hook postrouting priority srcnat + 10; policy accept;
+        meta mark 0x1 oifname "$UP2" masquerade
+    }
+}
+table ip legacy {
+    chain input { type filter hook input priority 0; policy accept; }
+}
+NFT
+ip -n "$H" rule add pref 100 fwmark 0x1 lookup 1
+ip -n "$H" rule add pref 31950 to 192.0.2.0/24 lookup main
+ip -n "$H" route add default via 10.77.2.1 dev "$UP2" table 1
+
+foreign_state() {
+    ip netns exec "$H" nft list table inet foreign
+    ip netns exec "$H" nft list table ip legacy
+    ip -n "$H" rule show | grep -v 'proto 86'
+    ip -n "$H" route show table 1
+    ip -n "$H" route show table main
+}
+before=$(foreign_state)
+
+out=$(as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT")
+expect_eq "via works beside the foreign setup" "tcp iif=$SV1 src=10.77.1.2" "$out"
+as_user "$VIA" --gateway 10.77.2.1 "$UP2" -- true
+# Make via replace a stale rule of its own too: recreate the cgroup.
+rmdir "$CG2/via/$UP1"
+as_user "$VIA" "$UP1" -- true
+
+after=$(foreign_state)
+expect_eq "foreign tables, rules and routes are unchanged" "$before" "$after"
+expect_eq "the foreign rule in via's priority range is still there" 1 \
+    "$(ip -n "$H" rule show | grep -c '^31950:	from all to 192.0.2.0/24 lookup main$')"
+
+finish

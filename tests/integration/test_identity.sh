@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The program holds no capability, and has exactly the caller's uid, gids,
+# environment and file descriptors, and runs in the uplink's cgroup.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+inside=$(as_user "$VIA" "$UP1" -- grep -E '^(Cap(Inh|Prm|Eff|Amb)):' /proc/self/status)
+for set in CapInh CapPrm CapEff CapAmb; do
+    expect_eq "$set of the program is empty" "0000000000000000" "$(awk -v s="$set:" '$1 == s { print $2 }' <<<"$inside")"
+done
+
+ids_without=$(as_user grep -E '^(Uid|Gid|Groups):' /proc/self/status)
+ids_with=$(as_user "$VIA" "$UP1" -- grep -E '^(Uid|Gid|Groups):' /proc/self/status)
+expect_eq "uid, gids and groups are the caller's" "$ids_without" "$ids_with"
+expect_contains "the caller is the unprivileged test user" "Uid:	$(id -u "$TUSER")	$(id -u "$TUSER")	$(id -u "$TUSER")	$(id -u "$TUSER")" "$ids_with"
+
+# Variables the dynamic loader strips in secure mode must survive too.
+env_vars=(LD_LIBRARY_PATH=/opt/x/lib TMPDIR=/var/tmp/x LOCALDOMAIN=example.test TZDIR=/z FOO='a b' EMPTY=)
+env_without=$(as_user env "${env_vars[@]}" env | sort)
+env_with=$(as_user env "${env_vars[@]}" "$VIA" "$UP1" -- env | sort)
+expect_eq "the environment is the caller's, byte for byte" "$env_without" "$env_with"
+
+fds_without=$(as_user ls /proc/self/fd)
+fds_with=$(as_user "$VIA" "$UP1" -- ls /proc/self/fd)
+expect_eq "no file descriptor of via reaches the program" "$fds_without" "$fds_with"
+
+cg=$(as_user "$VIA" "$UP1" -- cat /proc/self/cgroup | grep '^0::')
+expect_eq "the program runs in the uplink's cgroup" "0::/via/$UP1" "$cg"
+expect_eq "the cgroup belongs to root, not to the caller" "root:root" "$(stat -c %U:%G "$CG2/via/$UP1")"
+for f in cgroup.procs cgroup.kill cgroup.freeze; do
+    expect_eq "its $f belongs to root" "root:root" "$(stat -c %U:%G "$CG2/via/$UP1/$f")"
+done
+
+out=$(as_user "$VIA" "$UP1" -- sh -c 'exit 42'; echo "rc=$?")
+expect_eq "the program's exit status is via's" "rc=42" "$out"
+
+# Capabilities are not regained by the program's children either.
+out=$(as_user "$VIA" "$UP1" -- sh -c 'grep CapPrm /proc/self/status')
+expect_eq "children of the program hold nothing" "CapPrm:	0000000000000000" "$out"
+
+finish
