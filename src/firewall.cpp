@@ -51,33 +51,18 @@ nft::Expr expr(const char* name) {
 
 void append(nftnl_rule* rule, nft::Expr e) { nftnl_rule_add_expr(rule, e.release()); }
 
-void load_meta(nftnl_rule* r, std::uint32_t key) {
-    auto e = expr("meta");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
+// meta and ct expressions: load a key into register 1, or set it from there.
+void key_expr(nftnl_rule* r, const char* name, std::uint16_t key_attr, std::uint32_t key, std::uint16_t reg_attr) {
+    auto e = expr(name);
+    nftnl_expr_set_u32(e.get(), key_attr, key);
+    nftnl_expr_set_u32(e.get(), reg_attr, NFT_REG_1);
     append(r, std::move(e));
 }
 
-void set_meta(nftnl_rule* r, std::uint32_t key) {
-    auto e = expr("meta");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_SREG, NFT_REG_1);
-    append(r, std::move(e));
-}
-
-void load_ct(nftnl_rule* r, std::uint32_t key) {
-    auto e = expr("ct");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, key);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
-    append(r, std::move(e));
-}
-
-void set_ct(nftnl_rule* r, std::uint32_t key) {
-    auto e = expr("ct");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, key);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_SREG, NFT_REG_1);
-    append(r, std::move(e));
-}
+void load_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_DREG); }
+void set_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_SREG); }
+void load_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_DREG); }
+void set_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_SREG); }
 
 void immediate(nftnl_rule* r, std::uint32_t value) {
     auto e = expr("immediate");
