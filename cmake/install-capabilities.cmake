@@ -9,6 +9,9 @@
 #                     root:root, not to the first user who ran via (a cgroup
 #                     a user owns is delegated to that user)
 #   cap_dac_override  creating <cgroup2>/via: the cgroup2 root is mode 0555
+#   cap_sys_admin     the cgroup BPF program that marks sockets at creation
+#                     (comparing it with the attached one needs it), and the
+#                     private mount namespace that gives --dns its resolv.conf
 #
 # All are in the permitted set only (=p): via raises each one for the few
 # calls that need it and drops all of them before running the program.
@@ -36,5 +39,5 @@ if(NOT missing EQUAL 0)
 endif()
 run(chown root:via ${VIA_BINARY})
 run(chmod 0750 ${VIA_BINARY})
-run(setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p ${VIA_BINARY})
-message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p")
+run(setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p ${VIA_BINARY})
+message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")

@@ -1,5 +1,6 @@
 # bash completion for via(1)
-#   via [--gateway ADDR] [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
+#   via [--gateway ADDR] [--gateway6 ADDR] [--dns ADDR]... [--no-kill-switch]
+#       [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
 # Before "--": options and the live interface names; after it: the normal
 # completion of PROGRAM and its arguments.
 
@@ -23,13 +24,13 @@ _via() {
     done
 
     case $prev in
-        --gateway)
+        --gateway | --gateway6 | --dns)
             return
             ;;
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--gateway --verbose -v --help --version --' -- "$cur"))
+        COMPREPLY=($(compgen -W '--gateway --gateway6 --dns --no-kill-switch --verbose -v --help -h --version --' -- "$cur"))
         return
     fi
 
@@ -37,7 +38,7 @@ _via() {
     local have_uplink=
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --gateway) ((i++)) ;;
+            --gateway | --gateway6 | --dns) ((i++)) ;;
             -*) ;;
             *) have_uplink=1 ;;
         esac

@@ -20,9 +20,9 @@ Exit usage_error(const std::string& what) {
     return Exit{constants::exit_failure, {}, "via: " + what + "\n" + "hint: " + usage_hint + "\n"};
 }
 
-bool valid_ipv4(const std::string& text) {
-    in_addr addr{};
-    return inet_pton(AF_INET, text.c_str(), &addr) == 1;
+bool valid_address(int family, const std::string& text) {
+    in6_addr addr{};
+    return inet_pton(family, text.c_str(), &addr) == 1;
 }
 
 }  // namespace
@@ -51,6 +51,16 @@ Result parse(const std::vector<std::string>& args) {
     app.add_option("--gateway", options.gateway,
                    "IPv4 next hop on UPLINK, when UPLINK has no default route of its own")
         ->type_name("ADDR");
+    app.add_option("--gateway6", options.gateway6,
+                   "IPv6 next hop on UPLINK, when UPLINK has no IPv6 default route of its own")
+        ->type_name("ADDR");
+    app.add_option("--dns", options.dns,
+                   "name server for PROGRAM, reached through UPLINK (repeatable); PROGRAM sees only these "
+                   "in /etc/resolv.conf, and its port-53 traffic goes to the first")
+        ->type_name("ADDR");
+    bool no_kill_switch = false;
+    app.add_flag("--no-kill-switch", no_kill_switch,
+                 "when UPLINK is down, let PROGRAM's traffic take the normal routes (leaks by design)");
     app.add_flag("-v,--verbose", options.verbose, "say what was created and what was already there");
 
     // CLI11 wants the arguments in reverse order.
@@ -72,8 +82,14 @@ Result parse(const std::vector<std::string>& args) {
     if (options.command.empty()) return usage_error("no PROGRAM given after '--'");
     if (!valid_interface_name(options.uplink))
         return usage_error("'" + options.uplink + "' is not a valid interface name");
-    if (options.gateway && !valid_ipv4(*options.gateway))
+    if (options.gateway && !valid_address(AF_INET, *options.gateway))
         return usage_error("--gateway '" + *options.gateway + "' is not an IPv4 address");
+    if (options.gateway6 && !valid_address(AF_INET6, *options.gateway6))
+        return usage_error("--gateway6 '" + *options.gateway6 + "' is not an IPv6 address");
+    for (const auto& server : options.dns)
+        if (!valid_address(AF_INET, server) && !valid_address(AF_INET6, server))
+            return usage_error("--dns '" + server + "' is not an IP address");
+    options.kill_switch = !no_kill_switch;
     return options;
 }
 

@@ -22,6 +22,7 @@
 #include "via/privilege.hpp"
 #include "via/report.hpp"
 #include "via/routing.hpp"
+#include "via/sockmark.hpp"
 #include "via/uplink.hpp"
 
 namespace {
@@ -41,7 +42,8 @@ void ensure_uplink(const via::cli::Options& options, const via::Report& report) 
     // --- read-only: validate the uplink before anything is changed --------
     const auto mount = cgroup::find_mount();
     auto sock = netlink::connect_route();
-    const auto up = uplink::discover(sock.get(), options.uplink, options.gateway);
+    const auto up = uplink::discover(sock.get(), options.uplink, options.gateway, options.gateway6);
+    if (!up.next_hop6) report.note(up.no_ipv6 + ": the program's IPv6 is refused");
     const auto ids = ids::for_ifindex(up.ifindex);
     if (!ids) throw Error("interface '" + up.name + "' has ifindex " + std::to_string(up.ifindex) +
                           ", beyond via's range of " + std::to_string(constants::max_ifindex));
@@ -57,9 +59,14 @@ void ensure_uplink(const via::cli::Options& options, const via::Report& report) 
     {
         Effective net_admin({CAP_NET_ADMIN});
         auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
-        routing::apply(admin_sock.get(), routing::plan(up, *ids), report);
+        routing::apply(admin_sock.get(), routing::plan(up, *ids, options.kill_switch), report);
         routing::ensure_src_valid_mark(up.name, report);
         firewall::apply(firewall::plan(up.name, *ids, cg), report);
+    }
+    {
+        // Last: once sockets are marked at birth, the routing is in place.
+        Effective sys_admin({CAP_SYS_ADMIN});
+        sockmark::ensure(cg, ids->mark, report);
     }
     {
         RootFiles as_root;

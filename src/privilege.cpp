@@ -17,7 +17,7 @@ namespace {
 using Caps = Handle<void, cap_free>;
 
 constexpr const char* install_hint =
-    "install via with its capabilities: setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p $(command -v via); see README";
+    "install via with its capabilities: setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p $(command -v via); see README";
 
 Caps current() {
     Caps caps(cap_get_proc());

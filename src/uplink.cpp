@@ -1,6 +1,7 @@
 #include "via/uplink.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <arpa/inet.h>
 
@@ -28,21 +29,27 @@ std::string interface_names(nl_cache* links) {
     return names;
 }
 
-std::vector<std::string> ipv4_addresses(nl_cache* addrs, int ifindex) {
+// Addresses of one family; for IPv6 the global ones only (link-local and
+// ULA-less hosts cannot reach the Internet by them).
+std::vector<std::string> addresses(nl_cache* addrs, int ifindex, int family) {
     std::vector<std::string> out;
     for_each<rtnl_addr>(addrs, [&](rtnl_addr* a) {
-        if (rtnl_addr_get_ifindex(a) == ifindex && rtnl_addr_get_family(a) == AF_INET)
-            out.push_back(netlink::to_string(rtnl_addr_get_local(a)));
+        if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != family) return;
+        if (family == AF_INET6 && rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE) return;
+        out.push_back(netlink::to_string(rtnl_addr_get_local(a)));
     });
     return out;
 }
 
-std::vector<DefaultRoute> main_defaults(nl_cache* routes, int ifindex) {
+bool main_route(rtnl_route* r, int family) {
+    return rtnl_route_get_table(r) == RT_TABLE_MAIN && rtnl_route_get_family(r) == family &&
+           rtnl_route_get_type(r) == RTN_UNICAST;
+}
+
+std::vector<DefaultRoute> main_defaults(nl_cache* routes, int ifindex, int family) {
     std::vector<DefaultRoute> out;
     for_each<rtnl_route>(routes, [&](rtnl_route* r) {
-        if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST ||
-            nl_addr_get_prefixlen(rtnl_route_get_dst(r)) != 0)
-            return;
+        if (!main_route(r, family) || nl_addr_get_prefixlen(rtnl_route_get_dst(r)) != 0) return;
         for (int i = 0; i < rtnl_route_get_nnexthops(r); ++i) {
             rtnl_nexthop* nh = rtnl_route_nexthop_n(r, i);
             if (rtnl_route_nh_get_ifindex(nh) != ifindex) continue;
@@ -55,11 +62,11 @@ std::vector<DefaultRoute> main_defaults(nl_cache* routes, int ifindex) {
 }
 
 // The subnets of main that the uplink reaches without a gateway.
-std::vector<std::string> connected_subnets(nl_cache* routes, int ifindex) {
+std::vector<std::string> connected_subnets(nl_cache* routes, int ifindex, int family) {
     std::vector<std::string> out;
     for_each<rtnl_route>(routes, [&](rtnl_route* r) {
         nl_addr* dst = rtnl_route_get_dst(r);
-        if (rtnl_route_get_table(r) != RT_TABLE_MAIN || nl_addr_get_prefixlen(dst) == 0) return;
+        if (!main_route(r, family) || nl_addr_get_prefixlen(dst) == 0) return;
         for (int i = 0; i < rtnl_route_get_nnexthops(r); ++i) {
             rtnl_nexthop* nh = rtnl_route_nexthop_n(r, i);
             if (rtnl_route_nh_get_ifindex(nh) == ifindex && !rtnl_route_nh_get_gateway(nh))
@@ -72,17 +79,23 @@ std::vector<std::string> connected_subnets(nl_cache* routes, int ifindex) {
 }  // namespace
 
 bool on_link(const std::string& gateway, const std::vector<std::string>& subnets) {
-    in_addr gw{};
-    if (inet_pton(AF_INET, gateway.c_str(), &gw) != 1) return false;
+    const int family = gateway.find(':') == std::string::npos ? AF_INET : AF_INET6;
+    const int bits = family == AF_INET ? 32 : 128;
+    unsigned char gw[16] = {};
+    if (inet_pton(family, gateway.c_str(), gw) != 1) return false;
     for (const auto& subnet : subnets) {
         const auto slash = subnet.find('/');
-        in_addr net{};
-        if (slash == std::string::npos || inet_pton(AF_INET, subnet.substr(0, slash).c_str(), &net) != 1)
+        unsigned char net[16] = {};
+        if (slash == std::string::npos || inet_pton(family, subnet.substr(0, slash).c_str(), net) != 1)
             continue;
-        const int len = std::stoi(subnet.substr(slash + 1));
-        if (len < 0 || len > 32) continue;
-        const std::uint32_t mask = len == 0 ? 0 : htonl(~std::uint32_t{0} << (32 - len));
-        if ((gw.s_addr & mask) == (net.s_addr & mask)) return true;
+        const int len = std::atoi(subnet.c_str() + slash + 1);
+        if (len < 0 || len > bits) continue;
+        bool same = true;
+        for (int bit = 0; bit < len && same; ++bit) {
+            const unsigned char mask = static_cast<unsigned char>(0x80 >> (bit % 8));
+            same = (gw[bit / 8] & mask) == (net[bit / 8] & mask);
+        }
+        if (same) return true;
     }
     return false;
 }
@@ -100,7 +113,38 @@ std::variant<NextHop, std::string> choose_next_hop(const std::optional<std::stri
     return "interface '" + name + "' has no default route in the main table";
 }
 
-Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway) {
+namespace {
+
+void require_on_link(const std::string& gateway, nl_cache* routes, const Uplink& up, int family) {
+    if (!on_link(gateway, connected_subnets(routes, up.ifindex, family)))
+        throw Error("gateway " + gateway + " is not on a network of interface '" + up.name + "'",
+                    "give a gateway on the uplink's own subnet (ip " + std::string(family == AF_INET6 ? "-6 " : "") +
+                        "route show dev " + up.name + ")");
+}
+
+// IPv6 is optional: without a global address or a next hop the program's
+// IPv6 is refused (see routing). An explicit --gateway6 must work, though.
+void discover_ipv6(Uplink& up, nl_cache* addrs, nl_cache* routes, unsigned flags,
+                   const std::optional<std::string>& gateway6) {
+    up.ipv6 = addresses(addrs, up.ifindex, AF_INET6);
+    if (up.ipv6.empty()) {
+        if (gateway6)
+            throw Error("interface '" + up.name + "' has no global IPv6 address, so --gateway6 cannot be used");
+        up.no_ipv6 = "interface '" + up.name + "' has no global IPv6 address";
+        return;
+    }
+    if (gateway6) require_on_link(*gateway6, routes, up, AF_INET6);
+    auto hop = choose_next_hop(gateway6, main_defaults(routes, up.ifindex, AF_INET6), flags, up.name);
+    if (auto* why = std::get_if<std::string>(&hop))
+        up.no_ipv6 = *why + " for IPv6 (--gateway6 gives one)";
+    else
+        up.next_hop6 = std::get<NextHop>(hop);
+}
+
+}  // namespace
+
+Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway,
+                const std::optional<std::string>& gateway6) {
     auto links = netlink::links(sock);
     netlink::Link link(rtnl_link_get_by_name(links.get(), name.c_str()));
     if (!link)
@@ -115,19 +159,19 @@ Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std:
         throw Error("interface '" + name + "' is down", "bring it up first (ip link set " + name + " up, or your network manager)");
 
     auto addrs = netlink::addresses(sock);
-    up.ipv4 = ipv4_addresses(addrs.get(), up.ifindex);
+    up.ipv4 = addresses(addrs.get(), up.ifindex, AF_INET);
     if (up.ipv4.empty())
         throw Error("interface '" + name + "' has no IPv4 address",
                     "connect it first; via sends the program's traffic from the uplink's own address");
 
-    auto routes = netlink::routes(sock, AF_INET);
-    if (gateway && !on_link(*gateway, connected_subnets(routes.get(), up.ifindex)))
-        throw Error("gateway " + *gateway + " is not on a network of interface '" + name + "'",
-                    "give a gateway on the uplink's own subnet (ip route show dev " + name + ")");
-    auto hop = choose_next_hop(gateway, main_defaults(routes.get(), up.ifindex), flags, name);
+    auto routes = netlink::routes(sock, AF_UNSPEC);
+    if (gateway) require_on_link(*gateway, routes.get(), up, AF_INET);
+    auto hop = choose_next_hop(gateway, main_defaults(routes.get(), up.ifindex, AF_INET), flags, name);
     if (auto* why = std::get_if<std::string>(&hop))
         throw Error(*why, "pass its gateway: via --gateway ADDR " + name + " -- PROGRAM");
     up.next_hop = std::get<NextHop>(hop);
+
+    discover_ipv6(up, addrs.get(), routes.get(), flags, gateway6);
     return up;
 }
 

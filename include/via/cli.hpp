@@ -11,7 +11,10 @@ namespace via::cli {
 
 struct Options {
     std::string uplink;
-    std::optional<std::string> gateway;  // dotted IPv4, already validated
+    std::optional<std::string> gateway;   // IPv4, already validated
+    std::optional<std::string> gateway6;  // IPv6, already validated
+    std::vector<std::string> dns;         // IPv4 or IPv6 name servers
+    bool kill_switch = true;
     bool verbose = false;
     std::vector<std::string> command;    // PROGRAM and its arguments, never empty
 };

@@ -29,6 +29,11 @@ inline constexpr std::uint32_t pref_max = 31999;
 inline constexpr std::uint32_t pref_keep_local = 31900;
 // fwmark M lookup <table M>: the uplink's own default route.
 inline constexpr std::uint32_t pref_uplink = 31901;
+// fwmark M unreachable: the kill switch. When the uplink's table has no
+// route (uplink down, address gone), lookups fail here instead of falling
+// through to main and its default uplink. For IPv6 also the refusal of a
+// program's IPv6 when the uplink has none.
+inline constexpr std::uint32_t pref_kill_switch = 31902;
 
 // Routing protocol id written on via's routes and rules (RTPROT_*, FRA_PROTOCOL).
 // 86 ('V') is not assigned in the kernel's rtnetlink.h nor iproute2's rt_protos.

@@ -1,11 +1,14 @@
 // The privilege plan. via is installed with file capabilities in its
-// permitted set only (cap_dac_override,cap_net_admin,cap_setgid,cap_setuid=p):
+// permitted set only
+// (cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p):
 // it starts with an empty effective set, as the caller.
 //
 //   1. check()       refuse a setuid/setgid install and unexpected capabilities.
 //   2. Effective     raises one capability for one scope of privileged work:
 //                    cap_net_admin for rtnetlink, nftables and the uplink's
-//                    net sysctl.
+//                    net sysctl; cap_sys_admin for the cgroup BPF program
+//                    (loading, comparing with the attached one, attaching)
+//                    and for the private mount namespace of --dns.
 //      RootFiles     file system access as root for one scope: fsuid and
 //                    fsgid 0 (cap_setuid, cap_setgid) so that the cgroups and
 //                    the lock via creates belong to root:root, and
@@ -31,7 +34,7 @@
 namespace via::privilege {
 
 // The capabilities a non-root caller's via must hold, and no others.
-inline constexpr cap_value_t needed[] = {CAP_DAC_OVERRIDE, CAP_NET_ADMIN, CAP_SETGID, CAP_SETUID};
+inline constexpr cap_value_t needed[] = {CAP_DAC_OVERRIDE, CAP_NET_ADMIN, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
 
 void check();
 

@@ -19,6 +19,11 @@ public:
         std::fprintf(stderr, "via: %-8s %s\n", words[static_cast<int>(outcome)], what.c_str());
     }
 
+    // Something worth knowing under --verbose that is not a piece of state.
+    void note(const std::string& text) const {
+        if (verbose_) std::fprintf(stderr, "via: note     %s\n", text.c_str());
+    }
+
 private:
     bool verbose_;
 };

@@ -18,26 +18,38 @@ struct nl_sock;
 namespace via::routing {
 
 struct RouteSpec {
+    int family = 0;  // AF_INET or AF_INET6
     std::uint32_t table = 0;
     int ifindex = 0;
     std::string dev;
     std::optional<std::string> gateway;  // none: straight to the device
 };
 
+enum class RuleAction {
+    lookup,       // lookup <table>
+    keep_local,   // lookup main suppress_prefixlength 0
+    unreachable,  // unreachable
+};
+
 struct RuleSpec {
+    int family = 0;
     std::uint32_t pref = 0;
     std::uint32_t mark = 0;
-    std::uint32_t table = 0;
-    bool suppress_default = false;  // suppress_prefixlength 0
+    RuleAction action = RuleAction::lookup;
+    std::uint32_t table = 0;  // for lookup and keep_local
 };
 
 struct Plan {
     std::string uplink;
-    RouteSpec route;
+    std::vector<RouteSpec> routes;
     std::vector<RuleSpec> rules;  // in the order they are added
 };
 
-Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids);
+// IPv4 always; IPv6 the same way when the uplink has it, else only the
+// unreachable rule, so the program's IPv6 fails at once and never takes
+// another interface. `kill_switch` adds the unreachable rule for a family
+// the uplink does carry.
+Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch);
 
 // The `ip` equivalents, for messages and --verbose.
 std::string describe(const RouteSpec& route);

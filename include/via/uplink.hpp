@@ -24,6 +24,11 @@ struct Uplink {
     int ifindex = 0;
     std::vector<std::string> ipv4;  // the interface's IPv4 addresses
     NextHop next_hop;
+    std::vector<std::string> ipv6;  // its global IPv6 addresses
+    // IPv6 goes by the uplink only when it has a global address and a next
+    // hop; otherwise the program's IPv6 is refused, and `no_ipv6` says why.
+    std::optional<NextHop> next_hop6;
+    std::string no_ipv6;
 };
 
 // A default route of the main table that leaves by the uplink.
@@ -39,12 +44,13 @@ std::variant<NextHop, std::string> choose_next_hop(const std::optional<std::stri
                                                    const std::vector<DefaultRoute>& main_defaults,
                                                    unsigned link_flags, const std::string& name);
 
-// Whether an IPv4 address lies in one of the subnets ("10.0.2.0/24") that
-// the uplink reaches directly: the kernel takes no other gateway.
+// Whether an address lies in one of the subnets ("10.0.2.0/24", "fe80::/64")
+// that the uplink reaches directly: the kernel takes no other gateway.
 bool on_link(const std::string& gateway, const std::vector<std::string>& subnets);
 
-// Validates the interface (exists, is up, has IPv4) and finds its next hop.
+// Validates the interface (exists, is up, has IPv4) and finds its next hops.
 // Throws via::Error with a hint on every kind of bad input.
-Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway);
+Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway,
+                const std::optional<std::string>& gateway6);
 
 }  // namespace via::uplink

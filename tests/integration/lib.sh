@@ -29,7 +29,7 @@ fatal() { echo "FATAL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fatal "integration tests build network namespaces: run them as root"
 [ -x "$VIA" ] || fatal "$VIA is not an installed via"
 caps=$(getcap -v "$VIA" | sed 's/^[^ ]* //')
-[ "$caps" = "cap_dac_override,cap_setgid,cap_setuid,cap_net_admin=p" ] ||
+[ "$caps" = "cap_dac_override,cap_setgid,cap_setuid,cap_net_admin,cap_sys_admin=p" ] ||
     fatal "$VIA lacks its file capabilities (cmake --install as root): '$caps'"
 
 RUN=$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')

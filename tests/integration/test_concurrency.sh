@@ -17,7 +17,10 @@ expect_eq "all $N went out by $UP1" "$N" "$(cat "$TMP"/out.* | grep -c "tcp iif=
 mark=$(mark_of "$UP1")
 expect_eq "one ip rule to the uplink's table" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup $((mark))")"
 expect_eq "one ip rule for main's LAN routes" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup main")"
-expect_eq "no other rule of via's" 2 "$(ip -n "$H" rule show | grep -c 'proto 86')"
+expect_eq "one kill switch rule" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark unreachable")"
+expect_eq "no other IPv4 rule of via's" 3 "$(ip -n "$H" rule show | grep -c 'proto 86')"
+expect_eq "one IPv6 rule of via's: the refusal (no IPv6 on $UP1)" 1 "$(ip -n "$H" -6 rule show | grep -c 'proto 86')"
+expect_eq "one bpf program on the uplink's cgroup" 1 "$(bpftool cgroup show "$CG2/via/$UP1" 2>/dev/null | grep -c sock_create)"
 expect_eq "one route in the uplink's table" 1 "$(ip -n "$H" route show table $((mark)) | wc -l)"
 ruleset=$(ip netns exec "$H" nft list table inet via)
 expect_eq "one mark rule" 1 "$(grep -c "comment \"via uplink $UP1: mark" <<<"$ruleset")"

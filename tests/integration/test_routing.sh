@@ -54,7 +54,7 @@ check "the masquerade rule counted connections" test "$(counter postrouting "upl
 # Second launch: everything present, nothing created.
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "a second launch creates nothing" bash -c '! grep -q "created\|replaced" <<<"$1"' _ "$out"
-expect_eq "a second launch reports the 8 pieces present" 8 "$(grep -c '^via: present' <<<"$out")"
+expect_eq "a second launch reports the 11 pieces present" 11 "$(grep -c '^via: present' <<<"$out")"
 
 server_log=$(grep -c "iif=$SV1" "$TMP/server.log")
 expect_eq "the server saw exactly the 4 exchanges sent via $UP1" 4 "$server_log"

@@ -38,6 +38,15 @@ TEST_CASE("options before the separator") {
     CHECK(long_form.gateway == std::optional<std::string>("10.0.2.1"));
 }
 
+TEST_CASE("IPv6 gateway, name servers and the kill switch") {
+    auto o = options_of({"via", "--gateway6", "fe80::1", "--dns", "10.0.0.53", "--dns", "2001:db8::53",
+                         "wlan1", "--", "true"});
+    CHECK(o.gateway6 == std::optional<std::string>("fe80::1"));
+    CHECK(o.dns == std::vector<std::string>{"10.0.0.53", "2001:db8::53"});
+    CHECK(o.kill_switch);
+    CHECK_FALSE(options_of({"via", "--no-kill-switch", "wlan1", "--", "true"}).kill_switch);
+}
+
 TEST_CASE("--help and --version exit 0 on stdout") {
     auto help = exit_of({"via", "--help"});
     CHECK(help.code == 0);
@@ -65,6 +74,8 @@ TEST_CASE("usage errors exit 125 with a message and a hint") {
         {{"via", "../etc", "--", "true"}, "not a valid interface name"},
         {{"via", "averyveryverylongname", "--", "true"}, "not a valid interface name"},
         {{"via", "--bogus", "wlan1", "--", "true"}, "--bogus"},
+        {{"via", "--gateway6", "10.0.0.1", "wlan1", "--", "true"}, "not an IPv6 address"},
+        {{"via", "--dns", "resolver.example", "wlan1", "--", "true"}, "not an IP address"},
     };
     for (const auto& c : cases) {
         INFO(c.args.size() << " args, expecting: " << c.says);

@@ -12,11 +12,12 @@
 TEST_CASE("completions offer every option of --help") {
     auto help = std::get<via::cli::Exit>(via::cli::parse({"via", "--help"})).out;
     std::set<std::string> options;
-    const std::regex option(R"((^|[\s,])(--?[a-z][a-z-]*))");
+    const std::regex option(R"((^|[\s,])(--?[a-z][a-z0-9-]*))");
     for (std::sregex_iterator it(help.begin(), help.end(), option), end; it != end; ++it)
         options.insert((*it)[2]);
     REQUIRE(options.count("--gateway"));
     REQUIRE(options.count("--verbose"));
+    REQUIRE(options.count("--gateway6"));
 
     for (const char* file : {"completions/via.bash", "completions/_via"}) {
         std::ifstream in(std::string(VIA_SOURCE_DIR) + "/" + file);
@@ -25,7 +26,9 @@ TEST_CASE("completions offer every option of --help") {
         text << in.rdbuf();
         for (const auto& o : options) {
             INFO(file << " lacks " << o);
-            CHECK(text.str().find(o) != std::string::npos);
+            // The whole word: --gateway must not pass for --gateway6.
+            const std::regex word("(^|[^a-z0-9-])" + o + "($|[^a-z0-9-])");
+            CHECK(std::regex_search(text.str(), word));
         }
     }
 }

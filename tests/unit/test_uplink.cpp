@@ -53,3 +53,14 @@ TEST_CASE("a gateway must lie on one of the uplink's connected subnets") {
     CHECK(on_link("10.9.9.9", {"10.9.9.9/32"}));
     CHECK_FALSE(on_link("not-an-address", subnets));
 }
+
+TEST_CASE("IPv6 gateways: link-local and global subnets") {
+    using via::uplink::on_link;
+    const std::vector<std::string> subnets{"fe80::/64", "2001:db8:1::/64"};
+    CHECK(on_link("fe80::1", subnets));
+    CHECK(on_link("2001:db8:1::1", subnets));
+    CHECK_FALSE(on_link("2001:db8:2::1", subnets));
+    CHECK_FALSE(on_link("2001:db8:1::1", {"10.0.0.0/8"}));
+    CHECK(on_link("2001:db8::7", {"2001:db8::/33"}));
+    CHECK_FALSE(on_link("2001:db8:8000::7", {"2001:db8::/33"}));
+}
