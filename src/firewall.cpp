@@ -1,6 +1,9 @@
 #include "via/firewall.hpp"
 
+#include <algorithm>
 #include <array>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <cstdio>
 #include <cstring>
 #include <net/if.h>
@@ -34,12 +37,26 @@ struct BaseChain {
 //   chain output      { type route  hook output      priority mangle; }
 //   chain prerouting  { type filter hook prerouting  priority mangle; }
 //   chain postrouting { type nat    hook postrouting priority srcnat; }
+//   chain nat_output  { type nat    hook output      priority dstnat; }
 // }
-constexpr std::array<BaseChain, 3> chains{{
+constexpr std::array<BaseChain, 4> chains{{
     {constants::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
     {constants::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
     {constants::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
+    {constants::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST},
 }};
+
+struct Address {
+    unsigned char bytes[16] = {};
+    std::uint32_t len = 0;
+};
+
+Address parse_ip(int family, const std::string& text) {
+    Address a;
+    a.len = family == AF_INET ? 4 : 16;
+    if (inet_pton(family, text.c_str(), a.bytes) != 1) throw Error("'" + text + "' is not an IP address");
+    return a;
+}
 
 // --- expressions ------------------------------------------------------------
 
@@ -64,12 +81,37 @@ void set_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR
 void load_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_DREG); }
 void set_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_SREG); }
 
-void immediate(nftnl_rule* r, std::uint32_t value) {
+void immediate(nftnl_rule* r, const void* data, std::uint32_t len) {
     auto e = expr("immediate");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-    nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, &value, sizeof value);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, data, len);
     append(r, std::move(e));
 }
+
+void accept(nftnl_rule* r) {
+    auto e = expr("immediate");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+    append(r, std::move(e));
+}
+
+void load_payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
+    auto e = expr("payload");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_BASE, base);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_LEN, len);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+    append(r, std::move(e));
+}
+
+void dnat(nftnl_rule* r, int family) {
+    auto e = expr("nat");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_FAMILY, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+    append(r, std::move(e));
+}
+
 
 void equals(nftnl_rule* r, const void* data, std::uint32_t len) {
     auto e = expr("cmp");
@@ -90,6 +132,15 @@ void mask(nftnl_rule* r, std::uint32_t bits) {
     append(r, std::move(e));
 }
 
+// meta mark M meta nfproto <family>
+void mark_and_family(nftnl_rule* r, std::uint32_t mark, int family) {
+    load_meta(r, NFT_META_MARK);
+    equals(r, &mark, sizeof mark);
+    load_meta(r, NFT_META_NFPROTO);
+    const std::uint8_t nfproto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+    equals(r, &nfproto, sizeof nfproto);
+}
+
 void socket_cgroup(nftnl_rule* r, std::uint32_t level) {
     auto e = expr("socket");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
@@ -106,7 +157,7 @@ struct Builder {
     void operator()(const MarkCgroup& m) const {
         socket_cgroup(r, m.level);
         equals(r, &m.cgroup_id, sizeof m.cgroup_id);
-        immediate(r, m.mark);
+        immediate(r, &m.mark, sizeof m.mark);
         set_meta(r, NFT_META_MARK);
         load_meta(r, NFT_META_MARK);
         set_ct(r, NFT_CT_MARK);
@@ -131,6 +182,27 @@ struct Builder {
         equals(r, name, sizeof name);
         append(r, expr("counter"));
         append(r, expr("masq"));
+    }
+
+    void operator()(const DnsAllow& d) const {
+        mark_and_family(r, d.mark, d.family);
+        const Address a = parse_ip(d.family, d.server);
+        // The destination address: offset 16 in IPv4's header, 24 in IPv6's.
+        load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, d.family == AF_INET ? 16 : 24, a.len);
+        equals(r, a.bytes, a.len);
+        accept(r);
+    }
+
+    void operator()(const DnsRedirect& d) const {
+        mark_and_family(r, d.mark, d.family);
+        load_meta(r, NFT_META_L4PROTO);
+        equals(r, &d.l4proto, sizeof d.l4proto);
+        load_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);  // destination port
+        const std::uint16_t port = htons(53);
+        equals(r, &port, sizeof port);
+        const Address a = parse_ip(d.family, d.server);
+        immediate(r, a.bytes, a.len);
+        dnat(r, d.family);
     }
 };
 
@@ -170,7 +242,8 @@ std::string describe(const std::string& chain, const std::string& comment) {
 
 }  // namespace
 
-Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg) {
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg,
+          const std::vector<std::string>& dns) {
     const std::string owner = "uplink " + uplink;
     const std::string via = "via ";
     Plan p;
@@ -183,6 +256,23 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cg
     p.rules.push_back({std::string(constants::nft_chain_postrouting), owner,
                        via + owner + ": masquerade mark " + hex(ids.mark) + " leaving " + uplink,
                        Masquerade{ids.mark, uplink}});
+
+    const std::string dns_owner = "dns " + owner;
+    const std::string chain(constants::nft_chain_nat_output);
+    for (int family : {AF_INET, AF_INET6}) {
+        std::vector<std::string> servers;
+        for (const auto& s : dns)
+            if ((s.find(':') == std::string::npos) == (family == AF_INET)) servers.push_back(s);
+        if (servers.empty()) continue;
+        for (const auto& s : servers)
+            p.rules.push_back({chain, dns_owner, via + dns_owner + ": mark " + hex(ids.mark) + " to " + s + " as is",
+                               DnsAllow{ids.mark, family, s}});
+        for (std::uint8_t proto : {std::uint8_t{IPPROTO_UDP}, std::uint8_t{IPPROTO_TCP}})
+            p.rules.push_back({chain, dns_owner,
+                               via + dns_owner + ": mark " + hex(ids.mark) + (proto == IPPROTO_UDP ? " udp" : " tcp") +
+                                   " port 53 to " + servers.front(),
+                               DnsRedirect{ids.mark, family, proto, servers.front()}});
+    }
     return p;
 }
 
@@ -195,16 +285,26 @@ std::string owner_of(const std::string& comment) {
 
 Diff diff(const Plan& p, const std::vector<nft::ExistingRule>& existing) {
     Diff d;
-    for (const auto& spec : p.rules) {
-        bool kept = false;
-        for (const auto& e : existing) {
-            if (e.chain != spec.chain || owner_of(e.comment) != spec.owner) continue;
-            if (!kept && e.comment == spec.comment)
-                kept = true;  // the first identical rule stays
-            else
-                d.remove.push_back(e);
-        }
-        (kept ? d.present : d.add).push_back(spec);
+    // Groups in the order the plan first names them.
+    std::vector<std::pair<std::string, std::string>> groups;
+    for (const auto& spec : p.rules)
+        if (std::find(groups.begin(), groups.end(), std::pair(spec.chain, spec.owner)) == groups.end())
+            groups.emplace_back(spec.chain, spec.owner);
+
+    for (const auto& [chain, owner] : groups) {
+        std::vector<const RuleSpec*> wanted;
+        for (const auto& spec : p.rules)
+            if (spec.chain == chain && spec.owner == owner) wanted.push_back(&spec);
+        std::vector<const nft::ExistingRule*> found;  // in the kernel's order
+        for (const auto& e : existing)
+            if (e.chain == chain && owner_of(e.comment) == owner) found.push_back(&e);
+
+        const bool same = found.size() == wanted.size() &&
+                          std::equal(found.begin(), found.end(), wanted.begin(),
+                                     [](const auto* e, const auto* w) { return e->comment == w->comment; });
+        for (const auto* w : wanted) (same ? d.present : d.add).push_back(*w);
+        if (!same)
+            for (const auto* e : found) d.remove.push_back(*e);
     }
     return d;
 }

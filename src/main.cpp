@@ -13,6 +13,7 @@
 #include "via/cgroup.hpp"
 #include "via/cli.hpp"
 #include "via/constants.hpp"
+#include "via/dns.hpp"
 #include "via/error.hpp"
 #include "via/exec.hpp"
 #include "via/firewall.hpp"
@@ -61,7 +62,7 @@ void ensure_uplink(const via::cli::Options& options, const via::Report& report) 
         auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
         routing::apply(admin_sock.get(), routing::plan(up, *ids, options.kill_switch), report);
         routing::ensure_src_valid_mark(up.name, report);
-        firewall::apply(firewall::plan(up.name, *ids, cg), report);
+        firewall::apply(firewall::plan(up.name, *ids, cg, options.dns), report);
     }
     {
         // Last: once sockets are marked at birth, the routing is in place.
@@ -71,6 +72,13 @@ void ensure_uplink(const via::cli::Options& options, const via::Report& report) 
     {
         RootFiles as_root;
         cgroup::join(cg);
+    }
+    if (options.dns.empty()) {
+        dns::warn_if_local_stub(up.name);
+    } else {
+        RootFiles as_root;
+        Effective sys_admin({CAP_SYS_ADMIN});
+        dns::isolate(options.dns);
     }
 }
 

@@ -44,6 +44,7 @@ inline constexpr std::string_view nft_table = "via";
 inline constexpr std::string_view nft_chain_output = "output";
 inline constexpr std::string_view nft_chain_prerouting = "prerouting";
 inline constexpr std::string_view nft_chain_postrouting = "postrouting";
+inline constexpr std::string_view nft_chain_nat_output = "nat_output";
 
 // cgroup v2: <cgroup2 mount>/via/<uplink>.
 inline constexpr std::string_view cgroup_parent = "via";

@@ -39,27 +39,48 @@ struct Masquerade {
     std::string oifname;
 };
 
+// chain nat_output, with --dns: the program's DNS goes to its own servers,
+// also when it bypasses resolv.conf. For each family with a server:
+//   meta mark M meta nfproto ipv4 ip daddr S accept          (each server S)
+//   meta mark M meta nfproto ipv4 meta l4proto udp th dport 53 dnat ip to S1
+//   (and tcp)
+struct DnsAllow {
+    std::uint32_t mark = 0;
+    int family = 0;  // AF_INET or AF_INET6
+    std::string server;
+};
+struct DnsRedirect {
+    std::uint32_t mark = 0;
+    int family = 0;
+    std::uint8_t l4proto = 0;  // IPPROTO_UDP or IPPROTO_TCP
+    std::string server;
+};
+
 struct RuleSpec {
     std::string chain;
-    // Rules are recognised by their comment, "via OWNER: what it does". A
-    // rule of the same owner with another comment is stale and replaced.
+    // Rules are recognised by their comment, "via OWNER: what it does". The
+    // rules of one owner in one chain are a group: if the group in the
+    // kernel differs in any way from the plan's, it is replaced whole.
     std::string owner;
     std::string comment;
-    std::variant<MarkCgroup, RestoreMark, Masquerade> action;
+    std::variant<MarkCgroup, RestoreMark, Masquerade, DnsAllow, DnsRedirect> action;
 };
 
 struct Plan {
     std::vector<RuleSpec> rules;
 };
 
-Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg);
+// `dns` empty: the plan leaves the uplink's DNS rules as they are, since
+// they belong to the uplink, not to one launch.
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg,
+          const std::vector<std::string>& dns = {});
 
 // The owner encoded in a comment ("uplink wlan1"), or "" if it is not via's.
 std::string owner_of(const std::string& comment);
 
 struct Diff {
     std::vector<RuleSpec> add;
-    std::vector<nft::ExistingRule> remove;  // stale or duplicate rules of the plan's owners
+    std::vector<nft::ExistingRule> remove;  // the kernel's groups that differ from the plan's
     std::vector<RuleSpec> present;
 };
 

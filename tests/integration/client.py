@@ -1,22 +1,43 @@
 #!/usr/bin/python3
-"""Test client: asks the test server where it came from and prints its answer.
+"""Test client.
 
-usage: client.py tcp|udp HOST PORT
-Exits 1 with a message on any network error (within 3 seconds).
+usage: client.py tcp|udp HOST PORT   ask the test server where we came from
+       client.py dns SERVER NAME     send one DNS query for NAME to SERVER:53
+Prints the answer. On a network error prints "client: <error>" to stderr and
+exits 1 (within 3 seconds).
 """
+import random
 import socket
+import struct
 import sys
 
-proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mode = sys.argv[1]
 try:
-    if proto == "tcp":
-        with socket.create_connection((host, port), timeout=3) as s:
-            print(s.makefile().readline().strip())
-    else:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    if mode == "dns":
+        server, name = sys.argv[2], sys.argv[3]
+        family = socket.AF_INET6 if ":" in server else socket.AF_INET
+        qid = random.randrange(65536)
+        query = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+        query += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+        query += struct.pack("!HH", 1, 1)
+        with socket.socket(family, socket.SOCK_DGRAM) as s:
             s.settimeout(3)
-            s.sendto(b"hello", (host, port))
-            print(s.recv(2048).decode().strip())
+            s.sendto(query, (server, 53))
+            reply = s.recv(2048)
+        print(socket.inet_ntop(socket.AF_INET, reply[-4:]))
+    else:
+        host, port = sys.argv[2], int(sys.argv[3])
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        if mode == "tcp":
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.settimeout(3)
+                s.connect((host, port))
+                print(s.makefile().readline().strip())
+        else:
+            with socket.socket(family, socket.SOCK_DGRAM) as s:
+                s.settimeout(3)
+                s.sendto(b"hello", (host, port))
+                print(s.recv(2048).decode().strip())
 except OSError as e:
     print(f"client: {e}", file=sys.stderr)
     sys.exit(1)

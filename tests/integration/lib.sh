@@ -2,18 +2,22 @@
 #
 # Builds, per run, throwaway network namespaces and a test user:
 #
-#   host ($H)                                   server ($S)
-#   $UP0 10.77.0.2/24  ---- veth ----  $SV0 10.77.0.1/24
-#   $UP1 10.77.1.2/24  ---- veth ----  $SV1 10.77.1.1/24
-#   $UP2 10.77.2.2/24  ---- veth ----  $SV2 10.77.2.1/24
-#   $NOIP  up, no IPv4                     lo: $SERVICE (198.51.100.7)
-#   $DOWN  down, with an address
+#   host ($H)                                         server ($S)
+#   $UP0 10.77.0.2/24 2001:db8:0::2/64 -- veth -- $SV0 10.77.0.1 2001:db8:0::1
+#   $UP1 10.77.1.2/24 2001:db8:1::2/64 -- veth -- $SV1 10.77.1.1 2001:db8:1::1
+#   $UP2 10.77.2.2/24 (no IPv6)        -- veth -- $SV2 10.77.2.1
+#   $NOIP  up, no IPv4                     lo: $SERVICE 198.51.100.7
+#   $DOWN  down, with an address               $SERVICE6 2001:db8:ff::7
+#                                              $DNS 198.51.100.53
 #
-# The host's default route is via $UP0 (metric 100); $UP1 has a second
-# default route (metric 200), as a network manager makes for a second
-# uplink; $UP2 has none (it needs --gateway). Strict rp_filter everywhere in
-# the host. The server answers on port $PORT (TCP and UDP) with the
-# interface a connection arrived on and its source address.
+# The host's default routes (v4 and v6) are via $UP0 (metric 100); $UP1 has
+# second ones (metric 200), as a network manager makes for a second uplink;
+# $UP2 has none (it needs --gateway). Strict rp_filter everywhere in the
+# host. The server answers on port $PORT (TCP and UDP, v4 and v6) with the
+# interface a connection arrived on and its source address, and answers DNS
+# on $DNS port 53; nft counters in the server namespace count,
+# per interface, the packets that arrive for $PORT and for 53
+# (server_packets IFACE PORT).
 #
 # Nothing here touches the root namespace's network state. Everything made
 # is removed on exit, failure included.
@@ -39,6 +43,8 @@ UP0=vu0$RUN UP1=vu1$RUN UP2=vu2$RUN
 SV0=vs0$RUN SV1=vs1$RUN SV2=vs2$RUN
 NOIP=vn$RUN DOWN=vd$RUN
 SERVICE=198.51.100.7
+SERVICE6=2001:db8:ff::7
+DNS=198.51.100.53
 PORT=7000
 TUSER=via-t$RUN
 TMP=$(mktemp -d /tmp/via-it-XXXXXX)
@@ -95,6 +101,14 @@ setup_topology() {
     ip -n "$H" link set lo up
     ip -n "$S" link set lo up
     ip -n "$S" addr add "$SERVICE/32" dev lo
+    ip -n "$S" addr add "$DNS/32" dev lo
+    ip -n "$S" addr add "$SERVICE6/128" dev lo
+    # The server plays both the uplinks' gateways and the remote host. A real
+    # gateway asks ARP questions from its own LAN address; this one would
+    # ask from the service address its reply comes from, and the host's
+    # strict rp_filter (below) rightly ignores ARP from an address that main
+    # routes elsewhere. arp_announce=2 makes it ask as a gateway does.
+    ip netns exec "$S" sysctl -qw net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.default.arp_announce=2
     # Strict reverse-path filtering in the host, before its interfaces exist.
     in_host sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
     local i up sv
@@ -106,8 +120,14 @@ setup_topology() {
         ip -n "$H" link set "$up" up
         ip -n "$S" link set "$sv" up
     done
+    for i in 0 1; do
+        ip -n "$H" addr add "2001:db8:$i::2/64" dev "vu$i$RUN" nodad
+        ip -n "$S" addr add "2001:db8:$i::1/64" dev "vs$i$RUN" nodad
+    done
     ip -n "$H" route add default via 10.77.0.1 dev "$UP0" metric 100
     ip -n "$H" route add default via 10.77.1.1 dev "$UP1" metric 200
+    ip -n "$H" -6 route add default via 2001:db8:0::1 dev "$UP0" metric 100
+    ip -n "$H" -6 route add default via 2001:db8:1::1 dev "$UP1" metric 200
     # (No dummy driver on every kernel: host-local veth pairs instead.)
     ip -n "$H" link add "$NOIP" type veth peer name "${NOIP}p"
     ip -n "$H" link set "$NOIP" up
@@ -116,9 +136,33 @@ setup_topology() {
     in_host sysctl -qw "net.ipv4.conf.$UP1.rp_filter=1" "net.ipv4.conf.$UP2.rp_filter=1"
 }
 
+# Counters, in the server namespace, of what arrives from the host.
+setup_counters() {
+    local rules="" i port
+    for i in "$SV0" "$SV1" "$SV2"; do
+        for port in "$PORT" 53; do
+            rules+="iifname \"$i\" meta l4proto { tcp, udp } th dport $port counter comment \"$i $port\"
+"
+        done
+    done
+    ip netns exec "$S" nft -f - <<NFT
+table inet seen {
+    chain prerouting {
+        type filter hook prerouting priority -300; policy accept;
+$rules    }
+}
+NFT
+}
+
+server_packets() {  # server_packets IFACE PORT: packets that arrived there
+    ip netns exec "$S" nft list chain inet seen prerouting |
+        awk -v c="\"$1 $2\"" 'index($0, c) { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
 start_server() {
+    setup_counters
     # nsenter execs the server, so $! is the server itself.
-    nsenter --net="/run/netns/$S" -- "$PY" "$HELPERS/server.py" "$TMP/server.log" "$PORT" "$SV0" "$SV1" "$SV2" \
+    nsenter --net="/run/netns/$S" -- "$PY" "$HELPERS/server.py" "$TMP/server.log" "$PORT" "$DNS" "$SV0" "$SV1" "$SV2" \
         >"$TMP/server.out" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 50); do
@@ -185,3 +229,37 @@ mark_of() {  # mark_of IFACE: via's mark (and table) for an interface of the hos
 # The server's log lines since the given line count.
 server_lines_since() { tail -n +"$(($1 + 1))" "$TMP/server.log"; }
 server_line_count() { wc -l <"$TMP/server.log"; }
+
+# --- a long-running program ----------------------------------------------
+
+# Starts, through via on the given uplink, a program that makes a new TCP
+# connection to the server every 0.2 s and logs each answer or error to
+# $PROBE_LOG, until $PROBE_STOP exists.
+start_prober() {  # start_prober VIA-ARGS...
+    local dir
+    dir=$(mktemp -d "$TMP/prober-XXXXXX")
+    PROBE_LOG=$dir/log PROBE_STOP=$dir/stop
+    touch "$PROBE_LOG"
+    chown -R "$TUSER:" "$dir"
+    as_user "$VIA" "$@" -- sh -c "while [ ! -e $PROBE_STOP ]; do
+        $PY $HELPERS/client.py tcp $SERVICE $PORT >>$PROBE_LOG 2>&1; sleep 0.2; done" &
+    PROBER_PID=$!
+}
+
+stop_prober() {
+    touch "$PROBE_STOP"
+    wait "$PROBER_PID" || true
+}
+
+probe_lines() { wc -l <"$PROBE_LOG"; }
+
+# Waits (10 s at most) until N lines matching PATTERN follow line FROM of
+# the prober's log; true if they did.
+wait_probe() {  # wait_probe FROM PATTERN [N]
+    local from=$1 pattern=$2 n=${3:-1}
+    for _ in $(seq 100); do
+        [ "$(tail -n +"$((from + 1))" "$PROBE_LOG" | grep -c -- "$pattern")" -ge "$n" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}

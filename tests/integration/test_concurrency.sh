@@ -19,7 +19,8 @@ expect_eq "one ip rule to the uplink's table" 1 "$(ip -n "$H" rule show | grep -
 expect_eq "one ip rule for main's LAN routes" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup main")"
 expect_eq "one kill switch rule" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark unreachable")"
 expect_eq "no other IPv4 rule of via's" 3 "$(ip -n "$H" rule show | grep -c 'proto 86')"
-expect_eq "one IPv6 rule of via's: the refusal (no IPv6 on $UP1)" 1 "$(ip -n "$H" -6 rule show | grep -c 'proto 86')"
+expect_eq "three IPv6 rules of via's, the same shape" 3 "$(ip -n "$H" -6 rule show | grep -c 'proto 86')"
+expect_eq "one IPv6 route in the uplink's table" 1 "$(ip -n "$H" -6 route show table $((mark)) | wc -l)"
 expect_eq "one bpf program on the uplink's cgroup" 1 "$(bpftool cgroup show "$CG2/via/$UP1" 2>/dev/null | grep -c sock_create)"
 expect_eq "one route in the uplink's table" 1 "$(ip -n "$H" route show table $((mark)) | wc -l)"
 ruleset=$(ip netns exec "$H" nft list table inet via)

@@ -54,7 +54,8 @@ check "the masquerade rule counted connections" test "$(counter postrouting "upl
 # Second launch: everything present, nothing created.
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "a second launch creates nothing" bash -c '! grep -q "created\|replaced" <<<"$1"' _ "$out"
-expect_eq "a second launch reports the 11 pieces present" 11 "$(grep -c '^via: present' <<<"$out")"
+# cgroup, 2 routes, 6 rules (v4, v6), sysctl, 3 nft rules, bpf program
+expect_eq "a second launch reports the 14 pieces present" 14 "$(grep -c '^via: present' <<<"$out")"
 
 server_log=$(grep -c "iif=$SV1" "$TMP/server.log")
 expect_eq "the server saw exactly the 4 exchanges sent via $UP1" 4 "$server_log"

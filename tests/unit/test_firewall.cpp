@@ -128,24 +128,116 @@ TEST_CASE("diff: a recreated cgroup (new id) replaces the stale rule") {
     CHECK(d.present.size() == 2);
 }
 
-TEST_CASE("diff: other uplinks' rules and foreign rules are left alone; duplicates go") {
+TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
     auto p = wlan1_plan();
     auto other = firewall::plan("usb0", *ids::for_ifindex(4), cgroup::Cgroup{"/x/via/usb0", 0x77, 2});
     std::vector<nft::ExistingRule> existing;
     for (const auto& r : other.rules) existing.push_back({r.chain, 1, r.comment});
     existing.push_back({"output", 2, "added by hand"});
     existing.push_back({"output", 3, ""});
-    const auto& mine = in_chain(p, "output");
-    existing.push_back({"output", 4, mine.comment});
-    existing.push_back({"output", 5, mine.comment});
 
     auto d = firewall::diff(p, existing);
-    REQUIRE(d.remove.size() == 1);
-    CHECK(d.remove[0].handle == 5);
+    CHECK(d.remove.empty());
     // usb0's restore rule is the shared one: wlan1 finds it present.
+    REQUIRE(d.present.size() == 1);
+    CHECK(d.present[0].owner == "conntrack");
+    CHECK(d.add.size() == 2);
+}
+
+TEST_CASE("diff: a group with a duplicate is replaced whole, in one batch") {
+    auto p = wlan1_plan();
+    std::vector<nft::ExistingRule> existing;
+    std::uint64_t handle = 10;
+    for (const auto& r : p.rules) existing.push_back({r.chain, handle++, r.comment});
+    existing.push_back({"output", 20, in_chain(p, "output").comment});
+
+    auto d = firewall::diff(p, existing);
+    REQUIRE(d.remove.size() == 2);
+    CHECK(d.remove[0].handle == 10);
+    CHECK(d.remove[1].handle == 20);
+    REQUIRE(d.add.size() == 1);
+    CHECK(d.add[0].chain == "output");
     CHECK(d.present.size() == 2);
-    CHECK(d.add.size() == 1);
-    CHECK(d.add[0].chain == "postrouting");
+}
+
+TEST_CASE("with name servers, a group per uplink: accept its servers, redirect other DNS to the first") {
+    auto p = firewall::plan("wlan1", wlan1_ids, cg, {"198.51.100.53", "2001:db8::53", "198.51.100.54"});
+    std::vector<std::string> comments;
+    for (const auto& r : p.rules)
+        if (r.chain == "nat_output") {
+            CHECK(r.owner == "dns uplink wlan1");
+            comments.push_back(r.comment);
+        }
+    CHECK(comments == std::vector<std::string>{
+                          "via dns uplink wlan1: mark 0x56490003 to 198.51.100.53 as is",
+                          "via dns uplink wlan1: mark 0x56490003 to 198.51.100.54 as is",
+                          "via dns uplink wlan1: mark 0x56490003 udp port 53 to 198.51.100.53",
+                          "via dns uplink wlan1: mark 0x56490003 tcp port 53 to 198.51.100.53",
+                          "via dns uplink wlan1: mark 0x56490003 to 2001:db8::53 as is",
+                          "via dns uplink wlan1: mark 0x56490003 udp port 53 to 2001:db8::53",
+                          "via dns uplink wlan1: mark 0x56490003 tcp port 53 to 2001:db8::53",
+                      });
+}
+
+TEST_CASE("without --dns the uplink's DNS rules stay as an earlier launch left them") {
+    auto with_dns = firewall::plan("wlan1", wlan1_ids, cg, {"198.51.100.53"});
+    std::vector<nft::ExistingRule> existing;
+    std::uint64_t handle = 10;
+    for (const auto& r : with_dns.rules) existing.push_back({r.chain, handle++, r.comment});
+    auto d = firewall::diff(wlan1_plan(), existing);
+    CHECK(d.remove.empty());
+    CHECK(d.add.empty());
+}
+
+// Captured from nft 1.0.6 for the nft equivalents in firewall.hpp.
+TEST_CASE("the DNS rules are the bytecode nft would write") {
+    auto p = firewall::plan("wlan1", wlan1_ids, cg, {"198.51.100.53", "2001:db8::53"});
+    std::vector<std::vector<std::string>> rendered;
+    for (const auto& r : p.rules)
+        if (r.chain == "nat_output") rendered.push_back(expressions(firewall::build(r)));
+    REQUIRE(rendered.size() == 6);
+    CHECK(rendered[0] == std::vector<std::string>{
+                             "[ meta load mark => reg 1 ]",
+                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ meta load nfproto => reg 1 ]",
+                             "[ cmp eq reg 1 0x00000002 ]",
+                             "[ payload load 4b @ network header + 16 => reg 1 ]",
+                             "[ cmp eq reg 1 0x356433c6 ]",
+                             "[ immediate reg 0 accept ]",
+                         });
+    CHECK(rendered[1] == std::vector<std::string>{
+                             "[ meta load mark => reg 1 ]",
+                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ meta load nfproto => reg 1 ]",
+                             "[ cmp eq reg 1 0x00000002 ]",
+                             "[ meta load l4proto => reg 1 ]",
+                             "[ cmp eq reg 1 0x00000011 ]",
+                             "[ payload load 2b @ transport header + 2 => reg 1 ]",
+                             "[ cmp eq reg 1 0x00003500 ]",
+                             "[ immediate reg 1 0x356433c6 ]",
+                             "[ nat dnat ip addr_min reg 1 ]",
+                         });
+    CHECK(rendered[3] == std::vector<std::string>{
+                             "[ meta load mark => reg 1 ]",
+                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ meta load nfproto => reg 1 ]",
+                             "[ cmp eq reg 1 0x0000000a ]",
+                             "[ payload load 16b @ network header + 24 => reg 1 ]",
+                             "[ cmp eq reg 1 0xb80d0120 0x00000000 0x00000000 0x53000000 ]",
+                             "[ immediate reg 0 accept ]",
+                         });
+    CHECK(rendered[5] == std::vector<std::string>{
+                             "[ meta load mark => reg 1 ]",
+                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ meta load nfproto => reg 1 ]",
+                             "[ cmp eq reg 1 0x0000000a ]",
+                             "[ meta load l4proto => reg 1 ]",
+                             "[ cmp eq reg 1 0x00000006 ]",
+                             "[ payload load 2b @ transport header + 2 => reg 1 ]",
+                             "[ cmp eq reg 1 0x00003500 ]",
+                             "[ immediate reg 1 0xb80d0120 0x00000000 0x00000000 0x53000000 ]",
+                             "[ nat dnat ip6 addr_min reg 1 ]",
+                         });
 }
 
 TEST_CASE("owner_of reads via's comments only") {

@@ -1,0 +1,147 @@
+#include "via/dns.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "via/error.hpp"
+#include "via/handle.hpp"
+
+namespace via::dns {
+namespace {
+
+constexpr const char* resolv_conf_path = "/etc/resolv.conf";
+// A private tmpfs for the file, mounted in the program's namespace only.
+constexpr const char* scratch = "/run/via";
+
+std::string read_file(const char* path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool is_loopback(const std::string& server) {
+    in_addr v4{};
+    if (inet_pton(AF_INET, server.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    return server == "::1";
+}
+
+std::vector<std::pair<std::string, std::string>> directives(std::string_view text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::istringstream in{std::string(text)};
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string key, rest;
+        words >> key;
+        if (key.empty() || key[0] == '#' || key[0] == ';') continue;
+        std::getline(words >> std::ws, rest);
+        out.emplace_back(key, rest);
+    }
+    return out;
+}
+
+void mount_or_throw(const char* source, const char* target, const char* type, unsigned long flags,
+                    const char* data, const std::string& what) {
+    if (::mount(source, target, type, flags, data) < 0) throw errno_error(what);
+}
+
+bool is_dir(const char* path) {
+    struct stat st {};
+    return ::lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Where /etc/resolv.conf really is: often a symbolic link, sometimes into a
+// directory that is about to be hidden.
+std::string resolv_conf_target() {
+    char resolved[PATH_MAX];
+    if (::realpath(resolv_conf_path, resolved)) return resolved;
+    // A dangling link: its target, made absolute.
+    char link[PATH_MAX];
+    ssize_t n = ::readlink(resolv_conf_path, link, sizeof link - 1);
+    if (n <= 0) throw errno_error(std::string("reading ") + resolv_conf_path);
+    link[n] = '\0';
+    return link[0] == '/' ? std::string(link) : std::string("/etc/") + link;
+}
+
+void write_file(const std::string& path, const std::string& content) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!fd || ::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()))
+        throw errno_error("writing " + path);
+}
+
+void make_parents(const std::string& path) {
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        const std::string dir = path.substr(0, slash);
+        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) throw errno_error("creating " + dir);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> local_servers(std::string_view resolv_conf) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : directives(resolv_conf))
+        if (key == "nameserver" && is_loopback(value)) out.push_back(value);
+    return out;
+}
+
+std::string private_resolv_conf(const std::vector<std::string>& servers, std::string_view original) {
+    std::string out = "# Written by via for this program only: its DNS goes through its uplink.\n";
+    for (const auto& s : servers) out += "nameserver " + s + "\n";
+    for (const auto& [key, value] : directives(original))
+        if (key == "search" || key == "domain" || key == "options") out += key + " " + value + "\n";
+    return out;
+}
+
+void isolate(const std::vector<std::string>& servers) {
+    const std::string content = private_resolv_conf(servers, read_file(resolv_conf_path));
+    const std::string target = resolv_conf_target();
+
+    if (::unshare(CLONE_NEWNS) < 0)
+        throw errno_error("creating a mount namespace for --dns",
+                          errno == EPERM ? "is via installed with its capabilities? (see README: Install)" : "");
+    // Slave: mounts of the system still reach the program; ours never leave.
+    mount_or_throw(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr, "making the mount namespace private");
+
+    bool target_hidden = false;
+    for (const char* dir : resolver_sockets) {
+        if (!is_dir(dir)) continue;
+        mount_or_throw("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k",
+                       std::string("hiding ") + dir);
+        if (target.rfind(std::string(dir) + "/", 0) == 0) target_hidden = true;
+    }
+    if (target_hidden) {
+        // /etc/resolv.conf links into a directory now hidden by our tmpfs:
+        // the file is written where the link points.
+        make_parents(target);
+        write_file(target, content);
+        return;
+    }
+    mount_or_throw("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k",
+                   std::string("mounting a tmpfs on ") + scratch);
+    const std::string file = std::string(scratch) + "/resolv.conf";
+    write_file(file, content);
+    mount_or_throw(file.c_str(), target.c_str(), nullptr, MS_BIND, nullptr, "showing the program its resolv.conf");
+    mount_or_throw(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr,
+                   "making the program's resolv.conf read-only");
+}
+
+void warn_if_local_stub(const std::string& uplink) {
+    const auto local = local_servers(read_file(resolv_conf_path));
+    if (local.empty()) return;
+    std::fprintf(stderr,
+                 "via: warning: names are resolved by the local resolver at %s, whose queries leave by the "
+                 "default uplink, not %s\nhint: pass --dns ADDR to resolve through %s\n",
+                 local.front().c_str(), uplink.c_str(), uplink.c_str());
+}
+
+}  // namespace via::dns

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# When the uplink goes away, the program's traffic fails instead of taking
+# the default uplink; it flows again when the uplink is back.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+start_prober "$UP1"
+check "the running program goes by $UP1" wait_probe 0 "tcp iif=$SV1 src=10.77.1.2"
+
+# 1. Carrier lost (cable pulled, Wi-Fi gone): the kernel keeps the routes.
+leaked=$(server_packets "$SV0" "$PORT")
+from=$(probe_lines)
+ip -n "$S" link set "$SV1" down
+check "without carrier, connections fail" wait_probe "$from" "client:" 2
+expect_eq "not one packet took $UP0 meanwhile" "$leaked" "$(server_packets "$SV0" "$PORT")"
+from=$(probe_lines)
+ip -n "$S" link set "$SV1" up
+check "with carrier back, the same program's connections go by $UP1 again, nothing relaunched" \
+    wait_probe "$from" "tcp iif=$SV1 src=10.77.1.2"
+
+# 2. Interface down: the kernel deletes every route through it.
+from=$(probe_lines)
+ip -n "$H" link set "$UP1" down
+check "with $UP1 down, connections fail" wait_probe "$from" "client:" 3
+errors=$(tail -n +"$((from + 1))" "$PROBE_LOG" | grep "client:" | sort -u)
+expect_eq "at once, as unreachable (the kill switch), not by time-out" \
+    "client: [Errno 101] Network is unreachable" "$errors"
+expect_eq "not one packet took $UP0 meanwhile" "$leaked" "$(server_packets "$SV0" "$PORT")"
+expect_eq "the kill switch rule is there" 1 "$(ip -n "$H" rule show | grep -c "fwmark $(mark_of "$UP1") unreachable")"
+
+# Back up; the network manager (here: the test) restores main's routes, and
+# any launch of via for $UP1 restores the uplink's table for every program
+# already running on it.
+ip -n "$H" link set "$UP1" up
+ip -n "$H" route add default via 10.77.1.1 dev "$UP1" metric 200
+from=$(probe_lines)
+as_user "$VIA" "$UP1" -- true
+check "after a launch of via for $UP1, the running program's connections flow again" \
+    wait_probe "$from" "tcp iif=$SV1 src=10.77.1.2"
+stop_prober
+expect_eq "no packet of the program ever took $UP0" "$leaked" "$(server_packets "$SV0" "$PORT")"
+
+# --no-kill-switch: the program falls back to the normal routes (a leak, by
+# design and documented).
+start_prober --no-kill-switch --gateway 10.77.2.1 "$UP2"
+check "with --no-kill-switch, the program goes by $UP2" wait_probe 0 "tcp iif=$SV2 src=10.77.2.2"
+expect_eq "and no unreachable rule was added" 0 \
+    "$(ip -n "$H" rule show | grep -c "fwmark $(mark_of "$UP2") unreachable" || true)"
+from=$(probe_lines)
+ip -n "$H" link set "$UP2" down
+check "with $UP2 down, it falls back to the default uplink" wait_probe "$from" "tcp iif=$SV0 src=10.77.0.2"
+stop_prober
+
+finish
