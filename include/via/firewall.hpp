@@ -1,8 +1,8 @@
-// via's nftables table, `table inet via`: the one place that decides how a
-// program's packets get marked. Today a rule per uplink marks packets whose
-// socket belongs to the uplink's cgroup; a cgroup BPF program that sets the
-// mark at socket creation can be added beside it later, with these rules
-// kept as the second layer.
+// via's nftables table, `table inet via`. Packets are marked in two layers:
+// sockmark sets the mark when a socket is created; here, the second layer,
+// a rule per uplink marks every packet whose socket belongs to the uplink's
+// cgroup (sockets created elsewhere and passed in, say). Beside it: the
+// restore of the mark on replies, masquerade, and the DNS redirection.
 //
 // plan() and diff() are pure; build() makes the libnftnl rule without a
 // socket; apply() commits the difference in one atomic batch.

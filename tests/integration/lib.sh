@@ -160,16 +160,26 @@ server_packets() {  # server_packets IFACE PORT: packets that arrived there
 }
 
 start_server() {
-    setup_counters
+    # Counters match interface names, so they outlive a restart.
+    ip netns exec "$S" nft list table inet seen >/dev/null 2>&1 || setup_counters
+    local ready
+    ready=$(cat "$TMP/server.log" 2>/dev/null | grep -c ready || true)
     # nsenter execs the server, so $! is the server itself.
     nsenter --net="/run/netns/$S" -- "$PY" "$HELPERS/server.py" "$TMP/server.log" "$PORT" "$DNS" "$SV0" "$SV1" "$SV2" \
         >"$TMP/server.out" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 50); do
-        grep -q ready "$TMP/server.log" 2>/dev/null && return 0
+        [ "$(cat "$TMP/server.log" 2>/dev/null | grep -c ready)" -gt "$ready" ] && return 0
         sleep 0.1
     done
     fatal "test server did not start"
+}
+
+# Its sockets are bound to interfaces: after one is recreated, restart it.
+restart_server() {
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    start_server
 }
 
 setup_all() {

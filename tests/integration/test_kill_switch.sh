@@ -28,14 +28,17 @@ expect_eq "at once, as unreachable (the kill switch), not by time-out" \
 expect_eq "not one packet took $UP0 meanwhile" "$leaked" "$(server_packets "$SV0" "$PORT")"
 expect_eq "the kill switch rule is there" 1 "$(ip -n "$H" rule show | grep -c "fwmark $(mark_of "$UP1") unreachable")"
 
-# Back up; the network manager (here: the test) restores main's routes, and
-# any launch of via for $UP1 restores the uplink's table for every program
-# already running on it.
+# Back up: the network manager (here: the test) restores main's routes and
+# runs its dispatcher hooks, via's among them, which restores the uplink's
+# table for every program already running on it.
 ip -n "$H" link set "$UP1" up
 ip -n "$H" route add default via 10.77.1.1 dev "$UP1" metric 200
+before_hook=$(host_state)
 from=$(probe_lines)
-as_user "$VIA" "$UP1" -- true
-check "after a launch of via for $UP1, the running program's connections flow again" \
+in_host env PATH="$(dirname "$VIA"):/usr/bin:/bin" sh "$HERE/../../contrib/networkmanager/90-via" "$UP0" up
+expect_eq "the hook leaves interfaces via does not serve alone" "$before_hook" "$(host_state)"
+in_host env PATH="$(dirname "$VIA"):/usr/bin:/bin" sh "$HERE/../../contrib/networkmanager/90-via" "$UP1" up
+check "after the hook, the same program's connections flow again, nothing relaunched" \
     wait_probe "$from" "tcp iif=$SV1 src=10.77.1.2"
 stop_prober
 expect_eq "no packet of the program ever took $UP0" "$leaked" "$(server_packets "$SV0" "$PORT")"
