@@ -4,6 +4,7 @@
 // before this point), ensure routing / firewall / cgroup under the lock,
 // drop every capability, exec.
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <variant>
 #include <vector>
@@ -33,8 +34,9 @@ int fail(const std::string& message, int code) {
     return code;
 }
 
-// Validates the uplink, then ensures its cgroup, routing and firewall and
-// moves via into the cgroup. Everything here but the validation is privileged.
+// Validates the uplink; then, one via at a time, ensures its cgroup, routing,
+// firewall and socket mark, moves via into the cgroup and, with --dns, into
+// a private mount namespace. Everything but the validation is privileged.
 void ensure_uplink(const via::cli::Options& options, const via::Report& report) {
     using namespace via;
     using privilege::Effective;
@@ -114,13 +116,14 @@ int main(int argc, char** argv) {
 
         ensure_uplink(options, report);
         privilege::drop_all();
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         try {
             privilege::drop_all();
-        } catch (const Error&) {
+        } catch (const std::exception&) {
             // Exiting anyway; the error that brought us here is the one to show.
         }
-        std::fputs(render(e).c_str(), stderr);
+        const auto* ours = dynamic_cast<const Error*>(&e);
+        std::fputs(ours ? render(*ours).c_str() : ("via: " + std::string(e.what()) + "\n").c_str(), stderr);
         return constants::exit_failure;
     }
 
