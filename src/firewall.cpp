@@ -20,12 +20,6 @@ namespace {
 
 constexpr std::uint16_t family = NFPROTO_INET;
 
-std::string hex(std::uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%x", v);
-    return buf;
-}
-
 struct BaseChain {
     std::string_view name;
     const char* type;
@@ -248,13 +242,13 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cg
     const std::string via = "via ";
     Plan p;
     p.rules.push_back({std::string(constants::nft_chain_output), owner,
-                       via + owner + ": mark " + hex(ids.mark) + " for cgroup " + std::to_string(cg.id) +
+                       via + owner + ": mark " + ids::hex(ids.mark) + " for cgroup " + std::to_string(cg.id) +
                            " level " + std::to_string(cg.level),
                        MarkCgroup{cg.id, cg.level, ids.mark}});
     p.rules.push_back({std::string(constants::nft_chain_prerouting), "conntrack",
                        "via conntrack: restore the mark of via's connections", RestoreMark{}});
     p.rules.push_back({std::string(constants::nft_chain_postrouting), owner,
-                       via + owner + ": masquerade mark " + hex(ids.mark) + " leaving " + uplink,
+                       via + owner + ": masquerade mark " + ids::hex(ids.mark) + " leaving " + uplink,
                        Masquerade{ids.mark, uplink}});
 
     const std::string dns_owner = "dns " + owner;
@@ -265,11 +259,11 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cg
             if ((s.find(':') == std::string::npos) == (family == AF_INET)) servers.push_back(s);
         if (servers.empty()) continue;
         for (const auto& s : servers)
-            p.rules.push_back({chain, dns_owner, via + dns_owner + ": mark " + hex(ids.mark) + " to " + s + " as is",
+            p.rules.push_back({chain, dns_owner, via + dns_owner + ": mark " + ids::hex(ids.mark) + " to " + s + " as is",
                                DnsAllow{ids.mark, family, s}});
         for (std::uint8_t proto : {std::uint8_t{IPPROTO_UDP}, std::uint8_t{IPPROTO_TCP}})
             p.rules.push_back({chain, dns_owner,
-                               via + dns_owner + ": mark " + hex(ids.mark) + (proto == IPPROTO_UDP ? " udp" : " tcp") +
+                               via + dns_owner + ": mark " + ids::hex(ids.mark) + (proto == IPPROTO_UDP ? " udp" : " tcp") +
                                    " port 53 to " + servers.front(),
                                DnsRedirect{ids.mark, family, proto, servers.front()}});
     }

@@ -1,5 +1,7 @@
 #include "via/ids.hpp"
 
+#include <cstdio>
+
 #include "via/constants.hpp"
 
 namespace via::ids {
@@ -11,6 +13,12 @@ std::optional<UplinkIds> for_ifindex(int ifindex) {
     // One number for both, as wg-quick does: `ip rule` and `ip route` output
     // can be read side by side.
     return UplinkIds{mark, mark};
+}
+
+std::string hex(std::uint32_t mark) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%x", mark);
+    return buf;
 }
 
 bool is_via_mark(std::uint32_t mark) {

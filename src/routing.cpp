@@ -17,12 +17,6 @@
 namespace via::routing {
 namespace {
 
-std::string hex(std::uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%x", v);
-    return buf;
-}
-
 // --- route ----------------------------------------------------------------
 
 bool route_matches(rtnl_route* r, const RouteSpec& want) {
@@ -134,7 +128,6 @@ void plan_family(Plan& p, int family, const RouteSpec* route, const ids::UplinkI
 
 Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch) {
     Plan p;
-    p.uplink = up.name;
     const RouteSpec v4{AF_INET, ids.table, up.ifindex, up.name, up.next_hop.gateway};
     plan_family(p, AF_INET, &v4, ids, kill_switch);
     std::optional<RouteSpec> v6;
@@ -150,7 +143,7 @@ std::string describe(const RouteSpec& r) {
 }
 
 std::string describe(const RuleSpec& r) {
-    std::string s = family_flag(r.family) + std::to_string(r.pref) + ": fwmark " + hex(r.mark);
+    std::string s = family_flag(r.family) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.mark);
     switch (r.action) {
         case RuleAction::lookup: return s + " lookup " + std::to_string(r.table);
         case RuleAction::keep_local: return s + " lookup main suppress_prefixlength 0";

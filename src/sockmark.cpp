@@ -10,6 +10,7 @@
 
 #include "via/error.hpp"
 #include "via/handle.hpp"
+#include "via/ids.hpp"
 
 namespace via::sockmark {
 namespace {
@@ -29,9 +30,7 @@ bpf_insn insn(std::uint8_t code, std::uint8_t dst, std::uint8_t src, std::int16_
 int bpf(int cmd, bpf_attr& attr) { return static_cast<int>(::syscall(__NR_bpf, cmd, &attr, sizeof attr)); }
 
 std::string what(const cgroup::Cgroup& cg, std::uint32_t mark) {
-    char hex[16];
-    std::snprintf(hex, sizeof hex, "0x%x", mark);
-    return "bpf program setting mark " + std::string(hex) + " on sockets of cgroup " + cg.path;
+    return "bpf program setting mark " + ids::hex(mark) + " on sockets of cgroup " + cg.path;
 }
 
 UniqueFd load(const std::vector<bpf_insn>& insns, const std::string& context) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace via::ids {
 
@@ -19,5 +20,8 @@ std::optional<UplinkIds> for_ifindex(int ifindex);
 
 // Whether a mark or a table number is in via's range.
 bool is_via_mark(std::uint32_t mark);
+
+// A mark as ip-rule(8) and nft(8) print it: "0x56490003".
+std::string hex(std::uint32_t mark);
 
 }  // namespace via::ids

@@ -40,7 +40,6 @@ struct RuleSpec {
 };
 
 struct Plan {
-    std::string uplink;
     std::vector<RouteSpec> routes;
     std::vector<RuleSpec> rules;  // in the order they are added
 };

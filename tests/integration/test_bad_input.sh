@@ -30,6 +30,28 @@ try "missing --" 125 "via: missing '--' between UPLINK and PROGRAM" "$UP1" true
 try "bad interface name" 125 "is not a valid interface name" ../x -- true
 try "bad gateway" 125 "is not an IPv4 address" --gateway nope "$UP2" -- true
 
+# A via installed without its capabilities, or setuid: refused with a hint,
+# nothing created.
+cp "$VIA" "$TMP/via-nocaps"
+chmod 0755 "$TMP/via-nocaps"
+try_binary() {  # try_binary NAME BINARY EXPECTED_TEXT
+    local before out rc=0
+    before=$(host_state)
+    out=$(in_host setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- env "$2" "$UP1" -- true 2>&1) || rc=$?
+    expect_eq "$1: exit code" 125 "$rc"
+    expect_contains "$1: message" "$3" "$out"
+    expect_contains "$1: hint" "hint: install via with its capabilities: setcap" "$out"
+    expect_eq "$1: no state created" "$before" "$(host_state)"
+}
+try_binary "installed without capabilities" "$TMP/via-nocaps" "via: via lacks cap_dac_override"
+cp "$VIA" "$TMP/via-setuid"
+chmod 04755 "$TMP/via-setuid"
+if findmnt -no OPTIONS -T "$TMP" | grep -qw nosuid; then
+    fail "cannot test a setuid install: $TMP is mounted nosuid"
+else
+    try_binary "installed setuid" "$TMP/via-setuid" "via: via is installed setuid or setgid, which it refuses"
+fi
+
 # A user outside group via cannot run it at all.
 useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "${TUSER}x"
 rc=0
