@@ -28,9 +28,21 @@ from=$(probe_lines)
 as_user "$VIA" "$UP1" -- true
 check "after a launch of via, the running program uses the new address" \
     wait_probe "$from" "tcp iif=$SV1 src=10.77.1.4"
+
+# A new gateway (a renewal that moves the default route): the launch of via
+# that follows points the uplink's table at it.
+ip -n "$S" addr add 10.77.1.254/24 dev "$SV1"
+ip -n "$H" route replace default via 10.77.1.254 dev "$UP1" metric 200
+mark=$(mark_of "$UP1")
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+expect_contains "via replaces the stale route" "via: replaced route default via 10.77.1.254 dev $UP1 table $((mark))" "$out"
+expect_eq "the uplink's table points at the new gateway" "default via 10.77.1.254 dev $UP1 proto 86" \
+    "$(ip -n "$H" route show table $((mark)) | sed 's/ *$//')"
+from=$(probe_lines)
+check "the running program goes on by $UP1" wait_probe "$from" "tcp iif=$SV1 src=10.77.1.4"
 stop_prober
 expect_eq "no packet took $UP0 meanwhile" "$leaked" "$(server_packets "$SV0" "$PORT")"
-expect_eq "the server never saw an old address after the change" 0 \
+expect_eq "the server never saw an old address after the last change" 0 \
     "$(tail -n +"$((from + 1))" "$PROBE_LOG" | grep -c 'src=10.77.1.[23]' || true)"
 
 finish
