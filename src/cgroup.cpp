@@ -34,7 +34,7 @@ bool make_dir(const std::string& path) {
     if (errno == EEXIST) return false;
     throw errno_error("creating cgroup " + path,
                       errno == EACCES || errno == EPERM
-                          ? "is via installed with its capabilities? (see README: Install)"
+                          ? "is via installed with its capabilities? (see README, 'Set up')"
                           : std::string());
 }
 

@@ -107,7 +107,7 @@ int request(nl_sock* sock, nl_msg* msg, const std::string& context,
         return answer.error;
     errno = answer.error;
     throw errno_error(context, answer.error == EPERM
-                                   ? "is via installed with its capabilities? (see README: Install)"
+                                   ? "is via installed with its capabilities? (see README, 'Set up')"
                                    : std::string());
 }
 

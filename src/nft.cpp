@@ -15,7 +15,7 @@ namespace via::nft {
 namespace {
 
 constexpr int answer_timeout_ms = 10'000;
-constexpr const char* perm_hint = "is via installed with its capabilities? (see README: Install)";
+constexpr const char* perm_hint = "is via installed with its capabilities? (see README, 'Set up')";
 
 int comment_cb(const nftnl_udata* attr, void* data) {
     if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT)
