@@ -32,10 +32,7 @@ std::vector<std::string_view> split(std::string_view line, char sep) {
 bool make_dir(const std::string& path) {
     if (::mkdir(path.c_str(), 0755) == 0) return true;
     if (errno == EEXIST) return false;
-    throw errno_error("creating cgroup " + path,
-                      errno == EACCES || errno == EPERM
-                          ? "is via installed with its capabilities? (see README, 'Set up')"
-                          : std::string());
+    throw errno_error("creating cgroup " + path, permission_hint(errno));
 }
 
 // The cgroup id is the kernfs node id, which the kernel hands out as the

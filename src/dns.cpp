@@ -108,7 +108,7 @@ void isolate(const std::vector<std::string>& servers) {
 
     if (::unshare(CLONE_NEWNS) < 0)
         throw errno_error("creating a mount namespace for --dns",
-                          errno == EPERM ? "is via installed with its capabilities? (see README, 'Set up')" : "");
+                          permission_hint(errno));
     // Slave: mounts of the system still reach the program; ours never leave.
     mount_or_throw(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr, "making the mount namespace private");
 

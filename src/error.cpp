@@ -39,6 +39,11 @@ Error netlink_error(int nle, std::string context, std::string hint) {
                  std::move(hint));
 }
 
+std::string permission_hint(int err) {
+    if (err != EPERM && err != EACCES) return {};
+    return "is via installed with its capabilities? (see README, 'Set up')";
+}
+
 std::string render(const Error& e) {
     std::string out = "via: " + e.context();
     if (e.code()) out += ": " + e.code().message();

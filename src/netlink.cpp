@@ -106,9 +106,7 @@ int request(nl_sock* sock, nl_msg* msg, const std::string& context,
     if (std::find(tolerated.begin(), tolerated.end(), answer.error) != tolerated.end())
         return answer.error;
     errno = answer.error;
-    throw errno_error(context, answer.error == EPERM
-                                   ? "is via installed with its capabilities? (see README, 'Set up')"
-                                   : std::string());
+    throw errno_error(context, permission_hint(answer.error));
 }
 
 }  // namespace via::netlink

@@ -15,7 +15,6 @@ namespace via::nft {
 namespace {
 
 constexpr int answer_timeout_ms = 10'000;
-constexpr const char* perm_hint = "is via installed with its capabilities? (see README, 'Set up')";
 
 int comment_cb(const nftnl_udata* attr, void* data) {
     if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT)
@@ -93,7 +92,7 @@ std::vector<ExistingRule> Socket::rules(std::string_view table, std::uint16_t fa
     if (!filter) throw Error(context + ": out of memory");
     nftnl_rule_set_str(filter.get(), NFTNL_RULE_TABLE, std::string(table).c_str());
     nftnl_rule_nlmsg_build_payload(nlh, filter.get());
-    if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) throw errno_error(context, perm_hint);
+    if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) throw errno_error(context, permission_hint(errno));
 
     std::vector<ExistingRule> out;
     std::vector<char> rx(MNL_SOCKET_BUFFER_SIZE * 4);
@@ -105,7 +104,7 @@ std::vector<ExistingRule> Socket::rules(std::string_view table, std::uint16_t fa
         if (ret == MNL_CB_STOP) break;
         if (ret < 0) {
             if (errno == ENOENT) return {};  // no such table: nothing of via's yet
-            throw errno_error(context, errno == EPERM ? perm_hint : "");
+            throw errno_error(context, permission_hint(errno));
         }
     }
     return out;
@@ -137,7 +136,7 @@ void Socket::commit(const Batch& batch, std::uint16_t family) {
     mnl_nlmsg_batch_next(b);
 
     if (mnl_socket_sendto(sock_.get(), mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
-        throw errno_error("sending nftables batch", errno == EPERM ? perm_hint : "");
+        throw errno_error("sending nftables batch", permission_hint(errno));
 
     // Every message asked for an ACK, and the kernel answers each one even
     // after an error (it reports all errors of a batch, then aborts it).
@@ -156,7 +155,7 @@ void Socket::commit(const Batch& batch, std::uint16_t family) {
             if (nlh->nlmsg_seq == begin_seq) {
                 // The batch as a whole was refused (no CAP_NET_ADMIN, say).
                 errno = -err->error;
-                throw errno_error("starting nftables transaction", errno == EPERM ? perm_hint : "");
+                throw errno_error("starting nftables transaction", permission_hint(errno));
             }
             auto it = pending.find(nlh->nlmsg_seq);
             if (it == pending.end()) continue;
@@ -169,7 +168,7 @@ void Socket::commit(const Batch& batch, std::uint16_t family) {
     }
     if (failed_errno != 0) {
         errno = failed_errno;
-        throw errno_error("nftables: " + failed, failed_errno == EPERM ? perm_hint : "");
+        throw errno_error("nftables: " + failed, permission_hint(failed_errno));
     }
 }
 

@@ -30,13 +30,13 @@ bool route_matches(rtnl_route* r, const RouteSpec& want) {
 
 // The default route of table `table`, if any (the table is via's own).
 rtnl_route* find_default(nl_cache* routes, int family, std::uint32_t table) {
-    for (nl_object* o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
-        auto* r = reinterpret_cast<rtnl_route*>(o);
-        if (rtnl_route_get_family(r) == family && rtnl_route_get_table(r) == table &&
+    rtnl_route* found = nullptr;
+    netlink::for_each<rtnl_route>(routes, [&](rtnl_route* r) {
+        if (!found && rtnl_route_get_family(r) == family && rtnl_route_get_table(r) == table &&
             nl_addr_get_prefixlen(rtnl_route_get_dst(r)) == 0)
-            return r;
-    }
-    return nullptr;
+            found = r;
+    });
+    return found;
 }
 
 const char* family_flag(int family) { return family == AF_INET6 ? "-6 " : ""; }
@@ -160,8 +160,7 @@ void apply(nl_sock* sock, const Plan& p, const Report& report) {
     auto rules = netlink::rules(sock, AF_UNSPEC);
     for (const auto& spec : p.rules) {
         bool present = false;
-        for (nl_object* o = nl_cache_get_first(rules.get()); o && !present; o = nl_cache_get_next(o))
-            present = rule_matches(reinterpret_cast<rtnl_rule*>(o), spec);
+        netlink::for_each<rtnl_rule>(rules.get(), [&](rtnl_rule* r) { present = present || rule_matches(r, spec); });
         if (present)
             report.ensured("ip rule " + describe(spec), Outcome::present);
         else

@@ -52,7 +52,7 @@ UniqueFd load(const std::vector<bpf_insn>& insns, const std::string& context) {
     UniqueFd again(bpf(BPF_PROG_LOAD, attr));
     errno = err;
     throw errno_error("loading " + context + (log[0] ? " (verifier: " + std::string(log.data()) + ")" : ""),
-                      err == EPERM ? "is via installed with its capabilities? (see README, 'Set up')" : "");
+                      permission_hint(err));
 }
 
 // The tag is a hash of the instructions: equal tags, equal programs.

@@ -13,12 +13,7 @@
 namespace via::uplink {
 namespace {
 
-// Calls f on every object of a libnl cache, typed.
-template <class T, class F>
-void for_each(nl_cache* cache, F&& f) {
-    for (nl_object* o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
-        f(reinterpret_cast<T*>(o));
-}
+using netlink::for_each;
 
 std::string interface_names(nl_cache* links) {
     std::string names;

@@ -31,6 +31,10 @@ Error errno_error(std::string context, std::string hint = {});
 // Error from a negative libnl return value.
 Error netlink_error(int nle, std::string context, std::string hint = {});
 
+// The hint for a refusal by the kernel (EPERM, EACCES): via probably lacks
+// its capabilities. Empty for any other errno.
+std::string permission_hint(int err);
+
 // "via: <what>\nhint: <hint>\n" as printed on stderr.
 std::string render(const Error& e);
 

@@ -31,6 +31,12 @@ Cache addresses(nl_sock* sock);
 Cache routes(nl_sock* sock, int family);
 Cache rules(nl_sock* sock, int family);
 
+// Calls f on every object of a libnl cache, as its type T.
+template <class T, class F>
+void for_each(nl_cache* cache, F&& f) {
+    for (nl_object* o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) f(reinterpret_cast<T*>(o));
+}
+
 // "10.0.0.1" (or "default") as an nl_addr; throws on bad input.
 Addr parse_address(const std::string& text, int family);
 // An nl_addr rendered without prefix length.

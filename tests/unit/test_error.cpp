@@ -25,3 +25,10 @@ TEST_CASE("libnl codes are rendered as words, never as numbers") {
     CHECK(e.code().category().name() == std::string("netlink"));
     CHECK_THAT(render(e), Catch::StartsWith("via: reading routes: Object not found"));
 }
+
+TEST_CASE("a kernel refusal points at the capabilities, other errors do not") {
+    CHECK_THAT(permission_hint(EPERM), Catch::Contains("installed with its capabilities"));
+    CHECK(permission_hint(EACCES) == permission_hint(EPERM));
+    CHECK(permission_hint(ENOENT).empty());
+    CHECK(permission_hint(0).empty());
+}
