@@ -5,13 +5,10 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
-#include "via/constants.hpp"
 #include "via/error.hpp"
-#include "via/handle.hpp"
 
 namespace via::cgroup {
 namespace {
@@ -26,28 +23,6 @@ std::vector<std::string_view> split(std::string_view line, char sep) {
         line.remove_prefix(pos + 1);
     }
     return out;
-}
-
-// mkdir that counts "already there" as success; returns whether it created.
-bool make_dir(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) == 0) return true;
-    if (errno == EEXIST) return false;
-    throw errno_error("creating cgroup " + path, permission_hint(errno));
-}
-
-// The cgroup id is the kernfs node id, which the kernel hands out as the
-// directory's file handle (what systemd does too); it is what
-// `socket cgroupv2` compares with.
-std::uint64_t cgroup_id(const std::string& path) {
-    alignas(file_handle) unsigned char storage[sizeof(file_handle) + sizeof(std::uint64_t)] = {};
-    auto* fh = reinterpret_cast<file_handle*>(storage);
-    fh->handle_bytes = sizeof(std::uint64_t);
-    int mount_id = 0;
-    if (::name_to_handle_at(AT_FDCWD, path.c_str(), fh, &mount_id, 0) < 0)
-        throw errno_error("reading the id of cgroup " + path);
-    std::uint64_t id = 0;
-    std::memcpy(&id, fh->f_handle, sizeof id);
-    return id;
 }
 
 }  // namespace
@@ -69,19 +44,20 @@ std::string unescape(std::string_view field) {
 }
 
 std::optional<Mount> find_cgroup2(std::string_view mountinfo) {
+    std::optional<Mount> first, whole;
     for (auto line : split(mountinfo, '\n')) {
         // id parent major:minor root mount-point options [optional...] - type source super-options
         auto fields = split(line, ' ');
         std::size_t dash = 0;
         while (dash < fields.size() && fields[dash] != "-") ++dash;
-        if (dash < 5 || dash + 1 >= fields.size()) continue;
-        if (fields[dash + 1] == "cgroup2") return Mount{unescape(fields[3]), unescape(fields[4])};
+        if (dash < 5 || dash + 1 >= fields.size() || fields[dash + 1] != "cgroup2") continue;
+        Mount m{unescape(fields[3]), unescape(fields[4])};
+        if (!first) first = m;
+        // Later lines are mounted over earlier ones; in a cgroup namespace an
+        // inherited mount shows a root outside it ("/..").
+        if (m.root == "/") whole = m;
     }
-    return std::nullopt;
-}
-
-std::uint32_t level_of(std::string_view mount_root) {
-    return static_cast<std::uint32_t>(split(mount_root, '/').size()) + 2;
+    return whole ? whole : first;
 }
 
 Mount find_mount() {
@@ -93,25 +69,18 @@ Mount find_mount() {
                 "via needs cgroup2 (Linux 4.5+); mount it, e.g. at /sys/fs/cgroup/unified");
 }
 
-Cgroup ensure(const Mount& mount, const std::string& uplink, const Report& report) {
-    const std::string parent = mount.point + "/" + std::string(constants::cgroup_parent);
-    make_dir(parent);
-    Cgroup cg;
-    cg.path = parent + "/" + uplink;
-    bool created = make_dir(cg.path);
-    cg.id = cgroup_id(cg.path);
-    cg.level = level_of(mount.root);
-    report.ensured("cgroup " + cg.path + " (id " + std::to_string(cg.id) + ")",
-                   created ? Outcome::created : Outcome::present);
-    return cg;
-}
-
-void join(const Cgroup& cg) {
-    const std::string procs = cg.path + "/cgroup.procs";
-    UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) throw errno_error("opening " + procs);
-    // "0" is the writing process itself.
-    if (::write(fd.get(), "0\n", 2) != 2) throw errno_error("moving via into cgroup " + cg.path);
+// The kernel hands the node id out as the directory's file handle (what
+// systemd does too).
+std::uint64_t id_of(const std::string& path) {
+    alignas(file_handle) unsigned char storage[sizeof(file_handle) + sizeof(std::uint64_t)] = {};
+    auto* fh = reinterpret_cast<file_handle*>(storage);
+    fh->handle_bytes = sizeof(std::uint64_t);
+    int mount_id = 0;
+    if (::name_to_handle_at(AT_FDCWD, path.c_str(), fh, &mount_id, 0) < 0)
+        throw errno_error("reading the id of cgroup " + path);
+    std::uint64_t id = 0;
+    std::memcpy(&id, fh->f_handle, sizeof id);
+    return id;
 }
 
 }  // namespace via::cgroup

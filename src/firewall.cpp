@@ -135,12 +135,18 @@ void mark_and_family(nftnl_rule* r, std::uint32_t mark, int family) {
     equals(r, &nfproto, sizeof nfproto);
 }
 
-void socket_cgroup(nftnl_rule* r, std::uint32_t level) {
+void load_socket_mark(nftnl_rule* r) {
     auto e = expr("socket");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_MARK);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_SOCKET_LEVEL, level);
     append(r, std::move(e));
+}
+
+// <loaded value> & 0xffff0000 == 0x56490000: one of via's marks.
+void is_via_mark(nftnl_rule* r) {
+    mask(r, constants::mark_mask);
+    const std::uint32_t base = constants::mark_base;
+    equals(r, &base, sizeof base);
 }
 
 // --- rules ------------------------------------------------------------------
@@ -148,10 +154,10 @@ void socket_cgroup(nftnl_rule* r, std::uint32_t level) {
 struct Builder {
     nftnl_rule* r;
 
-    void operator()(const MarkCgroup& m) const {
-        socket_cgroup(r, m.level);
-        equals(r, &m.cgroup_id, sizeof m.cgroup_id);
-        immediate(r, &m.mark, sizeof m.mark);
+    void operator()(const KeepMark&) const {
+        load_socket_mark(r);
+        is_via_mark(r);
+        load_socket_mark(r);
         set_meta(r, NFT_META_MARK);
         load_meta(r, NFT_META_MARK);
         set_ct(r, NFT_CT_MARK);
@@ -160,9 +166,7 @@ struct Builder {
 
     void operator()(const RestoreMark&) const {
         load_ct(r, NFT_CT_MARK);
-        mask(r, constants::mark_mask);
-        const std::uint32_t base = constants::mark_base;
-        equals(r, &base, sizeof base);
+        is_via_mark(r);
         load_ct(r, NFT_CT_MARK);
         set_meta(r, NFT_META_MARK);
     }
@@ -236,15 +240,13 @@ std::string describe(const std::string& chain, const std::string& comment) {
 
 }  // namespace
 
-Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg,
-          const std::vector<std::string>& dns) {
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vector<std::string>& dns) {
     const std::string owner = "uplink " + uplink;
     const std::string via = "via ";
     Plan p;
-    p.rules.push_back({std::string(constants::nft_chain_output), owner,
-                       via + owner + ": mark " + ids::hex(ids.mark) + " for cgroup " + std::to_string(cg.id) +
-                           " level " + std::to_string(cg.level),
-                       MarkCgroup{cg.id, cg.level, ids.mark}});
+    p.rules.push_back({std::string(constants::nft_chain_output), "marks",
+                       "via marks: each packet of a socket via marked keeps its mark, saved for replies",
+                       KeepMark{}});
     p.rules.push_back({std::string(constants::nft_chain_prerouting), "conntrack",
                        "via conntrack: restore the mark of via's connections", RestoreMark{}});
     p.rules.push_back({std::string(constants::nft_chain_postrouting), owner,
@@ -299,6 +301,14 @@ Diff diff(const Plan& p, const std::vector<nft::ExistingRule>& existing) {
         for (const auto* w : wanted) (same ? d.present : d.add).push_back(*w);
         if (!same)
             for (const auto* e : found) d.remove.push_back(*e);
+    }
+    // A plan says all there is of its owners: their rules in chains the plan
+    // no longer uses (an older via's) go.
+    for (const auto& e : existing) {
+        const std::string owner = owner_of(e.comment);
+        const bool planned_owner = std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return g.second == owner; });
+        if (planned_owner && std::find(groups.begin(), groups.end(), std::pair(e.chain, owner)) == groups.end())
+            d.remove.push_back(e);
     }
     return d;
 }

@@ -1,8 +1,8 @@
 // via UPLINK -- PROGRAM: run PROGRAM so that all of its traffic leaves by UPLINK.
 //
 // Reads top to bottom: parse, check privileges, validate (nothing changes
-// before this point), ensure routing / firewall / cgroup under the lock,
-// drop every capability, exec.
+// before this point), ensure routing / firewall / socket marking under the
+// lock, tag via's own process with the uplink, drop every capability, exec.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <sys/capability.h>
+#include <unistd.h>
 
 #include "via/cgroup.hpp"
 #include "via/cli.hpp"
@@ -34,9 +35,11 @@ int fail(const std::string& message, int code) {
     return code;
 }
 
-// Validates the uplink; then, one via at a time, ensures its cgroup, routing,
-// firewall and socket mark, moves via into the cgroup and, with --dns, into
-// a private mount namespace. Everything but the validation is privileged.
+// Validates the uplink; then, one via at a time, ensures its routing,
+// firewall and the BPF programs that mark sockets, tags via's own process
+// with the uplink's mark (what it execs inherits the tag) and, with --dns,
+// moves it into a private mount namespace. The program is not moved to
+// another cgroup: it stays in the caller's session.
 void ensure_uplink(const via::cli::Options& options, const via::Report& report) {
     using namespace via;
     using privilege::Effective;
@@ -50,30 +53,36 @@ void ensure_uplink(const via::cli::Options& options, const via::Report& report) 
     const auto ids = ids::for_ifindex(up.ifindex);
     if (!ids) throw Error("interface '" + up.name + "' has ifindex " + std::to_string(up.ifindex) +
                           ", beyond via's range of " + std::to_string(constants::max_ifindex));
+    {
+        RootFiles as_root;
+        Effective sys_admin({CAP_SYS_ADMIN});
+        if (const auto tag = sockmark::tag_of(::getpid()); tag && tag->uplink != up.name)
+            throw Error("this process already runs via " + tag->uplink +
+                            ", and a program launched via an uplink never leaves it",
+                        "run via " + up.name + " from a shell that was not itself started by via");
+    }
 
     // --- privileged, one via at a time ------------------------------------
     UniqueFd lock;
-    cgroup::Cgroup cg;
     {
         RootFiles as_root;
         lock = lock::acquire();
-        cg = cgroup::ensure(mount, up.name, report);
+        lock::note_served(up.name);
     }
     {
         Effective net_admin({CAP_NET_ADMIN});
         auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
         routing::apply(admin_sock.get(), routing::plan(up, *ids, options.kill_switch), report);
         routing::ensure_src_valid_mark(up.name, report);
-        firewall::apply(firewall::plan(up.name, *ids, cg, options.dns), report);
+        firewall::apply(firewall::plan(up.name, *ids, options.dns), report);
     }
     {
         // Last: once sockets are marked at birth, the routing is in place.
-        Effective sys_admin({CAP_SYS_ADMIN});
-        sockmark::ensure(cg, ids->mark, report);
-    }
-    {
         RootFiles as_root;
-        cgroup::join(cg);
+        Effective sys_admin({CAP_SYS_ADMIN});
+        sockmark::ensure(mount, report);
+        sockmark::set_uplink(up.name, ids->mark, report);
+        sockmark::tag_self(up.name, ids->mark);
     }
     if (options.dns.empty()) {
         dns::warn_if_local_stub(up.name);

@@ -1,15 +1,12 @@
-// The per-uplink cgroup (v2) the program runs in: <cgroup2>/via/<uplink>.
-// Sockets remember the cgroup of the process that created them, and
-// nftables matches on it (`socket cgroupv2`), so everything the program and
-// its children open is marked.
+// The cgroup2 hierarchy: where sockmark attaches its socket program (the
+// root of the hierarchy as this mount namespace sees it). via does not move
+// programs between cgroups: they stay in the caller's session and scope.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "via/report.hpp"
 
 namespace via::cgroup {
 
@@ -18,29 +15,18 @@ struct Mount {
     std::string point;  // where it is mounted, e.g. /sys/fs/cgroup or /sys/fs/cgroup/unified
 };
 
-// The first cgroup2 mount in a /proc/self/mountinfo text.
+// The cgroup2 mount of a /proc/self/mountinfo text: the last one that shows
+// the whole hierarchy (root "/"), else the first.
 std::optional<Mount> find_cgroup2(std::string_view mountinfo);
 
 // Undoes mountinfo's octal escapes ("\040" for a space).
 std::string unescape(std::string_view field);
 
-struct Cgroup {
-    std::string path;        // absolute path in the file system
-    std::uint64_t id = 0;    // what `socket cgroupv2` compares with
-    std::uint32_t level = 0; // its depth below the hierarchy's root
-};
-
-// Depth of <root>/via/<uplink> below the hierarchy's root.
-std::uint32_t level_of(std::string_view mount_root);
-
 // Reads /proc/self/mountinfo. Throws when there is no cgroup2 hierarchy.
 Mount find_mount();
 
-// Creates <mount>/via/<uplink> if missing (mode 0755, owned by root: call
-// with privilege::RootFiles held) and returns its id. Idempotent.
-Cgroup ensure(const Mount& mount, const std::string& uplink, const Report& report);
-
-// Moves the calling process into the cgroup.
-void join(const Cgroup& cgroup);
+// The id of the cgroup at a path: its kernfs node id, as bpf link
+// information and `socket cgroupv2` report it.
+std::uint64_t id_of(const std::string& path);
 
 }  // namespace via::cgroup

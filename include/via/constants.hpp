@@ -46,8 +46,11 @@ inline constexpr std::string_view nft_chain_prerouting = "prerouting";
 inline constexpr std::string_view nft_chain_postrouting = "postrouting";
 inline constexpr std::string_view nft_chain_nat_output = "nat_output";
 
-// cgroup v2: <cgroup2 mount>/via/<uplink>.
-inline constexpr std::string_view cgroup_parent = "via";
+// bpffs: the map of tags and the links of via's programs, pinned here.
+inline constexpr const char* bpffs = "/sys/fs/bpf";
+inline constexpr const char* bpf_dir = "/sys/fs/bpf/via";
+inline constexpr const char* bpf_tags_pin = "/sys/fs/bpf/via/tags";
+inline constexpr const char* bpf_uplinks_pin = "/sys/fs/bpf/via/uplinks";
 
 // Exit codes, as env(1) uses them.
 inline constexpr int exit_failure = 125;

@@ -1,8 +1,9 @@
 // via's nftables table, `table inet via`. Packets are marked in two layers:
 // sockmark sets the mark when a socket is created; here, the second layer,
-// a rule per uplink marks every packet whose socket belongs to the uplink's
-// cgroup (sockets created elsewhere and passed in, say). Beside it: the
-// restore of the mark on replies, masquerade, and the DNS redirection.
+// one rule gives every packet of such a socket its socket's mark again (a
+// rule of another tool that rewrote it is undone before the route lookup)
+// and saves it in conntrack for the replies. Beside it: the restore of the
+// mark on replies, masquerade, and the DNS redirection.
 //
 // plan() and diff() are pure; build() makes the libnftnl rule without a
 // socket; apply() commits the difference in one atomic batch.
@@ -13,19 +14,15 @@
 #include <variant>
 #include <vector>
 
-#include "via/cgroup.hpp"
 #include "via/ids.hpp"
 #include "via/nft.hpp"
 #include "via/report.hpp"
 
 namespace via::firewall {
 
-// chain output: socket cgroupv2 level L ID meta mark set M ct mark set meta mark counter
-struct MarkCgroup {
-    std::uint64_t cgroup_id = 0;
-    std::uint32_t level = 0;
-    std::uint32_t mark = 0;
-};
+// chain output, one rule for all uplinks:
+//   socket mark & 0xffff0000 == 0x56490000 meta mark set socket mark ct mark set meta mark counter
+struct KeepMark {};
 
 // chain prerouting: ct mark and 0xffff0000 == 0x56490000 meta mark set ct mark
 // Gives replies their connection's mark back, for src_valid_mark (see routing).
@@ -63,7 +60,7 @@ struct RuleSpec {
     // kernel differs in any way from the plan's, it is replaced whole.
     std::string owner;
     std::string comment;
-    std::variant<MarkCgroup, RestoreMark, Masquerade, DnsAllow, DnsRedirect> action;
+    std::variant<KeepMark, RestoreMark, Masquerade, DnsAllow, DnsRedirect> action;
 };
 
 struct Plan {
@@ -72,15 +69,14 @@ struct Plan {
 
 // `dns` empty: the plan leaves the uplink's DNS rules as they are, since
 // they belong to the uplink, not to one launch.
-Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const cgroup::Cgroup& cg,
-          const std::vector<std::string>& dns = {});
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vector<std::string>& dns = {});
 
 // The owner encoded in a comment ("uplink wlan1"), or "" if it is not via's.
 std::string owner_of(const std::string& comment);
 
 struct Diff {
     std::vector<RuleSpec> add;
-    std::vector<nft::ExistingRule> remove;  // the kernel's groups that differ from the plan's
+    std::vector<nft::ExistingRule> remove;  // groups that differ from the plan, and what the plan no longer has
     std::vector<RuleSpec> present;
 };
 

@@ -1,34 +1,70 @@
-// The first layer of marking: a cgroup BPF program, attached to the
-// uplink's cgroup at BPF_CGROUP_INET_SOCK_CREATE, gives every socket created
-// in the cgroup (or below it) the uplink's mark at birth, as SO_MARK would.
+// The first layer of marking: every socket a program launched via U
+// creates carries U's mark from birth, wherever the program has moved.
 //
-// Because the socket carries the mark before its first route lookup,
-// connect() and sendto() already see the uplink's table and the kill switch:
-// they fail at once when the uplink is down or lacks IPv6 (instead of a SYN
-// rerouted later and silently dropped), and the source address is the
-// uplink's own. The nftables rule (firewall) stays as the second layer and
-// marks anything this one missed, such as sockets passed in from outside.
+// How, and why this way (tried against the alternatives, see README):
+//   - via tags its own task with U in a BPF task-storage map, through a
+//     pidfd, just before exec. The tag belongs to the task, not to a
+//     cgroup: a program that asks systemd for a scope of its own
+//     (StartTransientUnit, `systemd-run --user --scope`, Chromium, flatpak)
+//     or that PID 1 moves elsewhere keeps it. So via no longer moves the
+//     program at all; it stays in the caller's session and scope.
+//   - a `tp_btf/sched_process_fork` program copies the tag to every new
+//     process and thread before it first runs.
+//   - a `cgroup/sock_create` program, attached once at the root of the
+//     cgroup2 hierarchy (multi-attach, beside anybody else's programs),
+//     gives each socket the mark of its creator's uplink, so the first
+//     route lookup already uses U's table and kill switch. The mark is
+//     looked up by U's name in a second map, which every launch updates:
+//     programs running on an interface that was made again (a re-plugged
+//     tether, a new ifindex, a new mark) follow it.
+// Programs and maps are pinned under /sys/fs/bpf/via and live on without a
+// daemon. The links' pin names carry a stamp of the BPF object, so a newer
+// via replaces the programs while the maps, and the tags of running
+// programs, stay.
 //
-// The program never changes, but for the mark it holds, so it is written out
-// here as four instructions instead of being compiled from C.
+// The rejected alternatives: a resident helper re-attaching programs to
+// whatever cgroup a process lands in (a daemon, and a race at every move);
+// the real gid as the tag (every exec of the program would be secure-mode);
+// a per-uplink cgroup (what via did before: lost at the first scope move,
+// and it took the program out of the user's session).
 #pragma once
 
 #include <cstdint>
-#include <vector>
-
-#include <linux/bpf.h>
+#include <optional>
+#include <string>
+#include <sys/types.h>
 
 #include "via/cgroup.hpp"
 #include "via/report.hpp"
 
 namespace via::sockmark {
 
-// r2 = mark; ((struct bpf_sock *)r1)->mark = r2; return 1 (allow).
-std::vector<bpf_insn> program(std::uint32_t mark);
+// The pin name of a link: "<what>-<stamp>" (bpffs refuses dots in names).
+std::string pin_name(const std::string& what, const std::string& stamp);
 
-// Loads the program and attaches it to the cgroup, replacing a program via
-// attached there before unless it is the same. Needs CAP_SYS_ADMIN (or
-// CAP_BPF with CAP_NET_ADMIN) effective.
-void ensure(const cgroup::Cgroup& cg, std::uint32_t mark, const Report& report);
+// The stamp of the BPF object built into this via.
+const std::string& stamp();
+
+// Makes sure the maps and both programs are loaded, attached (sock_create
+// at the root of `mount`) and pinned, replacing pins of another stamp.
+// Mounts a bpffs at /sys/fs/bpf if there is none. Call with the lock held,
+// with CAP_SYS_ADMIN effective and privilege::RootFiles (the pins are root's).
+void ensure(const cgroup::Mount& mount, const Report& report);
+
+// Records the uplink's current mark, for the programs running on it. Same
+// privileges as ensure(), after it.
+void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& report);
+
+// Tags the calling process with the uplink: it, what it execs and all of
+// its descendants. Same privileges.
+void tag_self(const std::string& uplink, std::uint32_t mark);
+
+struct Tag {
+    std::string uplink;
+    std::uint32_t mark = 0;  // the mark when it was tagged
+};
+
+// The tag of a running process, if any. Same privileges.
+std::optional<Tag> tag_of(pid_t pid);
 
 }  // namespace via::sockmark

@@ -31,6 +31,44 @@ PY=/usr/bin/python3
 fatal() { echo "FATAL: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || fatal "integration tests build network namespaces: run them as root"
+
+cgroup2_mount() {
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo |
+        tail -n1
+}
+
+# via attaches its socket program at the root of the cgroup2 hierarchy it
+# sees and pins it in /sys/fs/bpf. Each test runs in a cgroup namespace
+# rooted at a cgroup of its own, with its own cgroup2, bpffs and /run/via
+# mounts, so that it attaches only there, and all of it goes when the test
+# ends.
+if [ -z "${VIA_TEST_CGROUP:-}" ]; then
+    outer=$(cgroup2_mount)
+    [ -n "$outer" ] || fatal "no cgroup2 mount in /proc/self/mountinfo"
+    test_cg=$(mktemp -d "$outer/via-test-XXXXXX")
+    rc=0
+    (
+        echo "$BASHPID" >"$test_cg/cgroup.procs"
+        exec unshare --mount --cgroup --propagation private env VIA_TEST_CGROUP="$test_cg" bash "$0" "$@"
+    ) || rc=$?
+    # Whatever a failed test left running, then the cgroups it made.
+    echo 1 >"$test_cg/cgroup.kill" 2>/dev/null || true
+    for _ in $(seq 50); do
+        find "$test_cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        [ -d "$test_cg" ] || break
+        sleep 0.1
+    done
+    [ -d "$test_cg" ] && echo "warning: could not remove $test_cg" >&2
+    exit "$rc"
+fi
+# (The same hierarchy cannot be mounted on itself: off with the inherited view.)
+CG2=$(cgroup2_mount)
+umount "$CG2"
+mount -t cgroup2 cgroup2 "$CG2"
+mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+# via's lock and notes in /run/via, private to the test as well.
+mkdir -p /run/via
+mount -t tmpfs -o mode=0755 via-test /run/via
 [ -x "$VIA" ] || fatal "$VIA is not an installed via"
 caps=$(getcap -v "$VIA" | sed 's/^[^ ]* //')
 [ "$caps" = "cap_dac_override,cap_setgid,cap_setuid,cap_net_admin,cap_sys_admin=p" ] ||
@@ -52,8 +90,7 @@ chmod 0755 "$TMP"
 # The test user must be able to read the helpers wherever this tree is.
 cp "$HERE/client.py" "$HERE/server.py" "$TMP/"
 HELPERS=$TMP
-CG2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -n1)
-[ -n "$CG2" ] || fatal "no cgroup2 mount in /proc/self/mountinfo"
+CG2=$(cgroup2_mount)
 
 PASSED=0
 FAILED=0
@@ -63,14 +100,9 @@ cleanup() {
     local rc=$?
     set +e
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-    # Processes left in our cgroups (a test that failed half-way) go first.
-    local cg
-    for cg in "$CG2"/via/*"$RUN"; do
-        [ -d "$cg" ] || continue
-        xargs -r kill -9 <"$cg/cgroup.procs" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
-    done
-    rmdir "$CG2/via" 2>/dev/null  # only if no one else uses it
+    # Programs a failed test left running under via (the test's cgroup and
+    # its pins go when the test's namespaces do, see the top).
+    pkill -9 -u "$TUSER" 2>/dev/null
     ip netns del "$H" 2>/dev/null
     ip netns del "$S" 2>/dev/null
     id "$TUSER" >/dev/null 2>&1 && userdel "$TUSER" 2>/dev/null
@@ -227,7 +259,8 @@ host_state() {
     for i in "$UP0" "$UP1" "$UP2" "$NOIP" "$DOWN"; do
         printf '%s src_valid_mark=%s\n' "$i" "$(ip netns exec "$H" sysctl -n "net.ipv4.conf.$i.src_valid_mark")"
     done
-    ls "$CG2/via" 2>/dev/null | grep "$RUN" || true
+    ls /sys/fs/bpf/via 2>/dev/null || true
+    bpftool cgroup show "$CG2"
 }
 
 mark_of() {  # mark_of IFACE: via's mark (and table) for an interface of the host

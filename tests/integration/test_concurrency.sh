@@ -21,10 +21,14 @@ expect_eq "one kill switch rule" 1 "$(ip -n "$H" rule show | grep -c "fwmark $ma
 expect_eq "no other IPv4 rule of via's" 3 "$(ip -n "$H" rule show | grep -c 'proto 86')"
 expect_eq "three IPv6 rules of via's, the same shape" 3 "$(ip -n "$H" -6 rule show | grep -c 'proto 86')"
 expect_eq "one IPv6 route in the uplink's table" 1 "$(ip -n "$H" -6 route show table $((mark)) | wc -l)"
-expect_eq "one bpf program on the uplink's cgroup" 1 "$(bpftool cgroup show "$CG2/via/$UP1" 2>/dev/null | grep -c sock_create)"
+expect_eq "one socket program of via's at the cgroup root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
+expect_eq "via pinned two maps and two links" "fork-
+sock_create-
+tags
+uplinks" "$(ls /sys/fs/bpf/via | sed 's/-.*/-/')"
 expect_eq "one route in the uplink's table" 1 "$(ip -n "$H" route show table $((mark)) | wc -l)"
 ruleset=$(ip netns exec "$H" nft list table inet via)
-expect_eq "one mark rule" 1 "$(grep -c "comment \"via uplink $UP1: mark" <<<"$ruleset")"
+expect_eq "one mark rule" 1 "$(grep -c 'comment "via marks:' <<<"$ruleset")"
 expect_eq "one restore rule" 1 "$(grep -c 'comment "via conntrack:' <<<"$ruleset")"
 expect_eq "one masquerade rule" 1 "$(grep -c "comment \"via uplink $UP1: masquerade" <<<"$ruleset")"
 expect_eq "three rules in all" 3 "$(grep -c 'comment "via ' <<<"$ruleset")"

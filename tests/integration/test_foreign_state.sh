@@ -37,9 +37,11 @@ before=$(foreign_state)
 out=$(as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT")
 expect_eq "via works beside the foreign setup" "tcp iif=$SV1 src=10.77.1.2" "$out"
 as_user "$VIA" --gateway 10.77.2.1 "$UP2" -- true
-# Make via replace a stale rule of its own too: recreate the cgroup.
-rmdir "$CG2/via/$UP1"
+# Make via remove a stale rule of its own too: one an older via left.
+ip netns exec "$H" nft add rule inet via output meta mark 0x1 comment "\"via uplink $UP1: mark 0x1 for cgroup 7 level 2\""
 as_user "$VIA" "$UP1" -- true
+expect_eq "via removed its own stale rule" 0 \
+    "$(ip netns exec "$H" nft list chain inet via output | grep -c "via uplink $UP1: mark 0x1")"
 
 after=$(foreign_state)
 expect_eq "foreign tables, rules and routes are unchanged" "$before" "$after"

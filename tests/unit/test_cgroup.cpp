@@ -41,7 +41,15 @@ TEST_CASE("mount points with spaces are unescaped") {
     CHECK(m->point == "/mnt/my cg");
 }
 
-TEST_CASE("the level of <root>/via/<uplink> counts from the hierarchy's root") {
-    CHECK(cgroup::level_of("/") == 2);
-    CHECK(cgroup::level_of("/machine.slice/box") == 4);
+TEST_CASE("in a cgroup namespace, a fresh mount over the inherited one is taken") {
+    const char* mountinfo =
+        "41 31 0:38 /.. /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+        "77 41 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    auto m = cgroup::find_cgroup2(mountinfo);
+    REQUIRE(m);
+    CHECK(m->root == "/");
+    CHECK(m->point == "/sys/fs/cgroup/unified");
+    auto only = cgroup::find_cgroup2("41 31 0:38 /.. /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+    REQUIRE(only);
+    CHECK(only->root == "/..");
 }

@@ -9,10 +9,9 @@ using namespace via;
 
 namespace {
 
-const cgroup::Cgroup cg{"/sys/fs/cgroup/unified/via/wlan1", 0x9e, 2};
 const ids::UplinkIds wlan1_ids = *ids::for_ifindex(3);
 
-firewall::Plan wlan1_plan() { return firewall::plan("wlan1", wlan1_ids, cg); }
+firewall::Plan wlan1_plan() { return firewall::plan("wlan1", wlan1_ids); }
 
 // libnftnl's rendering of a rule's expressions, one per line, as
 // `nft --debug=netlink` prints them.
@@ -36,13 +35,19 @@ const firewall::RuleSpec& in_chain(const firewall::Plan& p, const std::string& c
 
 }  // namespace
 
-TEST_CASE("the plan: mark by cgroup, restore from conntrack, masquerade") {
+TEST_CASE("the plan: keep the socket's mark, restore from conntrack, masquerade") {
     auto p = wlan1_plan();
     REQUIRE(p.rules.size() == 3);
-    CHECK(in_chain(p, "output").comment == "via uplink wlan1: mark 0x56490003 for cgroup 158 level 2");
+    CHECK(in_chain(p, "output").owner == "marks");
+    CHECK(in_chain(p, "output").comment == "via marks: each packet of a socket via marked keeps its mark, saved for replies");
     CHECK(in_chain(p, "prerouting").owner == "conntrack");
     CHECK(in_chain(p, "postrouting").comment == "via uplink wlan1: masquerade mark 0x56490003 leaving wlan1");
     for (const auto& r : p.rules) CHECK(firewall::owner_of(r.comment) == r.owner);
+}
+
+TEST_CASE("the output rule is the same for every uplink") {
+    auto other = firewall::plan("usb0", *ids::for_ifindex(4));
+    CHECK(in_chain(other, "output").comment == in_chain(wlan1_plan(), "output").comment);
 }
 
 // The expected lines are what nft 1.0.6 itself generates for the nft
@@ -50,27 +55,16 @@ TEST_CASE("the plan: mark by cgroup, restore from conntrack, masquerade") {
 TEST_CASE("the mark rule is the bytecode nft would write") {
     auto rule = firewall::build(in_chain(wlan1_plan(), "output"));
     CHECK(expressions(rule) == std::vector<std::string>{
-                                   "[ socket load cgroupv2 => reg 1 ]",
-                                   "[ cmp eq reg 1 0x0000009e 0x00000000 ]",
-                                   "[ immediate reg 1 0x56490003 ]",
+                                   "[ socket load mark => reg 1 ]",
+                                   "[ bitwise reg 1 = ( reg 1 & 0xffff0000 ) ^ 0x00000000 ]",
+                                   "[ cmp eq reg 1 0x56490000 ]",
+                                   "[ socket load mark => reg 1 ]",
                                    "[ meta set mark with reg 1 ]",
                                    "[ meta load mark => reg 1 ]",
                                    "[ ct set mark with reg 1 ]",
                                    "[ counter pkts 0 bytes 0 ]",
                                });
-    // The level is not printed by libnftnl: read it back.
-    nftnl_expr* first = nullptr;
-    nftnl_expr_foreach(
-        rule.get(),
-        [](nftnl_expr* e, void* data) {
-            auto** out = static_cast<nftnl_expr**>(data);
-            if (!*out) *out = e;
-            return 0;
-        },
-        &first);
-    REQUIRE(first);
-    CHECK(nftnl_expr_get_u32(first, NFTNL_EXPR_SOCKET_LEVEL) == 2);
-    CHECK(nft::comment_of(rule.get()) == "via uplink wlan1: mark 0x56490003 for cgroup 158 level 2");
+    CHECK(nft::comment_of(rule.get()) == "via marks: each packet of a socket via marked keeps its mark, saved for replies");
 }
 
 TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
@@ -114,23 +108,31 @@ TEST_CASE("diff: identical rules are present, nothing is sent") {
     CHECK(d.present.size() == 3);
 }
 
-TEST_CASE("diff: a recreated cgroup (new id) replaces the stale rule") {
-    auto old_plan = firewall::plan("wlan1", wlan1_ids, cgroup::Cgroup{cg.path, 0x42, 2});
+TEST_CASE("diff: an older via's per-uplink mark rule in output is removed") {
     std::vector<nft::ExistingRule> existing;
     std::uint64_t handle = 10;
-    for (const auto& r : old_plan.rules) existing.push_back({r.chain, handle++, r.comment});
+    for (const auto& r : wlan1_plan().rules) existing.push_back({r.chain, handle++, r.comment});
+    existing.push_back({"output", 20, "via uplink wlan1: mark 0x56490003 for cgroup 158 level 2"});
 
     auto d = firewall::diff(wlan1_plan(), existing);
-    REQUIRE(d.add.size() == 1);
-    CHECK(d.add[0].chain == "output");
+    CHECK(d.add.empty());
     REQUIRE(d.remove.size() == 1);
-    CHECK(d.remove[0].handle == 10);
-    CHECK(d.present.size() == 2);
+    CHECK(d.remove[0].handle == 20);
+    CHECK(d.present.size() == 3);
+}
+
+TEST_CASE("diff: the DNS rules of an uplink stay when the plan has none") {
+    std::vector<nft::ExistingRule> existing;
+    for (const auto& r : firewall::plan("wlan1", wlan1_ids, {"198.51.100.53"}).rules)
+        existing.push_back({r.chain, 1, r.comment});
+    auto d = firewall::diff(wlan1_plan(), existing);
+    CHECK(d.remove.empty());
+    CHECK(d.add.empty());
 }
 
 TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
     auto p = wlan1_plan();
-    auto other = firewall::plan("usb0", *ids::for_ifindex(4), cgroup::Cgroup{"/x/via/usb0", 0x77, 2});
+    auto other = firewall::plan("usb0", *ids::for_ifindex(4));
     std::vector<nft::ExistingRule> existing;
     for (const auto& r : other.rules) existing.push_back({r.chain, 1, r.comment});
     existing.push_back({"output", 2, "added by hand"});
@@ -138,10 +140,11 @@ TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
 
     auto d = firewall::diff(p, existing);
     CHECK(d.remove.empty());
-    // usb0's restore rule is the shared one: wlan1 finds it present.
-    REQUIRE(d.present.size() == 1);
-    CHECK(d.present[0].owner == "conntrack");
-    CHECK(d.add.size() == 2);
+    // usb0's mark and restore rules are the shared ones: wlan1 finds them present.
+    REQUIRE(d.present.size() == 2);
+    CHECK(d.present[0].owner == "marks");
+    CHECK(d.present[1].owner == "conntrack");
+    CHECK(d.add.size() == 1);
 }
 
 TEST_CASE("diff: a group with a duplicate is replaced whole, in one batch") {
@@ -161,7 +164,7 @@ TEST_CASE("diff: a group with a duplicate is replaced whole, in one batch") {
 }
 
 TEST_CASE("with name servers, a group per uplink: accept its servers, redirect other DNS to the first") {
-    auto p = firewall::plan("wlan1", wlan1_ids, cg, {"198.51.100.53", "2001:db8::53", "198.51.100.54"});
+    auto p = firewall::plan("wlan1", wlan1_ids, {"198.51.100.53", "2001:db8::53", "198.51.100.54"});
     std::vector<std::string> comments;
     for (const auto& r : p.rules)
         if (r.chain == "nat_output") {
@@ -180,7 +183,7 @@ TEST_CASE("with name servers, a group per uplink: accept its servers, redirect o
 }
 
 TEST_CASE("without --dns the uplink's DNS rules stay as an earlier launch left them") {
-    auto with_dns = firewall::plan("wlan1", wlan1_ids, cg, {"198.51.100.53"});
+    auto with_dns = firewall::plan("wlan1", wlan1_ids, {"198.51.100.53"});
     std::vector<nft::ExistingRule> existing;
     std::uint64_t handle = 10;
     for (const auto& r : with_dns.rules) existing.push_back({r.chain, handle++, r.comment});
@@ -191,7 +194,7 @@ TEST_CASE("without --dns the uplink's DNS rules stay as an earlier launch left t
 
 // Captured from nft 1.0.6 for the nft equivalents in firewall.hpp.
 TEST_CASE("the DNS rules are the bytecode nft would write") {
-    auto p = firewall::plan("wlan1", wlan1_ids, cg, {"198.51.100.53", "2001:db8::53"});
+    auto p = firewall::plan("wlan1", wlan1_ids, {"198.51.100.53", "2001:db8::53"});
     std::vector<std::vector<std::string>> rendered;
     for (const auto& r : p.rules)
         if (r.chain == "nat_output") rendered.push_back(expressions(firewall::build(r)));
