@@ -99,6 +99,7 @@ SERVER_PID=
 cleanup() {
     local rc=$?
     set +e
+    if declare -F ct_stop >/dev/null; then ct_stop; fi
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
     # Programs a failed test left running under via (the test's cgroup and
     # its pins go when the test's namespaces do, see the top).
