@@ -4,14 +4,12 @@
 #
 #   cap_net_admin     rtnetlink (routes, ip rules), nftables, the uplink's
 #                     net.ipv4.conf.<uplink>.src_valid_mark sysctl
-#   cap_setuid,       setfsuid(0) and setfsgid(0) only, so that the cgroups
-#   cap_setgid        under <cgroup2>/via and /run/via/lock belong to
-#                     root:root, not to the first user who ran via (a cgroup
-#                     a user owns is delegated to that user)
-#   cap_dac_override  creating <cgroup2>/via: the cgroup2 root is mode 0555
-#   cap_sys_admin     the cgroup BPF program that marks sockets at creation
-#                     (comparing it with the attached one needs it), and the
-#                     private mount namespace that gives --dns its resolv.conf
+#   cap_setuid,       setfsuid(0) and setfsgid(0) only, so that /run/via and
+#   cap_setgid        the pins in /sys/fs/bpf/via belong to root:root, not to
+#                     the first user who ran via
+#   cap_sys_admin     bpf(2): the programs that mark sockets at creation and
+#                     the tag of the launched program; mounting a missing
+#                     bpffs; the private mount namespace of --dns
 #
 # All are in the permitted set only (=p): via raises each one for the few
 # calls that need it and drops all of them before running the program.
@@ -39,5 +37,5 @@ if(NOT missing EQUAL 0)
 endif()
 run(chown root:via ${VIA_BINARY})
 run(chmod 0750 ${VIA_BINARY})
-run(setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p ${VIA_BINARY})
-message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")
+run(setcap cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p ${VIA_BINARY})
+message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")

@@ -17,7 +17,7 @@ namespace {
 using Caps = Handle<void, cap_free>;
 
 constexpr const char* install_hint =
-    "install via with its capabilities: setcap cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p $(command -v via); see README";
+    "install via with its capabilities: setcap cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p $(command -v via); see README";
 
 Caps current() {
     Caps caps(cap_get_proc());
@@ -87,16 +87,9 @@ RootFiles::RootFiles() {
         restore_ids();
         throw Error("switching to root's file identity failed", install_hint);
     }
-    set_effective({CAP_DAC_OVERRIDE}, CAP_SET, "raising capabilities");
 }
 
-RootFiles::~RootFiles() {
-    restore_ids();
-    try {
-        set_effective({CAP_DAC_OVERRIDE}, CAP_CLEAR, "lowering capabilities");
-    } catch (...) {
-    }
-}
+RootFiles::~RootFiles() { restore_ids(); }
 
 void RootFiles::restore_ids() noexcept {
     // Back to the caller's own ids: allowed without any capability.

@@ -1,23 +1,21 @@
 // The privilege plan. via is installed with file capabilities in its
 // permitted set only
-// (cap_dac_override,cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p):
+// (cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p):
 // it starts with an empty effective set, as the caller.
 //
 //   1. check()       refuse a setuid/setgid install and unexpected capabilities.
 //   2. Effective     raises one capability for one scope of privileged work:
 //                    cap_net_admin for rtnetlink, nftables and the uplink's
-//                    net sysctl; cap_sys_admin for the cgroup BPF program
-//                    (loading, comparing with the attached one, attaching)
-//                    and for the private mount namespace of --dns.
+//                    net sysctl; cap_sys_admin for bpf(2) (loading, pinning
+//                    and attaching the programs that mark sockets, tagging
+//                    via's own process), mounting a missing bpffs, and the
+//                    private mount namespace of --dns.
 //      RootFiles     file system access as root for one scope: fsuid and
-//                    fsgid 0 (cap_setuid, cap_setgid) so that the cgroups and
-//                    the lock via creates belong to root:root, and
-//                    cap_dac_override because the cgroup2 root directory is
-//                    mode 0555. The kernel gives a new cgroup's directory and
-//                    interface files to the creator's fsuid and fsgid; owned
-//                    by the first user who ran via, they would let that user
-//                    freeze or kill (cgroup.freeze, cgroup.kill) the programs
-//                    other users run through the same uplink.
+//                    fsgid 0 (cap_setuid, cap_setgid) so that the lock, the
+//                    notes in /run/via and the pins in /sys/fs/bpf/via are
+//                    root's, in directories only root may write; and so
+//                    that via can read its own /proc/self/environ, which
+//                    the kernel gives to root while via is privileged.
 //   3. drop_all()    clears every set and the ambient set, restores the fsuid,
 //                    then asks the kernel and fails unless all is empty.
 //   4. only then is PROGRAM searched in PATH and executed (see exec).
@@ -34,7 +32,7 @@
 namespace via::privilege {
 
 // The capabilities a non-root caller's via must hold, and no others.
-inline constexpr cap_value_t needed[] = {CAP_DAC_OVERRIDE, CAP_NET_ADMIN, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
+inline constexpr cap_value_t needed[] = {CAP_NET_ADMIN, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
 
 void check();
 

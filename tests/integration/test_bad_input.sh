@@ -43,7 +43,7 @@ try_binary() {  # try_binary NAME BINARY EXPECTED_TEXT
     expect_contains "$1: hint" "hint: install via with its capabilities: setcap" "$out"
     expect_eq "$1: no state created" "$before" "$(host_state)"
 }
-try_binary "installed without capabilities" "$TMP/via-nocaps" "via: via lacks cap_dac_override"
+try_binary "installed without capabilities" "$TMP/via-nocaps" "via: via lacks cap_setgid"
 cp "$VIA" "$TMP/via-setuid"
 chmod 04755 "$TMP/via-setuid"
 if findmnt -no OPTIONS -T "$TMP" | grep -qw nosuid; then
