@@ -126,10 +126,19 @@ void mask(nftnl_rule* r, std::uint32_t bits) {
     append(r, std::move(e));
 }
 
-// meta mark M meta nfproto <family>
-void mark_and_family(nftnl_rule* r, std::uint32_t mark, int family) {
+// meta mark & 0xfffeffff == 0x5648xxxx: the uplink's mark M (0x5649xxxx),
+// or its open mark (0x5648xxxx, --no-kill-switch launches).
+void uplink_mark(nftnl_rule* r, std::uint32_t mark) {
+    const std::uint32_t open_bit = constants::mark_base ^ constants::open_mark_base;
     load_meta(r, NFT_META_MARK);
-    equals(r, &mark, sizeof mark);
+    mask(r, ~open_bit);
+    const std::uint32_t both = mark & ~open_bit;
+    equals(r, &both, sizeof both);
+}
+
+// meta mark & 0xfffeffff == M meta nfproto <family>
+void mark_and_family(nftnl_rule* r, std::uint32_t mark, int family) {
+    uplink_mark(r, mark);
     load_meta(r, NFT_META_NFPROTO);
     const std::uint8_t nfproto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
     equals(r, &nfproto, sizeof nfproto);
@@ -142,10 +151,10 @@ void load_socket_mark(nftnl_rule* r) {
     append(r, std::move(e));
 }
 
-// <loaded value> & 0xffff0000 == 0x56490000: one of via's marks.
+// <loaded value> & 0xfffe0000 == 0x56480000: one of via's marks, of either kind.
 void is_via_mark(nftnl_rule* r) {
-    mask(r, constants::mark_mask);
-    const std::uint32_t base = constants::mark_base;
+    mask(r, constants::any_mark_mask);
+    const std::uint32_t base = constants::open_mark_base;
     equals(r, &base, sizeof base);
 }
 
@@ -172,8 +181,7 @@ struct Builder {
     }
 
     void operator()(const Masquerade& m) const {
-        load_meta(r, NFT_META_MARK);
-        equals(r, &m.mark, sizeof m.mark);
+        uplink_mark(r, m.mark);
         load_meta(r, NFT_META_OIFNAME);
         char name[IFNAMSIZ] = {};
         std::strncpy(name, m.oifname.c_str(), IFNAMSIZ - 1);
@@ -250,7 +258,8 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vecto
     p.rules.push_back({std::string(constants::nft_chain_prerouting), "conntrack",
                        "via conntrack: restore the mark of via's connections", RestoreMark{}});
     p.rules.push_back({std::string(constants::nft_chain_postrouting), owner,
-                       via + owner + ": masquerade mark " + ids::hex(ids.mark) + " leaving " + uplink,
+                       via + owner + ": masquerade marks " + ids::hex(ids.mark) + " and " + ids::hex(ids.open_mark) +
+                           " leaving " + uplink,
                        Masquerade{ids.mark, uplink}});
 
     const std::string dns_owner = "dns " + owner;

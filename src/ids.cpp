@@ -12,7 +12,7 @@ std::optional<UplinkIds> for_ifindex(int ifindex) {
     const std::uint32_t mark = constants::mark_base | static_cast<std::uint32_t>(ifindex);
     // One number for both, as wg-quick does: `ip rule` and `ip route` output
     // can be read side by side.
-    return UplinkIds{mark, mark};
+    return UplinkIds{mark, constants::open_mark_base | static_cast<std::uint32_t>(ifindex), mark};
 }
 
 std::string hex(std::uint32_t mark) {
@@ -22,7 +22,7 @@ std::string hex(std::uint32_t mark) {
 }
 
 bool is_via_mark(std::uint32_t mark) {
-    return (mark & constants::mark_mask) == constants::mark_base && mark != constants::mark_base;
+    return (mark & constants::any_mark_mask) == constants::open_mark_base && (mark & ~constants::mark_mask) != 0;
 }
 
 }  // namespace via::ids

@@ -82,7 +82,8 @@ void ensure_uplink(const via::cli::Options& options, const via::Report& report) 
         Effective sys_admin({CAP_SYS_ADMIN});
         sockmark::ensure(mount, report);
         sockmark::set_uplink(up.name, ids->mark, report);
-        sockmark::tag_self(up.name, ids->mark);
+        sockmark::set_networks(up.connected, report);
+        sockmark::tag_self(up.name, ids->mark, options.kill_switch);
     }
     if (options.dns.empty()) {
         dns::warn_if_local_stub(up.name);

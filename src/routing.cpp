@@ -114,14 +114,20 @@ void add_rule(nl_sock* sock, const RuleSpec& spec, const Report& report) {
     report.ensured("ip rule " + describe(spec), err ? Outcome::present : Outcome::created);
 }
 
+// The rules of one mark. Added in this order, so that marked traffic never
+// finds a rule that lets it fall through to main: the kill switch, then the
+// table.
+void plan_rules(Plan& p, int family, bool have_route, std::uint32_t mark, std::uint32_t table, bool kill_switch) {
+    if (kill_switch || !have_route) p.rules.push_back({family, constants::pref_kill_switch, mark, RuleAction::unreachable, 0});
+    if (!have_route) return;
+    p.rules.push_back({family, constants::pref_uplink, mark, RuleAction::lookup, table});
+    p.rules.push_back({family, constants::pref_keep_local, mark, RuleAction::keep_local, RT_TABLE_MAIN});
+}
+
 void plan_family(Plan& p, int family, const RouteSpec* route, const ids::UplinkIds& ids, bool kill_switch) {
-    // Added in this order, so that marked traffic never finds a rule that
-    // lets it fall through to main: the kill switch, then the table.
-    if (kill_switch || !route) p.rules.push_back({family, constants::pref_kill_switch, ids.mark, RuleAction::unreachable, 0});
-    if (!route) return;
-    p.routes.push_back(*route);
-    p.rules.push_back({family, constants::pref_uplink, ids.mark, RuleAction::lookup, ids.table});
-    p.rules.push_back({family, constants::pref_keep_local, ids.mark, RuleAction::keep_local, RT_TABLE_MAIN});
+    if (route) p.routes.push_back(*route);
+    plan_rules(p, family, route, ids.mark, ids.table, true);
+    if (!kill_switch) plan_rules(p, family, route, ids.open_mark, ids.table, false);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "via/sockmark.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
+#include <optional>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -37,9 +40,16 @@ std::string libbpf_log;
 
 int keep_warnings(libbpf_print_level level, const char* format, va_list args) {
     if (level != LIBBPF_WARN) return 0;
-    char line[512];
-    const int n = std::vsnprintf(line, sizeof line, format, args);
-    if (n > 0) libbpf_log += line;
+    va_list again;
+    va_copy(again, args);
+    const int n = std::vsnprintf(nullptr, 0, format, args);
+    if (n > 0) {
+        std::string line(static_cast<std::size_t>(n) + 1, '\0');
+        std::vsnprintf(line.data(), line.size(), format, again);
+        line.pop_back();
+        libbpf_log += line;
+    }
+    va_end(again);
     return n;
 }
 
@@ -54,14 +64,36 @@ Error bpf_error(int err, const std::string& what) {
     return errno_error(context, permission_hint(errno));
 }
 
-// The pins of one program's link, by the name it is pinned under.
-struct Pin {
-    const char* what;  // "fork" or "sock_create"
-    std::string path() const { return std::string(constants::bpf_dir) + "/" + pin_name(what, stamp()); }
+// via's links, in the order they are attached: the fork program first, so
+// that once sockets are marked, children are tagged too; the guard last.
+struct LinkSpec {
+    const char* name;  // of the pin, before the stamp
+    const char* what;
+    bpf_program* (*program)(sockmark_bpf*);
+    std::optional<bpf_attach_type> cgroup_hook;  // none: a tracepoint
 };
 
-constexpr Pin fork_pin{"fork"};
-constexpr Pin sock_create_pin{"sock_create"};
+const LinkSpec links[] = {
+    {"fork", "bpf program copying via's tags to new tasks",
+     [](sockmark_bpf* s) { return s->progs.via_fork; }, std::nullopt},
+    {"sock_create", "bpf program marking the sockets of tagged tasks",
+     [](sockmark_bpf* s) { return s->progs.via_sock_create; }, BPF_CGROUP_INET_SOCK_CREATE},
+    {"egress", "bpf program dropping what via's sockets send by another interface",
+     [](sockmark_bpf* s) { return s->progs.via_egress; }, BPF_CGROUP_INET_EGRESS},
+};
+
+std::string pin_path(const LinkSpec& link) { return std::string(constants::bpf_dir) + "/" + pin_name(link.name, stamp()); }
+
+struct MapSpec {
+    const char* pin;
+    bpf_map* (*map)(sockmark_bpf*);
+};
+
+const MapSpec maps[] = {
+    {constants::bpf_tags_pin, [](sockmark_bpf* s) { return s->maps.via_tags; }},
+    {constants::bpf_uplinks_pin, [](sockmark_bpf* s) { return s->maps.via_uplinks; }},
+    {constants::bpf_lans_pin, [](sockmark_bpf* s) { return s->maps.via_lans; }},
+};
 
 // systemd mounts a bpffs at /sys/fs/bpf; elsewhere via mounts one there, as
 // iproute2 does for its pinned programs.
@@ -83,16 +115,18 @@ void ensure_dir(const Report& report) {
     if (errno != EEXIST) throw errno_error(std::string("creating ") + constants::bpf_dir, permission_hint(errno));
 }
 
-// A pinned link that is still attached: to the hierarchy's root for
-// sock_create (a cgroup link detached by `bpftool link detach` reports
-// cgroup 0), to its tracepoint for fork.
-bool attached(const std::string& path, std::uint64_t root_id) {
-    UniqueFd fd(bpf_obj_get(path.c_str()));
+// A pinned link that is still attached: at its hook of the hierarchy's
+// root for a cgroup link (one detached by `bpftool link detach` reports
+// cgroup 0), to its tracepoint otherwise.
+bool attached(const LinkSpec& link, std::uint64_t root_id) {
+    UniqueFd fd(bpf_obj_get(pin_path(link).c_str()));
     if (!fd) return false;
     bpf_link_info info{};
     std::uint32_t len = sizeof info;
     if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) < 0) return false;
-    if (info.type == BPF_LINK_TYPE_CGROUP) return info.cgroup.cgroup_id == root_id;
+    if (link.cgroup_hook)
+        return info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.cgroup_id == root_id &&
+               info.cgroup.attach_type == *link.cgroup_hook;
     return info.type == BPF_LINK_TYPE_RAW_TRACEPOINT && info.prog_id != 0;  // how tp_btf attaches
 }
 
@@ -107,13 +141,12 @@ void pin(Link link, const std::string& path, const std::string& what) {
 void remove_other_stamps(const Report& report) {
     Handle<DIR, closedir> dir(::opendir(constants::bpf_dir));
     if (!dir) throw errno_error(std::string("reading ") + constants::bpf_dir);
-    const std::string ours_fork = pin_name(fork_pin.what, stamp());
-    const std::string ours_sock = pin_name(sock_create_pin.what, stamp());
     while (const dirent* e = ::readdir(dir.get())) {
         const std::string name = e->d_name;
-        const bool link = name.rfind(std::string(fork_pin.what) + "-", 0) == 0 ||
-                          name.rfind(std::string(sock_create_pin.what) + "-", 0) == 0;
-        if (!link || name == ours_fork || name == ours_sock) continue;
+        bool other = false;
+        for (const auto& link : links)
+            if (name.rfind(std::string(link.name) + "-", 0) == 0 && name != pin_name(link.name, stamp())) other = true;
+        if (!other) continue;
         const std::string path = std::string(constants::bpf_dir) + "/" + name;
         if (::unlink(path.c_str()) < 0) throw errno_error("removing the old pin " + path);
         report.ensured("removed old pin " + path, Outcome::replaced);
@@ -153,18 +186,18 @@ void ensure(const cgroup::Mount& mount, const Report& report) {
     ensure_dir(report);
 
     const std::uint64_t root_id = cgroup::id_of(mount.point);
-    const std::string fork_path = fork_pin.path(), sock_path = sock_create_pin.path();
     struct stat st {};
-    const bool have_maps = ::stat(constants::bpf_tags_pin, &st) == 0 && ::stat(constants::bpf_uplinks_pin, &st) == 0;
-    const bool have_fork = attached(fork_path, root_id);
-    const bool have_sock = attached(sock_path, root_id);
-    const std::string fork_what = "bpf program copying via's tags to new tasks";
-    const std::string sock_what = "bpf program marking the sockets of tagged tasks, on cgroup " + mount.point;
-    const std::string maps_what = std::string("bpf maps ") + constants::bpf_tags_pin + " and " + constants::bpf_uplinks_pin;
-    if (have_maps && have_fork && have_sock) {
+    const bool have_maps =
+        std::all_of(std::begin(maps), std::end(maps), [&](const MapSpec& m) { return ::stat(m.pin, &st) == 0; });
+    bool have[std::size(links)];
+    for (std::size_t i = 0; i < std::size(links); ++i) have[i] = attached(links[i], root_id);
+    const std::string maps_what = std::string("bpf maps in ") + constants::bpf_dir;
+    const auto where = [&](const LinkSpec& link) {
+        return std::string(link.what) + (link.cgroup_hook ? ", on cgroup " + mount.point : "");
+    };
+    if (have_maps && std::all_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
         report.ensured(maps_what, Outcome::present);
-        report.ensured(fork_what, Outcome::present);
-        report.ensured(sock_what, Outcome::present);
+        for (const auto& link : links) report.ensured(where(link), Outcome::present);
         return;
     }
 
@@ -172,30 +205,26 @@ void ensure(const cgroup::Mount& mount, const Report& report) {
     if (!skel) throw bpf_error(errno, "opening via's bpf object");
     // Reused when pinned already (the tags of running programs are in
     // them), created and pinned otherwise.
-    for (auto [map, pin] : {std::pair{skel->maps.via_tags, constants::bpf_tags_pin},
-                            std::pair{skel->maps.via_uplinks, constants::bpf_uplinks_pin}})
-        if (int err = bpf_map__set_pin_path(map, pin); err < 0) throw bpf_error(err, std::string("pinning at ") + pin);
-    if (int err = sockmark_bpf__load(skel.get()); err < 0)
-        throw bpf_error(err, "loading via's bpf programs");
+    for (const auto& m : maps)
+        if (int err = bpf_map__set_pin_path(m.map(skel.get()), m.pin); err < 0)
+            throw bpf_error(err, std::string("pinning at ") + m.pin);
+    if (int err = sockmark_bpf__load(skel.get()); err < 0) throw bpf_error(err, "loading via's bpf programs");
     report.ensured(maps_what, have_maps ? Outcome::present : Outcome::created);
 
-    // The fork program first: once sockets are marked, children must be
-    // tagged too.
-    if (!have_fork) {
-        pin(Link(bpf_program__attach_trace(skel->progs.via_fork)), fork_path, fork_what);
-        report.ensured(fork_what, Outcome::created);
-    } else {
-        report.ensured(fork_what, Outcome::present);
-    }
-    if (!have_sock) {
-        UniqueFd root(::open(mount.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!root) throw errno_error("opening cgroup " + mount.point);
-        // A link attaches with BPF_F_ALLOW_MULTI: beside the programs others
-        // attached, and it replaces none of them.
-        pin(Link(bpf_program__attach_cgroup(skel->progs.via_sock_create, root.get())), sock_path, sock_what);
-        report.ensured(sock_what, Outcome::created);
-    } else {
-        report.ensured(sock_what, Outcome::present);
+    UniqueFd root(::open(mount.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw errno_error("opening cgroup " + mount.point);
+    for (std::size_t i = 0; i < std::size(links); ++i) {
+        const LinkSpec& link = links[i];
+        if (have[i]) {
+            report.ensured(where(link), Outcome::present);
+            continue;
+        }
+        // A cgroup link attaches with BPF_F_ALLOW_MULTI: beside the programs
+        // others attached, and it replaces none of them.
+        bpf_program* prog = link.program(skel.get());
+        pin(Link(link.cgroup_hook ? bpf_program__attach_cgroup(prog, root.get()) : bpf_program__attach_trace(prog)),
+            pin_path(link), where(link));
+        report.ensured(where(link), Outcome::created);
     }
     remove_other_stamps(report);
 }
@@ -215,11 +244,56 @@ void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& rep
     report.ensured(what, known ? Outcome::replaced : Outcome::created);
 }
 
-void tag_self(const std::string& uplink, std::uint32_t mark) {
+via_lan network_key(const uplink::Network& network) {
+    via_lan key{};
+    key.ifindex = static_cast<std::uint32_t>(network.ifindex);
+    if (network.family == AF_INET) {
+        key.addr[10] = key.addr[11] = 0xff;  // ::ffff:a.b.c.d
+        std::copy_n(network.addr.begin(), 4, key.addr + 12);
+        key.prefixlen = 32 + 96 + network.prefixlen;
+    } else {
+        std::copy(network.addr.begin(), network.addr.end(), key.addr);
+        key.prefixlen = 32 + network.prefixlen;
+    }
+    return key;
+}
+
+void set_networks(const std::vector<uplink::Network>& networks, const Report& report) {
+    UniqueFd lans = open_map(constants::bpf_lans_pin);
+    std::vector<via_lan> wanted;
+    for (const auto& n : networks) wanted.push_back(network_key(n));
+    const auto same = [](const via_lan& a, const via_lan& b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+
+    std::vector<via_lan> stale;
+    std::size_t kept = 0;
+    via_lan key{}, next{};
+    for (const via_lan* prev = nullptr; bpf_map_get_next_key(lans.get(), prev, &next) == 0; prev = &key) {
+        key = next;
+        if (std::any_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); }))
+            ++kept;
+        else
+            stale.push_back(key);
+    }
+    // Added before the stale ones go, so that no moment lacks a network
+    // that is still there.
+    const std::uint8_t yes = 1;
+    for (const auto& w : wanted)
+        if (bpf_map_update_elem(lans.get(), &w, &yes, BPF_ANY) < 0)
+            throw errno_error("recording a connected network for via's programs", permission_hint(errno));
+    for (const auto& k : stale)
+        if (bpf_map_delete_elem(lans.get(), &k) < 0 && errno != ENOENT)
+            throw errno_error("forgetting a network that is no longer connected");
+    const std::string what = "connected networks reachable by other interfaces (" + std::to_string(wanted.size()) + ")";
+    report.ensured(what, stale.empty() && kept == wanted.size() ? Outcome::present
+                         : kept == 0 && stale.empty()           ? Outcome::created
+                                                                : Outcome::replaced);
+}
+
+void tag_self(const std::string& uplink, std::uint32_t mark, bool kill_switch) {
     UniqueFd tags = open_map(constants::bpf_tags_pin);
     UniqueFd self = pidfd_of(::getpid());
     const int key = self.get();
-    const via_tag tag{key_of(uplink), mark};
+    const via_tag tag{key_of(uplink), mark, kill_switch ? 0u : VIA_TAG_OPEN};
     if (bpf_map_update_elem(tags.get(), &key, &tag, BPF_ANY) < 0)
         throw errno_error("tagging via's process with uplink " + uplink);
 }

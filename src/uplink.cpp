@@ -1,6 +1,9 @@
 #include "via/uplink.hpp"
 
 #include <algorithm>
+#include <cstring>
+
+#include <algorithm>
 #include <cstdlib>
 
 #include <arpa/inet.h>
@@ -67,6 +70,29 @@ std::vector<std::string> connected_subnets(nl_cache* routes, int ifindex, int fa
             if (rtnl_route_nh_get_ifindex(nh) == ifindex && !rtnl_route_nh_get_gateway(nh))
                 out.push_back(netlink::to_string(dst) + "/" + std::to_string(nl_addr_get_prefixlen(dst)));
         }
+    });
+    return out;
+}
+
+// Every interface's connected networks: main's prefix routes that the
+// kernel made for addresses, reaching the interface without a gateway.
+std::vector<Network> connected_networks(nl_cache* routes) {
+    std::vector<Network> out;
+    for_each<rtnl_route>(routes, [&](rtnl_route* r) {
+        const int family = rtnl_route_get_family(r);
+        if ((family != AF_INET && family != AF_INET6) || !main_route(r, family) ||
+            rtnl_route_get_protocol(r) != RTPROT_KERNEL || (family == AF_INET && rtnl_route_get_scope(r) != RT_SCOPE_LINK))
+            return;
+        nl_addr* dst = rtnl_route_get_dst(r);
+        if (!dst || nl_addr_get_prefixlen(dst) == 0 || rtnl_route_get_nnexthops(r) != 1) return;
+        rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
+        if (rtnl_route_nh_get_gateway(nh)) return;
+        Network n;
+        n.ifindex = rtnl_route_nh_get_ifindex(nh);
+        n.family = family;
+        n.prefixlen = nl_addr_get_prefixlen(dst);
+        std::memcpy(n.addr.data(), nl_addr_get_binary_addr(dst), std::min<std::size_t>(nl_addr_get_len(dst), 16));
+        out.push_back(n);
     });
     return out;
 }
@@ -167,6 +193,7 @@ Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std:
     up.next_hop = std::get<NextHop>(hop);
 
     discover_ipv6(up, addrs.get(), routes.get(), flags, gateway6);
+    up.connected = connected_networks(routes.get());
     return up;
 }
 

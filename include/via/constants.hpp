@@ -18,6 +18,11 @@ namespace via::constants {
 inline constexpr std::uint32_t mark_base = 0x5649'0000;
 inline constexpr std::uint32_t mark_mask = 0xffff'0000;
 inline constexpr std::uint32_t max_ifindex = 0xffff;
+// The marks of launches with --no-kill-switch, 0x5648 in the upper bits:
+// routed like the uplink's mark, but without the kill switch, and let out
+// by other interfaces. Both ranges: mark & 0xfffe0000 == 0x56480000.
+inline constexpr std::uint32_t open_mark_base = 0x5648'0000;
+inline constexpr std::uint32_t any_mark_mask = 0xfffe'0000;
 
 // ip rule priorities. All of via's rules live in [31900, 31999]: after the
 // kernel's "lookup local" (0) and Tailscale's 52xx, before wg-quick's
@@ -51,6 +56,7 @@ inline constexpr const char* bpffs = "/sys/fs/bpf";
 inline constexpr const char* bpf_dir = "/sys/fs/bpf/via";
 inline constexpr const char* bpf_tags_pin = "/sys/fs/bpf/via/tags";
 inline constexpr const char* bpf_uplinks_pin = "/sys/fs/bpf/via/uplinks";
+inline constexpr const char* bpf_lans_pin = "/sys/fs/bpf/via/lans";
 
 // Exit codes, as env(1) uses them.
 inline constexpr int exit_failure = 125;

@@ -21,14 +21,15 @@
 namespace via::firewall {
 
 // chain output, one rule for all uplinks:
-//   socket mark & 0xffff0000 == 0x56490000 meta mark set socket mark ct mark set meta mark counter
+//   socket mark & 0xfffe0000 == 0x56480000 meta mark set socket mark ct mark set meta mark counter
 struct KeepMark {};
 
-// chain prerouting: ct mark and 0xffff0000 == 0x56490000 meta mark set ct mark
+// chain prerouting: ct mark and 0xfffe0000 == 0x56480000 meta mark set ct mark
 // Gives replies their connection's mark back, for src_valid_mark (see routing).
 struct RestoreMark {};
 
-// chain postrouting: meta mark M oifname "DEV" counter masquerade
+// chain postrouting: meta mark & 0xfffeffff == O oifname "DEV" counter masquerade
+// (O = M & 0xfffeffff: the mark M, or the open mark O of --no-kill-switch launches)
 // The program's sockets chose their source address by the main table, before
 // the mark rerouted them; masquerade gives them the uplink's current address.
 struct Masquerade {
@@ -38,8 +39,8 @@ struct Masquerade {
 
 // chain nat_output, with --dns: the program's DNS goes to its own servers,
 // also when it bypasses resolv.conf. For each family with a server:
-//   meta mark M meta nfproto ipv4 ip daddr S accept          (each server S)
-//   meta mark M meta nfproto ipv4 meta l4proto udp th dport 53 dnat ip to S1
+//   meta mark & 0xfffeffff == O meta nfproto ipv4 ip daddr S accept          (each server S)
+//   meta mark & 0xfffeffff == O meta nfproto ipv4 meta l4proto udp th dport 53 dnat ip to S1
 //   (and tcp)
 struct DnsAllow {
     std::uint32_t mark = 0;

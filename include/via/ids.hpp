@@ -11,14 +11,15 @@
 namespace via::ids {
 
 struct UplinkIds {
-    std::uint32_t mark = 0;   // fwmark set on the program's packets
-    std::uint32_t table = 0;  // routing table holding the uplink's default route
+    std::uint32_t mark = 0;       // fwmark set on the program's packets
+    std::uint32_t open_mark = 0;  // the same, for launches with --no-kill-switch
+    std::uint32_t table = 0;      // routing table holding the uplink's default route
 };
 
 // nullopt when the ifindex does not fit via's mark range.
 std::optional<UplinkIds> for_ifindex(int ifindex);
 
-// Whether a mark or a table number is in via's range.
+// Whether a mark (of either kind) or a table number is in via's range.
 bool is_via_mark(std::uint32_t mark);
 
 // A mark as ip-rule(8) and nft(8) print it: "0x56490003".

@@ -46,8 +46,10 @@ struct Plan {
 
 // IPv4 always; IPv6 the same way when the uplink has it, else only the
 // unreachable rule, so the program's IPv6 fails at once and never takes
-// another interface. `kill_switch` adds the unreachable rule for a family
-// the uplink does carry.
+// another interface. The uplink's mark always ends in the kill switch;
+// without `kill_switch`, the launch's programs get the open mark, whose
+// rules let them fall through to the main table when the uplink's table is
+// empty (for a family the uplink carries).
 Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch);
 
 // The `ip` equivalents, for messages and --verbose.

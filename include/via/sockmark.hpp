@@ -33,9 +33,13 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 #include "via/cgroup.hpp"
 #include "via/report.hpp"
+#include "via/uplink.hpp"
+
+struct via_lan;
 
 namespace via::sockmark {
 
@@ -55,9 +59,17 @@ void ensure(const cgroup::Mount& mount, const Report& report);
 // privileges as ensure(), after it.
 void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& report);
 
+// The key of a connected network in the networks map (see src/bpf/tag.h).
+via_lan network_key(const uplink::Network& network);
+
+// Makes the networks map hold exactly these networks: a program's packets
+// may reach them by their interface. Same privileges as ensure(), after it.
+void set_networks(const std::vector<uplink::Network>& networks, const Report& report);
+
 // Tags the calling process with the uplink: it, what it execs and all of
-// its descendants. Same privileges.
-void tag_self(const std::string& uplink, std::uint32_t mark);
+// its descendants. Without the kill switch, their sockets get the uplink's
+// open mark. Same privileges.
+void tag_self(const std::string& uplink, std::uint32_t mark, bool kill_switch);
 
 struct Tag {
     std::string uplink;

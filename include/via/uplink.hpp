@@ -2,6 +2,7 @@
 // through it, read from the kernel over rtnetlink. Read-only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,16 @@ struct NextHop {
     bool operator==(const NextHop&) const = default;
 };
 
+// A network directly connected to an interface: what the kernel routes by
+// itself for an address (proto kernel, no gateway) in the main table.
+struct Network {
+    int ifindex = 0;
+    int family = 0;                    // AF_INET or AF_INET6
+    std::array<std::uint8_t, 16> addr{};  // the first 4 bytes for IPv4
+    unsigned prefixlen = 0;
+    bool operator==(const Network&) const = default;
+};
+
 struct Uplink {
     std::string name;
     int ifindex = 0;
@@ -29,6 +40,9 @@ struct Uplink {
     // hop; otherwise the program's IPv6 is refused, and `no_ipv6` says why.
     std::optional<NextHop> next_hop6;
     std::string no_ipv6;
+    // Every interface's directly connected networks (the machine's, not the
+    // uplink's): where the program's packets may go by another interface.
+    std::vector<Network> connected;
 };
 
 // A default route of the main table that leaves by the uplink.

@@ -2,7 +2,11 @@
 // Keeps a program on its uplink wherever it moves: via tags its own task
 // with the uplink before exec; the tag follows every fork and thread, and
 // every socket a tagged task creates is given the uplink's mark at birth.
+// A last program, on the way out, drops what such a socket would send by
+// another interface, whatever the routing said.
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -64,9 +68,74 @@ int via_sock_create(struct bpf_sock *sk)
     struct via_tag *tag = tag_of_current();
     if (!tag)
         return 1;
-    __u32 *mark = bpf_map_lookup_elem(&via_uplinks, &tag->uplink);
-    sk->mark = mark ? *mark : tag->mark;
+    __u32 *current = bpf_map_lookup_elem(&via_uplinks, &tag->uplink);
+    __u32 mark = current ? *current : tag->mark;
+    if (tag->flags & VIA_TAG_OPEN)
+        mark &= ~VIA_OPEN_BIT;
+    sk->mark = mark;
     return 1;  // never refuses a socket
+}
+
+// The directly connected networks of every interface (via refreshes them at
+// each launch): the program may reach its LAN printer by another interface,
+// never a gateway there.
+struct {
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(max_entries, 4096);
+    __type(key, struct via_lan);
+    __type(value, __u8);
+} via_lans SEC(".maps");
+
+#define LOOPBACK_IFINDEX 1
+
+// The mark that says which uplink the packet belongs to: its socket's, set
+// at birth and out of reach of nftables rules; for packets without a full
+// socket (SYN-ACKs, resets), the packet's own.
+// (The packet's mark is read first: loaded in the branch's stead, clang
+// makes one load from either pointer, and the verifier refuses arithmetic
+// on a socket pointer.)
+static __u32 mark_of(struct __sk_buff *skb)
+{
+    __u32 mark = skb->mark;
+    struct bpf_sock *sk = skb->sk;
+    if (sk) {
+        sk = bpf_sk_fullsock(sk);
+        if (sk)
+            mark = sk->mark;
+    }
+    return mark;
+}
+
+// Runs after routing: skb->ifindex is the interface the packet leaves by.
+// A packet of via's leaves by its uplink (the mark's low 16 bits are its
+// ifindex), by lo, or to a network directly connected to the interface, or
+// not at all (unless it was launched with --no-kill-switch): this holds when via's rules, routes or nft table are deleted,
+// when a rule ahead of via's catches the packet, when the socket is bound
+// to another interface. A dropped UDP datagram fails with EPERM; a dropped
+// TCP SYN is retried, and connect() times out.
+SEC("cgroup_skb/egress")
+int via_egress(struct __sk_buff *skb)
+{
+    __u32 mark = mark_of(skb);
+    if ((mark & VIA_ANY_MARK_MASK) != VIA_ANY_MARK_BASE || !(mark & VIA_OPEN_BIT))
+        return 1;
+    if (skb->ifindex == (mark & VIA_IFINDEX_MASK) || skb->ifindex == LOOPBACK_IFINDEX)
+        return 1;
+
+    struct via_lan key = {.prefixlen = 32 + 128, .ifindex = skb->ifindex};
+    if (skb->protocol == bpf_htons(ETH_P_IP)) {
+        key.addr[10] = 0xff;
+        key.addr[11] = 0xff;
+        if (bpf_skb_load_bytes(skb, 16, &key.addr[12], 4))  // daddr
+            return 0;
+    } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+        if (bpf_skb_load_bytes(skb, 24, key.addr, 16))  // daddr
+            return 0;
+    } else {
+        return 0;
+    }
+    return bpf_map_lookup_elem(&via_lans, &key) ? 1 : 0;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Test client.
 
-usage: client.py tcp|udp HOST PORT   ask the test server where we came from
-       client.py dns SERVER NAME     send one DNS query for NAME to SERVER:53
+usage: client.py tcp|udp HOST PORT [DEVICE]   ask the test server where we
+                                             came from (bound to DEVICE)
+       client.py dns SERVER NAME             send one DNS query for NAME to SERVER:53
 Prints the answer. On a network error prints "client: <error>" to stderr and
 exits 1 (within 3 seconds).
 """
@@ -27,14 +28,19 @@ try:
         print(socket.inet_ntop(socket.AF_INET, reply[-4:]))
     else:
         host, port = sys.argv[2], int(sys.argv[3])
+        device = sys.argv[4].encode() if len(sys.argv) > 4 else None
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         if mode == "tcp":
             with socket.socket(family, socket.SOCK_STREAM) as s:
+                if device:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device)
                 s.settimeout(3)
                 s.connect((host, port))
                 print(s.makefile().readline().strip())
         else:
             with socket.socket(family, socket.SOCK_DGRAM) as s:
+                if device:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device)
                 s.settimeout(3)
                 s.sendto(b"hello", (host, port))
                 print(s.recv(2048).decode().strip())

@@ -277,16 +277,19 @@ server_line_count() { wc -l <"$TMP/server.log"; }
 # --- a long-running program ----------------------------------------------
 
 # Starts, through via on the given uplink, a program that makes a new TCP
-# connection to the server every 0.2 s and logs each answer or error to
+# connection to the server every 0.2 s (and for each kind in $PROBE_KINDS,
+# tcp by default, "tcp udp" for both) and logs each answer or error to
 # $PROBE_LOG, until $PROBE_STOP exists.
 start_prober() {  # start_prober VIA-ARGS...
-    local dir
+    local dir kind body=""
     dir=$(mktemp -d "$TMP/prober-XXXXXX")
     PROBE_LOG=$dir/log PROBE_STOP=$dir/stop
     touch "$PROBE_LOG"
     chown -R "$TUSER:" "$dir"
-    as_user "$VIA" "$@" -- sh -c "while [ ! -e $PROBE_STOP ]; do
-        $PY $HELPERS/client.py tcp $SERVICE $PORT >>$PROBE_LOG 2>&1; sleep 0.2; done" &
+    for kind in ${PROBE_KINDS:-tcp}; do
+        body+="$PY $HELPERS/client.py $kind $SERVICE $PORT >>$PROBE_LOG 2>&1; "
+    done
+    as_user "$VIA" "$@" -- sh -c "while [ ! -e $PROBE_STOP ]; do $body sleep 0.2; done" &
     PROBER_PID=$!
 }
 

@@ -22,7 +22,9 @@ expect_eq "no other IPv4 rule of via's" 3 "$(ip -n "$H" rule show | grep -c 'pro
 expect_eq "three IPv6 rules of via's, the same shape" 3 "$(ip -n "$H" -6 rule show | grep -c 'proto 86')"
 expect_eq "one IPv6 route in the uplink's table" 1 "$(ip -n "$H" -6 route show table $((mark)) | wc -l)"
 expect_eq "one socket program of via's at the cgroup root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
-expect_eq "via pinned two maps and two links" "fork-
+expect_eq "via pinned three maps and three links" "egress-
+fork-
+lans
 sock_create-
 tags
 uplinks" "$(ls /sys/fs/bpf/via | sed 's/-.*/-/')"

@@ -43,12 +43,16 @@ check "after the hook, the same program's connections flow again, nothing relaun
 stop_prober
 expect_eq "no packet of the program ever took $UP0" "$leaked" "$(server_packets "$SV0" "$PORT")"
 
-# --no-kill-switch: the program falls back to the normal routes (a leak, by
-# design and documented).
+# --no-kill-switch: the launch's programs fall back to the normal routes (a
+# leak, by design and documented); other launches on the uplink keep their
+# kill switch.
 start_prober --no-kill-switch --gateway 10.77.2.1 "$UP2"
 check "with --no-kill-switch, the program goes by $UP2" wait_probe 0 "tcp iif=$SV2 src=10.77.2.2"
-expect_eq "and no unreachable rule was added" 0 \
-    "$(ip -n "$H" rule show | grep -c "fwmark $(mark_of "$UP2") unreachable" || true)"
+open_mark=$(printf '0x%x' $(($(mark_of "$UP2") - 0x10000)))
+expect_eq "its launch has the open mark, routed without a kill switch" 0 \
+    "$(ip -n "$H" rule show | grep -c "fwmark $open_mark unreachable" || true)"
+expect_eq "while the uplink's own mark keeps its kill switch" 1 \
+    "$(ip -n "$H" rule show | grep -c "fwmark $(mark_of "$UP2") unreachable")"
 from=$(probe_lines)
 ip -n "$H" link set "$UP2" down
 check "with $UP2 down, it falls back to the default uplink" wait_probe "$from" "tcp iif=$SV0 src=10.77.0.2"

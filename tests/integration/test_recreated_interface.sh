@@ -39,7 +39,7 @@ check "the running program now goes by the new $UP2" wait_probe "$from" "tcp iif
 stop_prober
 
 ruleset=$(ip netns exec "$H" nft list table inet via)
-expect_eq "one masquerade rule for $UP2, with the new mark" 1 "$(grep -c "uplink $UP2: masquerade mark $new_mark" <<<"$ruleset")"
+expect_eq "one masquerade rule for $UP2, with the new mark" 1 "$(grep -c "uplink $UP2: masquerade marks $new_mark" <<<"$ruleset")"
 expect_eq "no nft rule of the old mark" 0 "$(grep -c "$old_mark" <<<"$ruleset" || true)"
 expect_eq "the new table holds the new route" "default via 10.77.2.1 dev $UP2 proto 86" \
     "$(ip -n "$H" route show table $((new_mark)) | sed 's/ *$//')"

@@ -54,9 +54,9 @@ check "the masquerade rule counted connections" test "$(counter postrouting "upl
 # Second launch: everything present, nothing created.
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "a second launch creates nothing" bash -c '! grep -q "created\|replaced" <<<"$1"' _ "$out"
-# 2 routes, 6 rules (v4, v6), sysctl, 3 nft rules, the bpf maps, 2 programs,
-# the uplink's entry in the uplinks map
-expect_eq "a second launch reports the 16 pieces present" 16 "$(grep -c '^via: present' <<<"$out")"
+# 2 routes, 6 rules (v4, v6), sysctl, 3 nft rules, the bpf maps, 3 programs,
+# the uplink's entry in the uplinks map, the connected networks
+expect_eq "a second launch reports the 18 pieces present" 18 "$(grep -c '^via: present' <<<"$out")"
 
 server_log=$(grep -c "iif=$SV1" "$TMP/server.log")
 expect_eq "the server saw exactly the 4 exchanges sent via $UP1" 4 "$server_log"

@@ -116,7 +116,7 @@ expect_eq "and no DNS packet left by $UP0" "$dns0" "$(server_packets "$SV0" 53)"
 expect_eq "bpffs gained via's directory and nothing else" \
     "$(printf '%s\n' "$bpf_before" /sys/fs/bpf/via "$(in_ct sh -c 'ls -d /sys/fs/bpf/via/*')" | sort)" \
     "$(in_ct find /sys/fs/bpf | sort)"
-expect_eq "via's pins: two maps, two links" "fork- sock_create- tags uplinks" \
+expect_eq "via's pins: three maps, three links" "egress- fork- lans sock_create- tags uplinks" \
     "$(in_ct ls /sys/fs/bpf/via | sed 's/-.*/-/' | xargs)"
 check "systemd had attached programs of its own" test -n "$others_before"
 expect_eq "none of them was detached or replaced" "" "$(comm -23 <(echo "$others_before") <(attached_ids))"

@@ -23,7 +23,7 @@ expect_eq "and none by $UP0" "$up0_before" "$(server_packets "$SV0" "$PORT")"
 expect_eq "no connection failed" "" "$(tail -n +"$((from + 1))" "$PROBE_LOG" | grep -v "$ON_UP1" || true)"
 
 # --- deleted pins are repaired by the next launch --------------------------
-rm /sys/fs/bpf/via/fork-* /sys/fs/bpf/via/sock_create-*
+rm /sys/fs/bpf/via/*-*
 expect_eq "no program of via's is attached any more" 0 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create || true)"
 as_user "$VIA" "$UP2" --gateway 10.77.2.1 -- true  # another user's launch, another uplink
 expect_eq "the next launch attached it again" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
@@ -64,7 +64,7 @@ bpftool map create /sys/fs/bpf/someone-else type array key 4 value 4 entries 1 n
 other_before=$(bpftool map show pinned /sys/fs/bpf/someone-else)
 ours=$(ls /sys/fs/bpf/via)
 # As an older via left them: the same pins under another stamp.
-for pin in /sys/fs/bpf/via/fork-* /sys/fs/bpf/via/sock_create-*; do mv "$pin" "${pin%-*}-0000000000000000"; done
+for pin in /sys/fs/bpf/via/*-*; do mv "$pin" "${pin%-*}-0000000000000000"; done
 as_user "$VIA" "$UP1" -- true
 expect_eq "an older via's pins are replaced by this via's" "$ours" "$(ls /sys/fs/bpf/via)"
 expect_eq "and its program is detached: one of via's at the root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"

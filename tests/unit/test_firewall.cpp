@@ -41,7 +41,7 @@ TEST_CASE("the plan: keep the socket's mark, restore from conntrack, masquerade"
     CHECK(in_chain(p, "output").owner == "marks");
     CHECK(in_chain(p, "output").comment == "via marks: each packet of a socket via marked keeps its mark, saved for replies");
     CHECK(in_chain(p, "prerouting").owner == "conntrack");
-    CHECK(in_chain(p, "postrouting").comment == "via uplink wlan1: masquerade mark 0x56490003 leaving wlan1");
+    CHECK(in_chain(p, "postrouting").comment == "via uplink wlan1: masquerade marks 0x56490003 and 0x56480003 leaving wlan1");
     for (const auto& r : p.rules) CHECK(firewall::owner_of(r.comment) == r.owner);
 }
 
@@ -56,8 +56,8 @@ TEST_CASE("the mark rule is the bytecode nft would write") {
     auto rule = firewall::build(in_chain(wlan1_plan(), "output"));
     CHECK(expressions(rule) == std::vector<std::string>{
                                    "[ socket load mark => reg 1 ]",
-                                   "[ bitwise reg 1 = ( reg 1 & 0xffff0000 ) ^ 0x00000000 ]",
-                                   "[ cmp eq reg 1 0x56490000 ]",
+                                   "[ bitwise reg 1 = ( reg 1 & 0xfffe0000 ) ^ 0x00000000 ]",
+                                   "[ cmp eq reg 1 0x56480000 ]",
                                    "[ socket load mark => reg 1 ]",
                                    "[ meta set mark with reg 1 ]",
                                    "[ meta load mark => reg 1 ]",
@@ -72,8 +72,8 @@ TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
     CHECK(expressions(firewall::build(in_chain(p, "prerouting"))) ==
           std::vector<std::string>{
               "[ ct load mark => reg 1 ]",
-              "[ bitwise reg 1 = ( reg 1 & 0xffff0000 ) ^ 0x00000000 ]",
-              "[ cmp eq reg 1 0x56490000 ]",
+              "[ bitwise reg 1 = ( reg 1 & 0xfffe0000 ) ^ 0x00000000 ]",
+              "[ cmp eq reg 1 0x56480000 ]",
               "[ ct load mark => reg 1 ]",
               "[ meta set mark with reg 1 ]",
           });
@@ -81,7 +81,8 @@ TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
     CHECK(expressions(firewall::build(in_chain(p, "postrouting"))) ==
           std::vector<std::string>{
               "[ meta load mark => reg 1 ]",
-              "[ cmp eq reg 1 0x56490003 ]",
+              "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
+              "[ cmp eq reg 1 0x56480003 ]",
               "[ meta load oifname => reg 1 ]",
               "[ cmp eq reg 1 0x6e616c77 0x00000031 0x00000000 0x00000000 ]",
               "[ counter pkts 0 bytes 0 ]",
@@ -201,7 +202,8 @@ TEST_CASE("the DNS rules are the bytecode nft would write") {
     REQUIRE(rendered.size() == 6);
     CHECK(rendered[0] == std::vector<std::string>{
                              "[ meta load mark => reg 1 ]",
-                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
+                             "[ cmp eq reg 1 0x56480003 ]",
                              "[ meta load nfproto => reg 1 ]",
                              "[ cmp eq reg 1 0x00000002 ]",
                              "[ payload load 4b @ network header + 16 => reg 1 ]",
@@ -210,7 +212,8 @@ TEST_CASE("the DNS rules are the bytecode nft would write") {
                          });
     CHECK(rendered[1] == std::vector<std::string>{
                              "[ meta load mark => reg 1 ]",
-                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
+                             "[ cmp eq reg 1 0x56480003 ]",
                              "[ meta load nfproto => reg 1 ]",
                              "[ cmp eq reg 1 0x00000002 ]",
                              "[ meta load l4proto => reg 1 ]",
@@ -222,7 +225,8 @@ TEST_CASE("the DNS rules are the bytecode nft would write") {
                          });
     CHECK(rendered[3] == std::vector<std::string>{
                              "[ meta load mark => reg 1 ]",
-                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
+                             "[ cmp eq reg 1 0x56480003 ]",
                              "[ meta load nfproto => reg 1 ]",
                              "[ cmp eq reg 1 0x0000000a ]",
                              "[ payload load 16b @ network header + 24 => reg 1 ]",
@@ -231,7 +235,8 @@ TEST_CASE("the DNS rules are the bytecode nft would write") {
                          });
     CHECK(rendered[5] == std::vector<std::string>{
                              "[ meta load mark => reg 1 ]",
-                             "[ cmp eq reg 1 0x56490003 ]",
+                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
+                             "[ cmp eq reg 1 0x56480003 ]",
                              "[ meta load nfproto => reg 1 ]",
                              "[ cmp eq reg 1 0x0000000a ]",
                              "[ meta load l4proto => reg 1 ]",

@@ -18,6 +18,17 @@ TEST_CASE("ids are derived from the ifindex, in via's range") {
     CHECK(ids::for_ifindex(0xffff)->mark == 0x5649ffffu);
 }
 
+TEST_CASE("a --no-kill-switch launch has its own mark, in the sibling range") {
+    auto a = ids::for_ifindex(3);
+    REQUIRE(a);
+    CHECK(a->open_mark == 0x56480003u);
+    CHECK(ids::is_via_mark(a->open_mark));
+    CHECK(a->open_mark != a->mark);
+    CHECK_FALSE(ids::is_via_mark(constants::open_mark_base));
+    CHECK_FALSE(ids::is_via_mark(0x56470003));
+    CHECK_FALSE(ids::is_via_mark(0x564a0003));
+}
+
 TEST_CASE("ifindexes outside the range are refused, not folded") {
     CHECK_FALSE(ids::for_ifindex(0));
     CHECK_FALSE(ids::for_ifindex(-1));

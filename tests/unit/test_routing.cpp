@@ -44,13 +44,17 @@ TEST_CASE("an IPv4-only uplink: its table, the kill switch, and IPv6 refused") {
     }
 }
 
-TEST_CASE("without the kill switch: no IPv4 unreachable rule, IPv6 still refused") {
+TEST_CASE("without the kill switch: the open mark's rules beside the uplink's, no IPv4 unreachable for it") {
     auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), false);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707",
+                              "rule 31902: fwmark 0x56490003 unreachable",
                               "rule 31901: fwmark 0x56490003 lookup 1447624707",
                               "rule 31900: fwmark 0x56490003 lookup main suppress_prefixlength 0",
+                              "rule 31901: fwmark 0x56480003 lookup 1447624707",
+                              "rule 31900: fwmark 0x56480003 lookup main suppress_prefixlength 0",
                               "rule -6 31902: fwmark 0x56490003 unreachable",
+                              "rule -6 31902: fwmark 0x56480003 unreachable",
                           });
 }
 

@@ -2,12 +2,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <sys/socket.h>
 
 #include <bpf/libbpf.h>
 
 #include "sockmark.skel.h"
 #include "sockmark_stamp.h"
 #include "tag.h"
+#include "via/constants.hpp"
 #include "via/handle.hpp"
 #include "via/sockmark.hpp"
 
@@ -19,7 +22,7 @@ using Skeleton = Handle<sockmark_bpf, sockmark_bpf__destroy>;
 
 // Opening the object parses it without the kernel: what is checked here is
 // what via will ask the kernel to load.
-TEST_CASE("the bpf object holds a task-storage map of tags, a map of uplinks and two programs") {
+TEST_CASE("the bpf object holds its three maps and three programs") {
     Skeleton skel(sockmark_bpf__open());
     REQUIRE(skel);
 
@@ -42,12 +45,42 @@ TEST_CASE("the bpf object holds a task-storage map of tags, a map of uplinks and
     const bpf_program* sock = skel->progs.via_sock_create;
     CHECK(bpf_program__type(sock) == BPF_PROG_TYPE_CGROUP_SOCK);
     CHECK(bpf_program__expected_attach_type(sock) == BPF_CGROUP_INET_SOCK_CREATE);
+
+    const bpf_map* lans = skel->maps.via_lans;
+    CHECK(bpf_map__type(lans) == BPF_MAP_TYPE_LPM_TRIE);
+    CHECK(bpf_map__key_size(lans) == sizeof(via_lan));
+
+    const bpf_program* egress = skel->progs.via_egress;
+    CHECK(bpf_program__type(egress) == BPF_PROG_TYPE_CGROUP_SKB);
+    CHECK(bpf_program__expected_attach_type(egress) == BPF_CGROUP_INET_EGRESS);
+}
+
+TEST_CASE("a connected IPv4 network is keyed as IPv4-mapped IPv6, after its ifindex") {
+    uplink::Network n{7, AF_INET, {192, 168, 8, 0}, 24};
+    const via_lan key = sockmark::network_key(n);
+    CHECK(key.prefixlen == 32 + 96 + 24);
+    CHECK(key.ifindex == 7);
+    const std::uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 8, 0};
+    CHECK(std::memcmp(key.addr, mapped, 16) == 0);
+}
+
+TEST_CASE("a connected IPv6 network is keyed as it is, after its ifindex") {
+    uplink::Network n{3, AF_INET6, {0x20, 0x01, 0x0d, 0xb8, 0, 1}, 64};
+    const via_lan key = sockmark::network_key(n);
+    CHECK(key.prefixlen == 32 + 64);
+    CHECK(key.ifindex == 3);
+    CHECK(std::memcmp(key.addr, n.addr.data(), 16) == 0);
 }
 
 TEST_CASE("the pinned maps' formats: an interface name, NUL-padded, and a mark") {
     CHECK(sizeof(via_uplink) == 16);  // IFNAMSIZ
-    CHECK(sizeof(via_tag) == 20);
+    CHECK(sizeof(via_tag) == 24);
     CHECK(offsetof(via_tag, mark) == 16);
+    CHECK(offsetof(via_tag, flags) == 20);
+    // The bit that tells the two kinds of marks apart, as via's constants say.
+    CHECK((constants::mark_base ^ constants::open_mark_base) == VIA_OPEN_BIT);
+    CHECK(constants::open_mark_base == VIA_ANY_MARK_BASE);
+    CHECK(constants::any_mark_mask == VIA_ANY_MARK_MASK);
 }
 
 TEST_CASE("links are pinned under a name with the object's stamp, without dots") {
