@@ -34,8 +34,26 @@ bool valid_interface_name(const std::string& name) {
     });
 }
 
+Result parse_repair(const std::vector<std::string>& words) {
+    Repair repair;
+    for (const auto& w : words) {
+        if (w == "-v" || w == "--verbose")
+            repair.verbose = true;
+        else if (!w.empty() && w[0] == '-')
+            return Exit{constants::exit_failure, {},
+                        "via: unknown option '" + w + "' for repair\nhint: usage: via repair [-v] [UPLINK...]\n"};
+        else if (!valid_interface_name(w))
+            return usage_error("'" + w + "' is not a valid interface name");
+        else
+            repair.uplinks.push_back(w);
+    }
+    return repair;
+}
+
 Result parse(const std::vector<std::string>& args) {
     const auto separator = std::find(args.begin(), args.end(), "--");
+    if (args.size() > 1 && args[1] == "repair" && separator == args.end())
+        return parse_repair(std::vector<std::string>(args.begin() + 2, args.end()));
     // CLI11 sees only what stands before "--"; everything after is PROGRAM's.
     std::vector<std::string> ours(args.begin() + (args.empty() ? 0 : 1), separator);
 

@@ -1,4 +1,5 @@
 // Command line: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]
+//               via repair [-v] [UPLINK...]
 // Pure: turns an argv into Options or into "print this and exit with that".
 #pragma once
 
@@ -19,6 +20,13 @@ struct Options {
     std::vector<std::string> command;    // PROGRAM and its arguments, never empty
 };
 
+// via repair: without "--" on the line (an interface named "repair" is
+// still launched with `via repair -- PROGRAM`).
+struct Repair {
+    std::vector<std::string> uplinks;  // none: every uplink via serves
+    bool verbose = false;
+};
+
 // --help, --version, or a usage error: what to print, where, and the exit code.
 struct Exit {
     int code = 0;
@@ -26,7 +34,7 @@ struct Exit {
     std::string err;
 };
 
-using Result = std::variant<Options, Exit>;
+using Result = std::variant<Options, Repair, Exit>;
 
 // args[0] is the program name, as in main's argv.
 Result parse(const std::vector<std::string>& args);

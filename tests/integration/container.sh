@@ -4,7 +4,8 @@
 # namespace ($H): systemd 252 as PID 1, the system bus, logind, networkd
 # managing $UP0 (the default uplink), resolved with $UP0's DNS server, and
 # a lingering member of group via ($CT_USER) with a user manager and a
-# session bus. $UP1 and $UP2 are left to the test, as a second network
+# session bus, networkd-dispatcher, and via's hooks installed as
+# scripts/setup installs them. $UP1 and $UP2 are left to the test, as a second network
 # manager would. The installed via is copied in with its capabilities
 # (root:via, 0750).
 #
@@ -22,7 +23,7 @@
 # keyed by the package list: another list, another rootfs. Each run boots
 # an overlay of it; everything is removed when the test ends.
 
-CT_PACKAGES=systemd,systemd-sysv,systemd-resolved,dbus,dbus-user-session,libpam-systemd,iproute2,nftables,python3-minimal,libcap2-bin,libnl-3-200,libnl-route-3-200,libmnl0,libnftnl11,libbpf1,procps
+CT_PACKAGES=systemd,systemd-sysv,systemd-resolved,dbus,dbus-user-session,libpam-systemd,iproute2,nftables,python3-minimal,libcap2-bin,libnl-3-200,libnl-route-3-200,libmnl0,libnftnl11,libbpf1,procps,networkd-dispatcher
 CT_USER=alice
 CT_DIR=$TMP/ct
 CT_ROOT=$CT_DIR/merged
@@ -68,6 +69,7 @@ ct_prepare() {
     install -D -m 0750 "$VIA" "$CT_ROOT/usr/local/bin/via"
     chown "root:$(awk -F: '$1 == "via" { print $3 }' "$CT_ROOT/etc/group")" "$CT_ROOT/usr/local/bin/via"
     setcap "$(getcap -v "$VIA" | sed 's/^[^ ]* //')" "$CT_ROOT/usr/local/bin/via"
+    "$HERE/../../scripts/install-hooks" "$CT_ROOT" /usr/local/bin/via >/dev/null
     mkdir -p "$CT_ROOT/srv/via-test"
     cp "$HELPERS/client.py" "$CT_ROOT/srv/via-test/"
     chmod -R a+rwX "$CT_ROOT/srv/via-test"
@@ -166,3 +168,32 @@ ct_script() {
 ct_user() { ct_systemd_run -p User="$CT_USER" -p PAMName=login -- /bin/sh "/srv/via-test/$1.sh"; }
 ct_root() { ct_systemd_run -- /bin/sh "/srv/via-test/$1.sh"; }
 ct_file() { echo "$CT_ROOT/srv/via-test/$1"; }
+
+# A program launched via UPLINK as $CT_USER from a logind session (a
+# service, so it outlives the call), making a TCP connection to the server
+# every 0.2 s and logging each answer or error in ct_file probe.log, until
+# ct_stop_prober. Its main PID is $CT_PROBER_PID.
+ct_start_prober() {  # ct_start_prober UPLINK
+    ct_script prober <<EOF
+exec via $1 -- sh -c 'while [ ! -e /srv/via-test/stop ]; do python3 /srv/via-test/client.py tcp $SERVICE $PORT >>/srv/via-test/probe.log 2>&1; sleep 0.2; done'
+EOF
+    rm -f "$(ct_file stop)"
+    nsenter -t "$CT_LEADER" -a systemd-run --quiet --unit=via-test-prober -p User="$CT_USER" -p PAMName=login \
+        -- /bin/sh /srv/via-test/prober.sh
+    for _ in $(seq 50); do [ "$(ct_probe_lines)" -ge 1 ] && break; sleep 0.1; done
+    CT_PROBER_PID=$(nsenter -t "$CT_LEADER" -a systemctl show -p MainPID --value via-test-prober.service)
+}
+
+ct_stop_prober() { touch "$(ct_file stop)"; }
+ct_probe_lines() { cat "$(ct_file probe.log)" 2>/dev/null | wc -l; }
+
+# ct_wait_probe FROM PATTERN [N]: true once N lines matching PATTERN follow
+# line FROM of the prober's log (10 s at most).
+ct_wait_probe() {
+    local from=$1 pattern=$2 n=${3:-1}
+    for _ in $(seq 100); do
+        [ "$(tail -n +"$((from + 1))" "$(ct_file probe.log)" | grep -c -- "$pattern")" -ge "$n" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}

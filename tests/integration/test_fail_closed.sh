@@ -2,7 +2,8 @@
 # Fail closed, whatever else deletes: with via's ip rules, its nft table or
 # its table's routes gone (one at a time, or all at once), a program
 # launched via $UP1 sends not one packet by $UP0, and the next launch of
-# via (for another program) brings it back to $UP1 without relaunching it.
+# via (for another program), or `via repair`, brings it back to $UP1
+# without relaunching it.
 # A socket bound to another interface gets nowhere either.
 source "$(dirname "$0")/lib.sh"
 setup_all
@@ -49,6 +50,12 @@ expect_contains "with the rules gone, UDP is refused at once" "Operation not per
 deleted "the whole ruleset flushed (as nftables.service does)" flush_nft
 deleted "via's table flushed (as the kernel does when an address goes)" flush_table
 deleted "all three at once" all_three
+
+# `via repair` (what the hooks run) instead of a launch.
+all_three
+from=$(probe_lines)
+as_user "$VIA" repair
+check "via repair, run by a member, brings the running program back to $UP1" wait_probe "$from" "$ON_UP1_TCP"
 stop_prober
 
 # IPv6 too: a program started while the rules are there sends once they

@@ -65,38 +65,27 @@ expect_contains "and it still leaves by $UP1" "$ON_UP1" "$out"
 
 # PID 1 moves a running program into a unit of root's.
 in_ct systemd-run --quiet --unit=via-test-target -p Delegate=yes sleep infinity
-ct_script prober <<EOF
-exec via $UP1 -- sh -c 'while [ ! -e /srv/via-test/stop ]; do $CLIENT tcp $SERVICE $PORT >>/srv/via-test/probe.log 2>&1; sleep 0.2; done'
-EOF
-in_ct systemd-run --quiet --unit=via-test-prober -p User="$CT_USER" -p PAMName=login -- /bin/sh /srv/via-test/prober.sh
-probe_count() { cat "$(ct_file probe.log)" 2>/dev/null | grep -c "$ON_UP1" || true; }
-for _ in $(seq 50); do [ "$(probe_count)" -ge 1 ] && break; sleep 0.1; done
-main_pid=$(in_ct systemctl show -p MainPID --value via-test-prober.service)
-check "the prober runs via $UP1" test "$(probe_count)" -ge 1
+ct_start_prober "$UP1"
+check "the prober runs via $UP1" ct_wait_probe 0 "$ON_UP1"
 in_ct busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager \
-    AttachProcessesToUnit ssau via-test-target.service "" 1 "$main_pid"
-expect_contains "PID 1 moved the prober into root's unit" "via-test-target.service" "$(in_ct cat "/proc/$main_pid/cgroup")"
-from=$(probe_count)
-for _ in $(seq 50); do [ "$(probe_count)" -ge $((from + 3)) ] && break; sleep 0.1; done
-check "after the move, its connections still leave by $UP1" test "$(probe_count)" -ge $((from + 3))
+    AttachProcessesToUnit ssau via-test-target.service "" 1 "$CT_PROBER_PID"
+expect_contains "PID 1 moved the prober into root's unit" "via-test-target.service" "$(in_ct cat "/proc/$CT_PROBER_PID/cgroup")"
+check "after the move, its connections still leave by $UP1" ct_wait_probe "$(ct_probe_lines)" "$ON_UP1" 3
 expect_eq "no connection of the prober failed" "" "$(grep -v "$ON_UP1" "$(ct_file probe.log)" || true)"
 
 # --- kill switch, on the moved prober ---------------------------------------
 ip -n "$H" link set "$UP1" down
-lines=$(wc -l <"$(ct_file probe.log)")
-failed() { tail -n +"$((lines + 1))" "$(ct_file probe.log)" | grep -c "Network is unreachable" || true; }
-for _ in $(seq 50); do [ "$(failed)" -ge 2 ] && break; sleep 0.1; done
-check "with $UP1 down, its connections fail at once (unreachable)" test "$(failed)" -ge 2
+check "with $UP1 down, its connections fail at once (unreachable)" \
+    ct_wait_probe "$(ct_probe_lines)" "Network is unreachable" 2
 ip -n "$H" link set "$UP1" up
 ip -n "$H" route replace default via 10.77.1.1 dev "$UP1" metric 200
 ct_script relaunch <<EOF
 via $UP1 -- true 2>/dev/null
 EOF
+from=$(ct_probe_lines)
 ct_user relaunch
-from=$(probe_count)
-for _ in $(seq 50); do [ "$(probe_count)" -gt "$from" ] && break; sleep 0.1; done
-check "the next launch brings it back to $UP1" test "$(probe_count)" -gt "$from"
-touch "$(ct_file stop)"
+check "the next launch brings it back to $UP1" ct_wait_probe "$from" "$ON_UP1"
+ct_stop_prober
 expect_eq "none of these programs' packets ever left by $UP0" "$up0" "$(server_packets "$SV0" "$PORT")"
 
 # --- DNS ------------------------------------------------------------------

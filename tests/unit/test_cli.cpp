@@ -100,3 +100,23 @@ TEST_CASE("interface names follow the kernel's rules") {
     CHECK_FALSE(valid_interface_name("eth0:1"));
     CHECK_FALSE(valid_interface_name("a b"));
 }
+
+TEST_CASE("via repair: every served uplink, or those named") {
+    auto all = parse({"via", "repair"});
+    REQUIRE(std::holds_alternative<via::cli::Repair>(all));
+    CHECK(std::get<via::cli::Repair>(all).uplinks.empty());
+    auto some = parse({"via", "repair", "-v", "wlan1", "eth0.100"});
+    REQUIRE(std::holds_alternative<via::cli::Repair>(some));
+    CHECK(std::get<via::cli::Repair>(some).verbose);
+    CHECK(std::get<via::cli::Repair>(some).uplinks == std::vector<std::string>{"wlan1", "eth0.100"});
+}
+
+TEST_CASE("via repair: bad words are refused") {
+    CHECK(exit_of({"via", "repair", "--gateway"}).err.find("unknown option '--gateway' for repair") != std::string::npos);
+    CHECK(exit_of({"via", "repair", "a/b"}).err.find("'a/b' is not a valid interface name") != std::string::npos);
+}
+
+TEST_CASE("an interface named repair is still launched with --") {
+    auto o = options_of({"via", "repair", "--", "true"});
+    CHECK(o.uplink == "repair");
+}

@@ -1,0 +1,38 @@
+// What a launch and `via repair` both make sure of for an uplink, in two
+// steps: validate() reads the kernel and changes nothing; apply() then, one
+// via at a time, records the uplink as served and converges its routing,
+// nftables rules and BPF programs, touching only what is via's.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "via/cgroup.hpp"
+#include "via/ids.hpp"
+#include "via/report.hpp"
+#include "via/uplink.hpp"
+
+namespace via::ensure {
+
+struct Request {
+    std::string uplink;
+    std::optional<std::string> gateway;
+    std::optional<std::string> gateway6;
+    bool kill_switch = true;
+    std::vector<std::string> dns;  // empty: the uplink's DNS rules stay as they are
+};
+
+struct Target {
+    cgroup::Mount mount;
+    uplink::Uplink up;
+    ids::UplinkIds ids;
+};
+
+// Throws via::Error, with a hint, on every kind of bad input.
+Target validate(const Request& request, const Report& report);
+
+// Needs the capabilities of a launch (see privilege).
+void apply(const Target& target, const Request& request, const Report& report);
+
+}  // namespace via::ensure

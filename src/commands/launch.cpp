@@ -1,0 +1,101 @@
+// via UPLINK -- PROGRAM: run PROGRAM so that all of its traffic leaves by UPLINK.
+//
+// Check privileges, find PROGRAM and validate the uplink (nothing changes
+// before this point), ensure the uplink's routing, firewall and socket
+// marking, tag via's own process with the uplink, drop every capability,
+// exec. The program is not moved to another cgroup: it stays in the
+// caller's session.
+#include <cstdio>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <unistd.h>
+
+#include "via/commands.hpp"
+#include "via/constants.hpp"
+#include "via/dns.hpp"
+#include "via/ensure.hpp"
+#include "via/error.hpp"
+#include "via/exec.hpp"
+#include "via/privilege.hpp"
+#include "via/report.hpp"
+#include "via/sockmark.hpp"
+
+namespace via::commands {
+namespace {
+
+int fail(const std::string& message, int code) {
+    std::fprintf(stderr, "via: %s\n", message.c_str());
+    return code;
+}
+
+// A program launched via an uplink never leaves it: not by calling via
+// again for another one.
+void refuse_switching(const std::string& uplink) {
+    privilege::RootFiles as_root;
+    privilege::Effective sys_admin({CAP_SYS_ADMIN});
+    if (const auto tag = sockmark::tag_of(::getpid()); tag && tag->uplink != uplink)
+        throw Error("this process already runs via " + tag->uplink +
+                        ", and a program launched via an uplink never leaves it",
+                    "run via " + uplink + " from a shell that was not itself started by via");
+}
+
+}  // namespace
+
+int launch(const cli::Options& options) {
+    const Report report(options.verbose);
+    const ensure::Request request{options.uplink, options.gateway, options.gateway6, options.kill_switch, options.dns};
+    std::vector<std::string> env;
+    std::string program;
+    try {
+        privilege::check();
+        {
+            privilege::RootFiles as_root;
+            env = privilege::caller_environment();
+        }
+        // Found before anything changes, so a typo leaves no state behind;
+        // checked as the caller (no capability is effective here).
+        auto found = exec::resolve(options.command[0], exec::find_path(env));
+        if (const auto* f = std::get_if<exec::Failure>(&found)) {
+            privilege::drop_all();
+            return fail(f->message, f->exit_code);
+        }
+        program = std::get<std::string>(found);
+
+        const auto target = ensure::validate(request, report);
+        refuse_switching(target.up.name);
+        ensure::apply(target, request, report);
+        {
+            privilege::RootFiles as_root;
+            privilege::Effective sys_admin({CAP_SYS_ADMIN});
+            sockmark::tag_self(target.up.name, target.ids.mark, options.kill_switch);
+        }
+        if (options.dns.empty()) {
+            dns::warn_if_local_stub(target.up.name);
+        } else {
+            privilege::RootFiles as_root;
+            privilege::Effective sys_admin({CAP_SYS_ADMIN});
+            dns::isolate(options.dns);
+        }
+        privilege::drop_all();
+    } catch (const std::exception& e) {
+        return failed(e);
+    }
+
+    const auto failure = exec::run(program, options.command, env);
+    return fail(failure.message, failure.exit_code);
+}
+
+int failed(const std::exception& e) {
+    try {
+        privilege::drop_all();
+    } catch (const std::exception&) {
+        // Exiting anyway; the error that brought us here is the one to show.
+    }
+    const auto* ours = dynamic_cast<const Error*>(&e);
+    std::fputs(ours ? render(*ours).c_str() : ("via: " + std::string(e.what()) + "\n").c_str(), stderr);
+    return constants::exit_failure;
+}
+
+}  // namespace via::commands

@@ -1,0 +1,56 @@
+#include "via/ensure.hpp"
+
+#include "via/constants.hpp"
+#include "via/error.hpp"
+#include "via/firewall.hpp"
+#include "via/lock.hpp"
+#include "via/netlink.hpp"
+#include "via/privilege.hpp"
+#include "via/routing.hpp"
+#include "via/served.hpp"
+#include "via/sockmark.hpp"
+
+namespace via::ensure {
+
+Target validate(const Request& request, const Report& report) {
+    Target t;
+    t.mount = cgroup::find_mount();
+    auto sock = netlink::connect_route();
+    t.up = uplink::discover(sock.get(), request.uplink, request.gateway, request.gateway6);
+    if (!t.up.next_hop6) report.note(t.up.no_ipv6 + ": the program's IPv6 is refused");
+    const auto ids = ids::for_ifindex(t.up.ifindex);
+    if (!ids)
+        throw Error("interface '" + t.up.name + "' has ifindex " + std::to_string(t.up.ifindex) +
+                    ", beyond via's range of " + std::to_string(constants::max_ifindex));
+    t.ids = *ids;
+    return t;
+}
+
+void apply(const Target& t, const Request& request, const Report& report) {
+    using privilege::Effective;
+    using privilege::RootFiles;
+
+    UniqueFd lock;
+    {
+        RootFiles as_root;
+        lock = lock::acquire();
+        served::record({request.uplink, request.gateway, request.gateway6, !request.kill_switch});
+    }
+    {
+        Effective net_admin({CAP_NET_ADMIN});
+        auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
+        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch), report);
+        routing::ensure_src_valid_mark(t.up.name, report);
+        firewall::apply(firewall::plan(t.up.name, t.ids, request.dns), report);
+    }
+    {
+        // Last: once sockets are marked at birth, the routing is in place.
+        RootFiles as_root;
+        Effective sys_admin({CAP_SYS_ADMIN});
+        sockmark::ensure(t.mount, report);
+        sockmark::set_uplink(t.up.name, t.ids.mark, report);
+        sockmark::set_networks(t.up.connected, report);
+    }
+}
+
+}  // namespace via::ensure

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# On a systemd machine, what others delete is repaired without relaunching,
+# and meanwhile nothing leaks: networkd deletes via's ip rules when it
+# reconfigures a link or restarts (ManageForeignRoutingPolicyRules=yes, its
+# default), nftables.service flushes the whole ruleset on reload. The
+# hooks scripts/setup installs (networkd-dispatcher, the nftables.service
+# drop-in) call `via repair`.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/container.sh"
+setup_all
+ct_start
+
+ON_UP1="tcp iif=$SV1 src=10.77.1.2"
+in_ct() { nsenter -t "$CT_LEADER" -a "$@"; }
+via_rules() { { ip -n "$H" rule show; ip -n "$H" -6 rule show; } | grep -c 'proto 86' || true; }
+
+ct_start_prober "$UP1"
+check "the prober runs via $UP1" ct_wait_probe 0 "$ON_UP1"
+up0=$(server_packets "$SV0" "$PORT")
+
+# repaired WHAT COMMAND...: COMMAND deletes via's state; the hooks put it
+# back; the prober, never relaunched, is on $UP1 again, and sent nothing by
+# $UP0 meanwhile.
+repaired() {
+    local what=$1 from
+    shift
+    from=$(ct_probe_lines)
+    "$@"
+    check "$what: the running prober is back on $UP1, by the hooks" ct_wait_probe "$from" "$ON_UP1" 3
+    expect_eq "$what: not one of its packets left by $UP0" "$up0" "$(server_packets "$SV0" "$PORT")"
+}
+
+# networkd deletes foreign rules as it configures a link; the test waits
+# for the deletion to have happened before it counts on the repair.
+reconfigure() {
+    in_ct networkctl reconfigure "$UP0"
+    in_ct /lib/systemd/systemd-networkd-wait-online --interface="$UP0" --timeout=30
+}
+restart_networkd() {
+    in_ct systemctl restart systemd-networkd
+    in_ct /lib/systemd/systemd-networkd-wait-online --interface="$UP0" --timeout=30
+}
+# First without the hook: networkd really deletes via's rules, and the
+# prober fails closed.
+hooks="$CT_ROOT/etc/networkd-dispatcher/routable.d/50-via $CT_ROOT/etc/networkd-dispatcher/configured.d/50-via"
+chmod -x $hooks
+from=$(ct_probe_lines)
+reconfigure
+expect_eq "without the hook, networkctl reconfigure leaves none of via's ip rules" 0 "$(via_rules)"
+check "and the prober's connections fail" ct_wait_probe "$from" "client:" 2
+expect_eq "without leaking by $UP0" "$up0" "$(server_packets "$SV0" "$PORT")"
+chmod +x $hooks
+
+repaired "networkctl reconfigure $UP0" reconfigure
+expect_eq "via's six ip rules are back" 6 "$(via_rules)"
+repaired "networkd restarted" restart_networkd
+expect_eq "via's six ip rules are back" 6 "$(via_rules)"
+
+# Debian's nftables.conf begins with "flush ruleset": every start and
+# reload of nftables.service deletes via's table.
+check "the container's nftables.conf flushes the ruleset" grep -q '^flush ruleset' "$CT_ROOT/etc/nftables.conf"
+repaired "systemctl start nftables" in_ct systemctl start nftables
+check "via's table is back after the start" ip netns exec "$H" nft list table inet via
+repaired "systemctl reload nftables" in_ct systemctl reload nftables
+check "via's table is back after the reload" ip netns exec "$H" nft list table inet via
+
+ct_stop_prober
+finish

@@ -1,0 +1,27 @@
+#include <catch2/catch.hpp>
+
+#include "via/served.hpp"
+
+using namespace via;
+
+TEST_CASE("a served uplink's notes, written and read back") {
+    served::Uplink u{"usb0", std::string("192.168.8.1"), std::string("fe80::1"), true};
+    CHECK(served::render(u) == "gateway=192.168.8.1\ngateway6=fe80::1\nopen=1\n");
+    CHECK(served::parse("usb0", served::render(u)) == u);
+    CHECK(served::render(served::Uplink{"wlan1"}).empty());
+    CHECK(served::parse("wlan1", "") == served::Uplink{"wlan1"});
+}
+
+TEST_CASE("unknown lines in the notes are ignored") {
+    auto u = served::parse("wg0", "# comment\nfuture=1\ngateway=10.0.0.1\nnonsense\n");
+    CHECK(u.gateway == std::optional<std::string>("10.0.0.1"));
+    CHECK_FALSE(u.open);
+}
+
+TEST_CASE("a launch records its gateways; open stays once any launch was open") {
+    const served::Uplink before{"usb0", std::string("192.168.8.1"), std::nullopt, true};
+    const auto after = served::merge(before, served::Uplink{"usb0"});
+    CHECK_FALSE(after.gateway);
+    CHECK(after.open);
+    CHECK_FALSE(served::merge(std::nullopt, served::Uplink{"usb0"}).open);
+}
