@@ -18,6 +18,7 @@
 #include "via/ensure.hpp"
 #include "via/error.hpp"
 #include "via/exec.hpp"
+#include "via/instances.hpp"
 #include "via/privilege.hpp"
 #include "via/report.hpp"
 #include "via/sockmark.hpp"
@@ -39,6 +40,32 @@ void refuse_switching(const std::string& uplink) {
         throw Error("this process already runs via " + tag->uplink +
                         ", and a program launched via an uplink never leaves it",
                     "run via " + uplink + " from a shell that was not itself started by via");
+}
+
+// A running instance of the program that is not on the uplink may take
+// this launch's request (a URL for a browser) and send it by its own route.
+void note_running_instance(const std::string& program, const std::string& uplink) {
+    const auto comm = instances::comm_of(program);
+    if (!comm) return;
+    for (const pid_t pid : instances::find(*comm, ::getuid())) {
+        std::optional<sockmark::Tag> tag;
+        try {
+            privilege::RootFiles as_root;
+            privilege::Effective sys_admin({CAP_SYS_ADMIN});
+            tag = sockmark::tag_of(pid);
+        } catch (const Error&) {
+            continue;  // gone meanwhile
+        }
+        if (tag && tag->uplink == uplink) continue;
+        const std::string how = instances::recipe(*comm);
+        std::fprintf(stderr,
+                     "via: note: %s already runs (pid %d), not via %s: it may take this request and send it by "
+                     "its own route\nhint: %s\n",
+                     comm->c_str(), static_cast<int>(pid), uplink.c_str(),
+                     how.empty() ? "quit it first, or start this one with a profile or socket of its own"
+                                 : ("start a separate instance: " + how).c_str());
+        return;
+    }
 }
 
 }  // namespace
@@ -71,6 +98,7 @@ int launch(const cli::Options& options) {
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
             sockmark::tag_self(target.up.name, target.ids.mark, options.kill_switch);
         }
+        note_running_instance(program, target.up.name);
         if (options.dns.empty()) {
             dns::warn_if_local_stub(target.up.name);
         } else {

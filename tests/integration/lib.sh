@@ -88,7 +88,7 @@ TUSER=via-t$RUN
 TMP=$(mktemp -d /tmp/via-it-XXXXXX)
 chmod 0755 "$TMP"
 # The test user must be able to read the helpers wherever this tree is.
-cp "$HERE/client.py" "$HERE/server.py" "$TMP/"
+cp "$HERE/client.py" "$HERE/server.py" "$HERE/instance.py" "$TMP/"
 HELPERS=$TMP
 CG2=$(cgroup2_mount)
 
