@@ -1,6 +1,7 @@
 # bash completion for via(1)
 #   via [--gateway ADDR] [--gateway6 ADDR] [--dns ADDR]... [--no-kill-switch]
 #       [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
+#   via repair [-v] [UPLINK...]
 # Before "--": options and the live interface names; after it: the normal
 # completion of PROGRAM and its arguments.
 
@@ -29,6 +30,11 @@ _via() {
             ;;
     esac
 
+    if [[ ${words[1]} == repair && $cword -gt 1 ]]; then
+        COMPREPLY=($(compgen -W "-v $(_via_interfaces)" -- "$cur"))
+        return
+    fi
+
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '--gateway --gateway6 --dns --no-kill-switch --verbose -v --help -h --version --' -- "$cur"))
         return
@@ -46,7 +52,9 @@ _via() {
     if [[ -n $have_uplink ]]; then
         COMPREPLY=(--)
     else
-        COMPREPLY=($(compgen -W "$(_via_interfaces)" -- "$cur"))
+        local repair=
+        ((cword == 1)) && repair=repair
+        COMPREPLY=($(compgen -W "$repair $(_via_interfaces)" -- "$cur"))
     fi
 }
 complete -F _via via

@@ -62,7 +62,9 @@ Result parse(const std::vector<std::string>& args) {
                  "via"};
     app.footer(
         "Exit status: PROGRAM's own; 125 if via fails, 126 if PROGRAM cannot run, 127 if it is not "
-        "found.\nExample: via wlan1 -- firefox");
+        "found.\nExample: via wlan1 -- firefox\n\n"
+        "via repair [-v] [UPLINK...]: ensure again what via set up for the uplinks it serves, for the "
+        "programs already running (the network managers' hooks run it).");
     app.set_version_flag("--version", std::string("via ") + version);
     app.add_option("UPLINK", options.uplink, "network interface the program must use (wlan1, usb0, tun0...)")
         ->required();
