@@ -260,9 +260,13 @@ via_lan network_key(const uplink::Network& network) {
 
 void set_networks(const std::vector<uplink::Network>& networks, const Report& report) {
     UniqueFd lans = open_map(constants::bpf_lans_pin);
-    std::vector<via_lan> wanted;
-    for (const auto& n : networks) wanted.push_back(network_key(n));
     const auto same = [](const via_lan& a, const via_lan& b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    std::vector<via_lan> wanted;
+    for (const auto& n : networks) {
+        const via_lan key = network_key(n);
+        if (std::none_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); }))
+            wanted.push_back(key);
+    }
 
     std::vector<via_lan> stale;
     std::size_t kept = 0;
