@@ -1,5 +1,6 @@
 #include "via/routing.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
@@ -7,7 +8,6 @@
 
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
-#include <netlink/attr.h>
 
 #include "via/constants.hpp"
 #include "via/error.hpp"
@@ -17,42 +17,59 @@
 namespace via::routing {
 namespace {
 
-// --- route ----------------------------------------------------------------
-
-bool route_matches(rtnl_route* r, const RouteSpec& want) {
-    if (rtnl_route_get_nnexthops(r) != 1) return false;
-    rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
-    if (rtnl_route_nh_get_ifindex(nh) != want.ifindex) return false;
-    nl_addr* gw = rtnl_route_nh_get_gateway(nh);
-    if (!want.gateway) return gw == nullptr;
-    return gw && netlink::to_string(gw) == *want.gateway;
-}
-
-// The default route of table `table`, if any (the table is via's own).
-rtnl_route* find_default(nl_cache* routes, int family, std::uint32_t table) {
-    rtnl_route* found = nullptr;
-    netlink::for_each<rtnl_route>(routes, [&](rtnl_route* r) {
-        if (!found && rtnl_route_get_family(r) == family && rtnl_route_get_table(r) == table &&
-            nl_addr_get_prefixlen(rtnl_route_get_dst(r)) == 0)
-            found = r;
-    });
-    return found;
-}
-
 const char* family_flag(int family) { return family == AF_INET6 ? "-6 " : ""; }
 
-// ip route replace default [via GW] dev DEV table T proto 86
+std::string network_text(const uplink::Network& n) {
+    netlink::Addr a(nl_addr_build(n.family, n.addr.data(), n.family == AF_INET ? 4 : 16));
+    if (!a) throw Error("building an address: out of memory");
+    return netlink::to_string(a.get()) + "/" + std::to_string(n.prefixlen);
+}
+
+// --- routes ---------------------------------------------------------------
+
+// A route of the kernel, read back as a RouteSpec (for comparison).
+RouteSpec spec_of(rtnl_route* r) {
+    RouteSpec s;
+    s.family = rtnl_route_get_family(r);
+    s.table = rtnl_route_get_table(r);
+    s.unreachable = rtnl_route_get_type(r) == RTN_UNREACHABLE;
+    nl_addr* dst = rtnl_route_get_dst(r);
+    if (dst && nl_addr_get_prefixlen(dst) > 0)
+        s.dst = netlink::to_string(dst) + "/" + std::to_string(nl_addr_get_prefixlen(dst));
+    s.metric = rtnl_route_get_priority(r);
+    if (!s.unreachable && rtnl_route_get_nnexthops(r) == 1) {
+        rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
+        s.ifindex = rtnl_route_nh_get_ifindex(nh);
+        if (nl_addr* gw = rtnl_route_nh_get_gateway(nh)) s.gateway = netlink::to_string(gw);
+    }
+    return s;
+}
+
+// Equal as the kernel keeps them (the device's name is for messages only).
+bool same_route(const RouteSpec& a, const RouteSpec& b) {
+    return a.family == b.family && a.table == b.table && a.unreachable == b.unreachable && a.dst == b.dst &&
+           a.metric == b.metric && (a.unreachable || (a.ifindex == b.ifindex && a.gateway == b.gateway));
+}
+
+// ip route add DST [via GW] dev DEV table T metric N proto 86
+// ip route add unreachable default table T metric N proto 86
 netlink::Route build_route(const RouteSpec& spec) {
     netlink::Route route(rtnl_route_alloc());
-    rtnl_nexthop* nh = rtnl_route_nh_alloc();
-    if (!route || !nh) throw Error("building route: out of memory");
+    if (!route) throw Error("building route: out of memory");
     rtnl_route_set_family(route.get(), spec.family);
     rtnl_route_set_table(route.get(), spec.table);
     rtnl_route_set_protocol(route.get(), constants::rt_protocol);
+    rtnl_route_set_priority(route.get(), spec.metric);
+    auto dst = netlink::parse_address(spec.dst, spec.family);
+    rtnl_route_set_dst(route.get(), dst.get());
+    if (spec.unreachable) {
+        rtnl_route_set_type(route.get(), RTN_UNREACHABLE);
+        return route;
+    }
     rtnl_route_set_type(route.get(), RTN_UNICAST);
     rtnl_route_set_scope(route.get(), spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-    auto dst = netlink::parse_address("default", spec.family);
-    rtnl_route_set_dst(route.get(), dst.get());
+    rtnl_nexthop* nh = rtnl_route_nh_alloc();
+    if (!nh) throw Error("building route: out of memory");
     rtnl_route_nh_set_ifindex(nh, spec.ifindex);
     if (spec.gateway) {
         auto gw = netlink::parse_address(*spec.gateway, spec.family);
@@ -62,116 +79,152 @@ netlink::Route build_route(const RouteSpec& spec) {
     return route;
 }
 
-void ensure_route(nl_sock* sock, nl_cache* routes, const RouteSpec& spec, const Report& report) {
-    rtnl_route* existing = find_default(routes, spec.family, spec.table);
-    if (existing && route_matches(existing, spec)) {
-        report.ensured("route " + describe(spec), Outcome::present);
-        return;
-    }
+void send_route(nl_sock* sock, const RouteSpec& spec, bool add) {
     auto route = build_route(spec);
     nl_msg* raw = nullptr;
-    if (int err = rtnl_route_build_add_request(route.get(), NLM_F_CREATE | NLM_F_REPLACE, &raw); err < 0)
-        throw netlink_error(err, "building route '" + describe(spec) + "'");
+    const int err = add ? rtnl_route_build_add_request(route.get(), NLM_F_CREATE, &raw)
+                        : rtnl_route_build_del_request(route.get(), 0, &raw);
+    if (err < 0) throw netlink_error(err, "building route '" + describe(spec) + "'");
     netlink::Msg msg(raw);
-    netlink::request(sock, msg.get(), "adding route '" + describe(spec) + "'");
-    report.ensured("route " + describe(spec), existing ? Outcome::replaced : Outcome::created);
+    // EEXIST: there already; ESRCH: gone already (the kernel flushes routes
+    // with their device).
+    netlink::request(sock, msg.get(), (add ? "adding route '" : "deleting route '") + describe(spec) + "'",
+                     {add ? EEXIST : ESRCH});
+}
+
+// The tables of the plan hold exactly the plan's routes: the missing ones
+// are added first, then what is stale (an old gateway, a network no longer
+// connected) is deleted.
+void converge_routes(nl_sock* sock, nl_cache* routes, const std::vector<RouteSpec>& wanted, const Report& report) {
+    std::vector<RouteSpec> existing;
+    netlink::for_each<rtnl_route>(routes, [&](rtnl_route* r) {
+        const auto table = rtnl_route_get_table(r);
+        if (std::any_of(wanted.begin(), wanted.end(), [&](const RouteSpec& w) { return w.table == table; }))
+            existing.push_back(spec_of(r));
+    });
+    for (const auto& w : wanted) {
+        const bool present =
+            std::any_of(existing.begin(), existing.end(), [&](const RouteSpec& e) { return same_route(e, w); });
+        if (!present) send_route(sock, w, true);
+        report.ensured("route " + describe(w), present ? Outcome::present : Outcome::created);
+    }
+    for (const auto& e : existing)
+        if (std::none_of(wanted.begin(), wanted.end(), [&](const RouteSpec& w) { return same_route(e, w); })) {
+            send_route(sock, e, false);
+            report.ensured("deleted stale route " + describe(e), Outcome::replaced);
+        }
 }
 
 // --- rules ----------------------------------------------------------------
 
-std::uint8_t fib_action(RuleAction action) {
-    return action == RuleAction::unreachable ? FR_ACT_UNREACHABLE : FR_ACT_TO_TBL;
+bool is_via_rule(rtnl_rule* r) {
+    std::uint8_t proto = 0;
+    return rtnl_rule_get_protocol(r, &proto) == 0 && proto == constants::rt_protocol;
 }
 
 bool rule_matches(rtnl_rule* r, const RuleSpec& want) {
-    std::uint8_t proto = 0;
-    return rtnl_rule_get_family(r) == want.family && rtnl_rule_get_prio(r) == want.pref &&
-           rtnl_rule_get_mark(r) == want.mark && rtnl_rule_get_action(r) == fib_action(want.action) &&
-           (want.action == RuleAction::unreachable || rtnl_rule_get_table(r) == want.table) &&
-           rtnl_rule_get_protocol(r, &proto) == 0 && proto == constants::rt_protocol;
+    return is_via_rule(r) && rtnl_rule_get_family(r) == want.family && rtnl_rule_get_prio(r) == constants::pref &&
+           rtnl_rule_get_mark(r) == want.mark && rtnl_rule_get_action(r) == FR_ACT_TO_TBL &&
+           rtnl_rule_get_table(r) == want.table;
 }
 
-void add_rule(nl_sock* sock, const RuleSpec& spec, const Report& report) {
+void send_rule(nl_sock* sock, int family, std::uint32_t pref, std::uint32_t mark, std::uint32_t table, bool add,
+               const std::string& what) {
     netlink::Rule rule(rtnl_rule_alloc());
     if (!rule) throw Error("building ip rule: out of memory");
-    rtnl_rule_set_family(rule.get(), spec.family);
-    rtnl_rule_set_prio(rule.get(), spec.pref);
-    rtnl_rule_set_mark(rule.get(), spec.mark);
+    rtnl_rule_set_family(rule.get(), family);
+    rtnl_rule_set_prio(rule.get(), pref);
+    rtnl_rule_set_mark(rule.get(), mark);
     rtnl_rule_set_mask(rule.get(), 0xffffffff);
-    rtnl_rule_set_action(rule.get(), fib_action(spec.action));
-    if (spec.action != RuleAction::unreachable) rtnl_rule_set_table(rule.get(), spec.table);
     rtnl_rule_set_protocol(rule.get(), constants::rt_protocol);
-
+    if (add) {
+        rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
+        rtnl_rule_set_table(rule.get(), table);
+    }
     nl_msg* raw = nullptr;
-    if (int err = rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &raw); err < 0)
-        throw netlink_error(err, "building ip rule '" + describe(spec) + "'");
+    const int err = add ? rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &raw)
+                        : rtnl_rule_build_delete_request(rule.get(), 0, &raw);
+    if (err < 0) throw netlink_error(err, "building ip rule '" + what + "'");
     netlink::Msg msg(raw);
-    // libnl 3.7 has no setter for this attribute: append it to its message.
-    if (spec.action == RuleAction::keep_local && nla_put_u32(msg.get(), FRA_SUPPRESS_PREFIXLEN, 0) < 0)
-        throw Error("building ip rule '" + describe(spec) + "': message too long");
-    // EEXIST: the kernel found the same rule (NLM_F_EXCL); it is present.
-    int err = netlink::request(sock, msg.get(), "adding ip rule '" + describe(spec) + "'", {EEXIST});
-    report.ensured("ip rule " + describe(spec), err ? Outcome::present : Outcome::created);
+    netlink::request(sock, msg.get(), (add ? "adding ip rule '" : "deleting ip rule '") + what + "'",
+                     {add ? EEXIST : ENOENT});
 }
 
-// The rules of one mark. Added in this order, so that marked traffic never
-// finds a rule that lets it fall through to main: the kill switch, then the
-// table.
-void plan_rules(Plan& p, int family, bool have_route, std::uint32_t mark, std::uint32_t table, bool kill_switch) {
-    if (kill_switch || !have_route) p.rules.push_back({family, constants::pref_kill_switch, mark, RuleAction::unreachable, 0});
-    if (!have_route) return;
-    p.rules.push_back({family, constants::pref_uplink, mark, RuleAction::lookup, table});
-    p.rules.push_back({family, constants::pref_keep_local, mark, RuleAction::keep_local, RT_TABLE_MAIN});
+// via's rules for the plan's marks that are not the plan's: an older via's
+// (three per mark, 31900-31902, with "lookup main suppress_prefixlength 0"
+// and "unreachable"). The open mark's rule stays when the plan has none.
+void remove_other_rules(nl_sock* sock, nl_cache* rules, const Plan& p, const Report& report) {
+    struct Other {
+        int family;
+        std::uint32_t pref, mark;
+    };
+    std::vector<Other> other;
+    netlink::for_each<rtnl_rule>(rules, [&](rtnl_rule* r) {
+        const auto mark = rtnl_rule_get_mark(r);
+        const bool planned_mark = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return w.mark == mark; });
+        const bool planned_rule = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return rule_matches(r, w); });
+        if (is_via_rule(r) && planned_mark && !planned_rule)
+            other.push_back({rtnl_rule_get_family(r), rtnl_rule_get_prio(r), mark});
+    });
+    for (const auto& o : other) {
+        const std::string what = std::string(family_flag(o.family)) + std::to_string(o.pref) + ": fwmark " + ids::hex(o.mark);
+        send_rule(sock, o.family, o.pref, o.mark, 0, false, what);
+        report.ensured("deleted an older via's ip rule " + what, Outcome::replaced);
+    }
 }
 
-void plan_family(Plan& p, int family, const RouteSpec* route, const ids::UplinkIds& ids, bool kill_switch) {
-    if (route) p.routes.push_back(*route);
-    plan_rules(p, family, route, ids.mark, ids.table, true);
-    if (!kill_switch) plan_rules(p, family, route, ids.open_mark, ids.table, false);
+// --- the plan ---------------------------------------------------------------
+
+void plan_table(Plan& p, const uplink::Uplink& up, int family, std::uint32_t table, bool kill_switch) {
+    const uplink::NextHop* hop = family == AF_INET ? &up.next_hop : (up.next_hop6 ? &*up.next_hop6 : nullptr);
+    if (hop) p.routes.push_back({family, table, false, "default", up.ifindex, up.name, hop->gateway, constants::route_metric});
+    for (const auto& n : up.connected)
+        if (n.family == family)
+            p.routes.push_back({family, table, false, network_text(n), n.ifindex, n.dev, std::nullopt, constants::route_metric});
+    // IPv6 is refused when the uplink has none, kill switch or not.
+    if (kill_switch || !hop) p.routes.push_back({family, table, true, "default", 0, {}, std::nullopt, constants::kill_switch_metric});
 }
 
 }  // namespace
 
 Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch) {
     Plan p;
-    const RouteSpec v4{AF_INET, ids.table, up.ifindex, up.name, up.next_hop.gateway};
-    plan_family(p, AF_INET, &v4, ids, kill_switch);
-    std::optional<RouteSpec> v6;
-    if (up.next_hop6) v6 = RouteSpec{AF_INET6, ids.table, up.ifindex, up.name, up.next_hop6->gateway};
-    plan_family(p, AF_INET6, v6 ? &*v6 : nullptr, ids, kill_switch);
+    for (int family : {AF_INET, AF_INET6}) {
+        plan_table(p, up, family, ids.table, true);
+        p.rules.push_back({family, ids.mark, ids.table});
+        if (!kill_switch) {
+            plan_table(p, up, family, ids.open_mark, false);
+            p.rules.push_back({family, ids.open_mark, ids.open_mark});
+        }
+    }
     return p;
 }
 
 std::string describe(const RouteSpec& r) {
-    std::string s = std::string(family_flag(r.family)) + "default";
+    std::string s = std::string(family_flag(r.family)) + (r.unreachable ? "unreachable " : "") + r.dst;
     if (r.gateway) s += " via " + *r.gateway;
-    return s + " dev " + r.dev + " table " + std::to_string(r.table);
+    if (!r.unreachable) s += " dev " + (r.dev.empty() ? "#" + std::to_string(r.ifindex) : r.dev);
+    return s + " table " + std::to_string(r.table) + " metric " + std::to_string(r.metric);
 }
 
 std::string describe(const RuleSpec& r) {
-    std::string s = family_flag(r.family) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.mark);
-    switch (r.action) {
-        case RuleAction::lookup: return s + " lookup " + std::to_string(r.table);
-        case RuleAction::keep_local: return s + " lookup main suppress_prefixlength 0";
-        case RuleAction::unreachable: return s + " unreachable";
-    }
-    return s;
+    return family_flag(r.family) + std::to_string(constants::pref) + ": fwmark " + ids::hex(r.mark) + " lookup " +
+           std::to_string(r.table);
 }
 
 void apply(nl_sock* sock, const Plan& p, const Report& report) {
-    // Routes first: a rule pointing at an empty table would send marked
-    // traffic to the kill switch until the route is there.
+    // Routes first: a rule pointing at an empty table would let marked
+    // traffic fall through to main until the routes are there.
     auto routes = netlink::routes(sock, AF_UNSPEC);
-    for (const auto& route : p.routes) ensure_route(sock, routes.get(), route, report);
+    converge_routes(sock, routes.get(), p.routes, report);
     auto rules = netlink::rules(sock, AF_UNSPEC);
     for (const auto& spec : p.rules) {
         bool present = false;
         netlink::for_each<rtnl_rule>(rules.get(), [&](rtnl_rule* r) { present = present || rule_matches(r, spec); });
-        if (present)
-            report.ensured("ip rule " + describe(spec), Outcome::present);
-        else
-            add_rule(sock, spec, report);
+        if (!present) send_rule(sock, spec.family, constants::pref, spec.mark, spec.table, true, describe(spec));
+        report.ensured("ip rule " + describe(spec), present ? Outcome::present : Outcome::created);
     }
+    remove_other_rules(sock, rules.get(), p, report);
 }
 
 void ensure_src_valid_mark(const std::string& uplink, const Report& report) {

@@ -76,7 +76,7 @@ std::vector<std::string> connected_subnets(nl_cache* routes, int ifindex, int fa
 
 // Every interface's connected networks: main's prefix routes that the
 // kernel made for addresses, reaching the interface without a gateway.
-std::vector<Network> connected_networks(nl_cache* routes) {
+std::vector<Network> connected_networks(nl_cache* routes, nl_cache* links) {
     std::vector<Network> out;
     for_each<rtnl_route>(routes, [&](rtnl_route* r) {
         const int family = rtnl_route_get_family(r);
@@ -89,6 +89,8 @@ std::vector<Network> connected_networks(nl_cache* routes) {
         if (rtnl_route_nh_get_gateway(nh)) return;
         Network n;
         n.ifindex = rtnl_route_nh_get_ifindex(nh);
+        char name[IFNAMSIZ] = {};
+        if (rtnl_link_i2name(links, n.ifindex, name, sizeof name)) n.dev = name;
         n.family = family;
         n.prefixlen = nl_addr_get_prefixlen(dst);
         std::memcpy(n.addr.data(), nl_addr_get_binary_addr(dst), std::min<std::size_t>(nl_addr_get_len(dst), 16));
@@ -193,7 +195,7 @@ Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std:
     up.next_hop = std::get<NextHop>(hop);
 
     discover_ipv6(up, addrs.get(), routes.get(), flags, gateway6);
-    up.connected = connected_networks(routes.get());
+    up.connected = connected_networks(routes.get(), links.get());
     return up;
 }
 

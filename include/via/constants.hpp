@@ -24,21 +24,25 @@ inline constexpr std::uint32_t max_ifindex = 0xffff;
 inline constexpr std::uint32_t open_mark_base = 0x5648'0000;
 inline constexpr std::uint32_t any_mark_mask = 0xfffe'0000;
 
-// ip rule priorities. All of via's rules live in [31900, 31999]: after the
-// kernel's "lookup local" (0) and Tailscale's 52xx, before wg-quick's
-// automatic 3276x and the main table (32766).
-inline constexpr std::uint32_t pref_min = 31900;
-inline constexpr std::uint32_t pref_max = 31999;
-// fwmark M lookup main suppress_prefixlength 0: LAN and local routes of the
-// main table keep working for the program; only default routes are skipped.
-inline constexpr std::uint32_t pref_keep_local = 31900;
-// fwmark M lookup <table M>: the uplink's own default route.
-inline constexpr std::uint32_t pref_uplink = 31901;
-// fwmark M unreachable: the kill switch. When the uplink's table has no
-// route (uplink down, address gone), lookups fail here instead of falling
-// through to main and its default uplink. For IPv6 also the refusal of a
-// program's IPv6 when the uplink has none.
-inline constexpr std::uint32_t pref_kill_switch = 31902;
+// ip rules: one per mark and family, `fwmark M lookup M`, at 31900: after
+// the kernel's "lookup local" (0) and Tailscale's 52xx, before wg-quick's
+// automatic 3276x and the main table (32766). One rule, so that no order
+// among via's rules can break when one is deleted and added again.
+//
+// Not 0, though only 0 would stay ahead of the rules other tools add later
+// without a priority (the kernel gives those the priority of the rule after
+// "lookup local", minus one): once the rule after "lookup local" is at 0,
+// every such rule lands at 0 in the order it was added, which reverses the
+// order wg-quick relies on (its "lookup main suppress_prefixlength 0" must
+// come before its catch-all), and breaks LAN replies for every program.
+// Packets those rules take from via's are dropped by the egress program.
+inline constexpr std::uint32_t pref = 31900;
+
+// Metrics in via's tables: its routes, then the kill switch, an
+// `unreachable default` that lookups reach when the uplink's default route
+// is gone (uplink down, address lost).
+inline constexpr std::uint32_t route_metric = 100;
+inline constexpr std::uint32_t kill_switch_metric = 0xffff'ffff;
 
 // Routing protocol id written on via's routes and rules (RTPROT_*, FRA_PROTOCOL).
 // 86 ('V') is not assigned in the kernel's rtnetlink.h nor iproute2's rt_protos.

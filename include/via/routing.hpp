@@ -17,45 +17,48 @@ struct nl_sock;
 
 namespace via::routing {
 
+// A route in one of via's tables. The table is via's: routes in it that the
+// plan does not have are deleted.
 struct RouteSpec {
     int family = 0;  // AF_INET or AF_INET6
     std::uint32_t table = 0;
+    bool unreachable = false;  // the kill switch: unreachable default
+    std::string dst = "default";  // or "10.0.1.0/24"
     int ifindex = 0;
     std::string dev;
     std::optional<std::string> gateway;  // none: straight to the device
+    std::uint32_t metric = 0;
+    bool operator==(const RouteSpec&) const = default;
 };
 
-enum class RuleAction {
-    lookup,       // lookup <table>
-    keep_local,   // lookup main suppress_prefixlength 0
-    unreachable,  // unreachable
-};
-
+// fwmark MARK lookup TABLE, at via's priority.
 struct RuleSpec {
     int family = 0;
-    std::uint32_t pref = 0;
     std::uint32_t mark = 0;
-    RuleAction action = RuleAction::lookup;
-    std::uint32_t table = 0;  // for lookup and keep_local
+    std::uint32_t table = 0;
 };
 
 struct Plan {
-    std::vector<RouteSpec> routes;
-    std::vector<RuleSpec> rules;  // in the order they are added
+    std::vector<RouteSpec> routes;  // of every table the rules name
+    std::vector<RuleSpec> rules;
 };
 
-// IPv4 always; IPv6 the same way when the uplink has it, else only the
-// unreachable rule, so the program's IPv6 fails at once and never takes
-// another interface. The uplink's mark always ends in the kill switch;
-// without `kill_switch`, the launch's programs get the open mark, whose
-// rules let them fall through to the main table when the uplink's table is
-// empty (for a family the uplink carries).
+// The uplink's table M holds, per family: the uplink's default route (IPv6
+// only when the uplink has it), a copy of every directly connected network
+// of the machine (so LAN hosts stay reachable the way the kernel reaches
+// them, and no other route of main is consulted: not a VPN's 0.0.0.0/1 nor
+// a gateway on another interface), and the kill switch. Without
+// `kill_switch`, the launch's open mark gets a table O of its own, the same
+// but for the kill switch, so its lookups fall through to the main table
+// when the uplink is gone (IPv6 is still refused when the uplink has none).
 Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch);
 
 // The `ip` equivalents, for messages and --verbose.
 std::string describe(const RouteSpec& route);
 std::string describe(const RuleSpec& rule);
 
+// Converges the kernel to the plan, and removes the rules an older via made
+// for the plan's marks.
 void apply(nl_sock* sock, const Plan& plan, const Report& report);
 
 // Replies to the program arrive on the uplink while main routes their source

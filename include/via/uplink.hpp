@@ -24,10 +24,10 @@ struct NextHop {
 // itself for an address (proto kernel, no gateway) in the main table.
 struct Network {
     int ifindex = 0;
+    std::string dev;  // its name, for messages
     int family = 0;                    // AF_INET or AF_INET6
     std::array<std::uint8_t, 16> addr{};  // the first 4 bytes for IPv4
     unsigned prefixlen = 0;
-    bool operator==(const Network&) const = default;
 };
 
 struct Uplink {

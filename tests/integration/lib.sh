@@ -264,6 +264,13 @@ host_state() {
     bpftool cgroup show "$CG2"
 }
 
+# via's table MARK (a number or 0x...): its default route, as `ip route`
+# shows it; whether it holds the kill switch (1 or 0). [-6] for IPv6.
+table_default() { ip -n "$H" ${2:-} route show table $(($1)) | grep '^default' | sed 's/ *$//'; }
+kill_switch_in() { ip -n "$H" ${2:-} route show table $(($1)) | grep -c '^unreachable default' || true; }
+# via's ip rules (one per mark and family), as `ip rule` shows them.
+via_rules() { { ip -n "$H" rule show; ip -n "$H" -6 rule show; } | grep 'proto 86' || true; }
+
 mark_of() {  # mark_of IFACE: via's mark (and table) for an interface of the host
     local ifindex
     ifindex=$(ip -n "$H" -o link show "$1" | cut -d: -f1)

@@ -35,9 +35,10 @@ ip -n "$S" addr add 10.77.1.254/24 dev "$SV1"
 ip -n "$H" route replace default via 10.77.1.254 dev "$UP1" metric 200
 mark=$(mark_of "$UP1")
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
-expect_contains "via replaces the stale route" "via: replaced route default via 10.77.1.254 dev $UP1 table $((mark))" "$out"
-expect_eq "the uplink's table points at the new gateway" "default via 10.77.1.254 dev $UP1 proto 86" \
-    "$(ip -n "$H" route show table $((mark)) | sed 's/ *$//')"
+expect_contains "via adds the new route" "via: created  route default via 10.77.1.254 dev $UP1 table $((mark))" "$out"
+expect_contains "and deletes the stale one" "deleted stale route default via 10.77.1.1 dev #" "$out"
+expect_eq "the uplink's table points at the new gateway" "default via 10.77.1.254 dev $UP1 proto 86 metric 100" \
+    "$(table_default "$mark")"
 from=$(probe_lines)
 check "the running program goes on by $UP1" wait_probe "$from" "tcp iif=$SV1 src=10.77.1.4"
 stop_prober

@@ -15,12 +15,12 @@ expect_eq "all $N parallel launches succeeded" 0 "$failures"
 expect_eq "all $N went out by $UP1" "$N" "$(cat "$TMP"/out.* | grep -c "tcp iif=$SV1 src=10.77.1.2")"
 
 mark=$(mark_of "$UP1")
-expect_eq "one ip rule to the uplink's table" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup $((mark))")"
-expect_eq "one ip rule for main's LAN routes" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark lookup main")"
-expect_eq "one kill switch rule" 1 "$(ip -n "$H" rule show | grep -c "fwmark $mark unreachable")"
-expect_eq "no other IPv4 rule of via's" 3 "$(ip -n "$H" rule show | grep -c 'proto 86')"
-expect_eq "three IPv6 rules of via's, the same shape" 3 "$(ip -n "$H" -6 rule show | grep -c 'proto 86')"
-expect_eq "one IPv6 route in the uplink's table" 1 "$(ip -n "$H" -6 route show table $((mark)) | wc -l)"
+expect_eq "one ip rule to the uplink's table, per family" "31900:	from all fwmark $mark lookup $((mark)) proto 86
+31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(via_rules)"
+expect_eq "one kill switch in the uplink's table" 1 "$(kill_switch_in "$mark")"
+expect_eq "one in its IPv6 table" 1 "$(kill_switch_in "$mark" -6)"
+expect_eq "one default route in the uplink's table" 1 "$(table_default "$mark" | wc -l)"
+expect_eq "one IPv6 default route" 1 "$(table_default "$mark" -6 | wc -l)"
 expect_eq "one socket program of via's at the cgroup root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
 expect_eq "via pinned three maps and three links" "egress-
 fork-
@@ -28,7 +28,8 @@ lans
 sock_create-
 tags
 uplinks" "$(ls /sys/fs/bpf/via | sed 's/-.*/-/')"
-expect_eq "one route in the uplink's table" 1 "$(ip -n "$H" route show table $((mark)) | wc -l)"
+expect_eq "the uplink's table: its default route, the 3 connected networks, the kill switch" 5 \
+    "$(ip -n "$H" route show table $((mark)) | wc -l)"
 ruleset=$(ip netns exec "$H" nft list table inet via)
 expect_eq "one mark rule" 1 "$(grep -c 'comment "via marks:' <<<"$ruleset")"
 expect_eq "one restore rule" 1 "$(grep -c 'comment "via conntrack:' <<<"$ruleset")"

@@ -16,12 +16,9 @@ PROBE_KINDS="tcp udp" start_prober "$UP1"
 check "the prober's TCP leaves by $UP1" wait_probe 0 "$ON_UP1_TCP"
 check "and its UDP" wait_probe 0 "$ON_UP1_UDP"
 
-delete_rules() {
-    local pref
-    for pref in 31900 31901 31902; do
-        while ip -n "$H" rule del pref "$pref" 2>/dev/null; do :; done
-        while ip -n "$H" -6 rule del pref "$pref" 2>/dev/null; do :; done
-    done
+delete_rules() {  # via's, and only via's: their marks are via's
+    while ip -n "$H" rule del fwmark "$mark" 2>/dev/null; do :; done
+    while ip -n "$H" -6 rule del fwmark "$mark" 2>/dev/null; do :; done
 }
 flush_nft() { ip netns exec "$H" nft flush ruleset; }
 flush_table() { ip -n "$H" route flush table $((mark)); ip -n "$H" -6 route flush table $((mark)); }

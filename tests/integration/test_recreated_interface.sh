@@ -41,13 +41,13 @@ stop_prober
 ruleset=$(ip netns exec "$H" nft list table inet via)
 expect_eq "one masquerade rule for $UP2, with the new mark" 1 "$(grep -c "uplink $UP2: masquerade marks $new_mark" <<<"$ruleset")"
 expect_eq "no nft rule of the old mark" 0 "$(grep -c "$old_mark" <<<"$ruleset" || true)"
-expect_eq "the new table holds the new route" "default via 10.77.2.1 dev $UP2 proto 86" \
-    "$(ip -n "$H" route show table $((new_mark)) | sed 's/ *$//')"
-expect_eq "the old table is empty" "" "$(ip -n "$H" route show table $((old_mark)))"
+expect_eq "the new table holds the new route" "default via 10.77.2.1 dev $UP2 proto 86 metric 100" \
+    "$(table_default "$new_mark")"
+expect_eq "the old table has no default route" "" "$(table_default "$old_mark")"
 # The old mark's rules stay (nothing uses that mark: ifindexes are not
 # reused) and still end in the kill switch.
 expect_eq "the old mark still ends in the kill switch" 1 \
-    "$(ip -n "$H" rule show | grep -c "fwmark $old_mark unreachable")"
+    "$(kill_switch_in "$old_mark")"
 expect_eq "no packet took $UP0 meanwhile" "$leaked" "$(server_packets "$SV0" "$PORT")"
 
 finish

@@ -76,7 +76,7 @@ expect_eq "no connection of the prober failed" "" "$(grep -v "$ON_UP1" "$(ct_fil
 # --- kill switch, on the moved prober ---------------------------------------
 ip -n "$H" link set "$UP1" down
 check "with $UP1 down, its connections fail at once (unreachable)" \
-    ct_wait_probe "$(ct_probe_lines)" "Network is unreachable" 2
+    ct_wait_probe "$(ct_probe_lines)" "No route to host" 2
 ip -n "$H" link set "$UP1" up
 ip -n "$H" route replace default via 10.77.1.1 dev "$UP1" metric 200
 ct_script relaunch <<EOF

@@ -12,7 +12,6 @@ ct_start
 
 ON_UP1="tcp iif=$SV1 src=10.77.1.2"
 in_ct() { nsenter -t "$CT_LEADER" -a "$@"; }
-via_rules() { { ip -n "$H" rule show; ip -n "$H" -6 rule show; } | grep -c 'proto 86' || true; }
 
 ct_start_prober "$UP1"
 check "the prober runs via $UP1" ct_wait_probe 0 "$ON_UP1"
@@ -46,15 +45,15 @@ hooks="$CT_ROOT/etc/networkd-dispatcher/routable.d/50-via $CT_ROOT/etc/networkd-
 chmod -x $hooks
 from=$(ct_probe_lines)
 reconfigure
-expect_eq "without the hook, networkctl reconfigure leaves none of via's ip rules" 0 "$(via_rules)"
+expect_eq "without the hook, networkctl reconfigure leaves none of via's ip rules" 0 "$(via_rules | grep -c . || true)"
 check "and the prober's connections fail" ct_wait_probe "$from" "client:" 2
 expect_eq "without leaking by $UP0" "$up0" "$(server_packets "$SV0" "$PORT")"
 chmod +x $hooks
 
 repaired "networkctl reconfigure $UP0" reconfigure
-expect_eq "via's six ip rules are back" 6 "$(via_rules)"
+expect_eq "via's two ip rules are back" 2 "$(via_rules | grep -c . || true)"
 repaired "networkd restarted" restart_networkd
-expect_eq "via's six ip rules are back" 6 "$(via_rules)"
+expect_eq "via's two ip rules are back" 2 "$(via_rules | grep -c . || true)"
 
 # Debian's nftables.conf begins with "flush ruleset": every start and
 # reload of nftables.service deletes via's table.

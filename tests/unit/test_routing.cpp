@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
 #include "via/constants.hpp"
 #include "via/routing.hpp"
@@ -16,45 +17,56 @@ std::vector<std::string> described(const routing::Plan& p) {
     return out;
 }
 
+// wlan1 (ifindex 3, 10.0.1.2/24) beside eth0 (ifindex 2, 192.168.1.0/24).
 uplink::Uplink wlan1_v4_only() {
     uplink::Uplink up;
     up.name = "wlan1";
     up.ifindex = 3;
     up.ipv4 = {"10.0.1.2"};
     up.next_hop = uplink::NextHop{std::string("10.0.1.1")};
+    up.connected = {uplink::Network{3, "wlan1", AF_INET, {10, 0, 1, 0}, 24},
+                    uplink::Network{2, "eth0", AF_INET, {192, 168, 1, 0}, 24}};
     return up;
 }
 
 }  // namespace
 
-TEST_CASE("an IPv4-only uplink: its table, the kill switch, and IPv6 refused") {
+TEST_CASE("an IPv4-only uplink: its table with the LANs and the kill switch, IPv6 refused") {
     auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true);
-    // Order matters: the kill switch before the table's rule, the table's
-    // rule before the one that lets LAN routes of main through.
     CHECK(described(p) == std::vector<std::string>{
-                              "route default via 10.0.1.1 dev wlan1 table 1447624707",
-                              "rule 31902: fwmark 0x56490003 unreachable",
-                              "rule 31901: fwmark 0x56490003 lookup 1447624707",
-                              "rule 31900: fwmark 0x56490003 lookup main suppress_prefixlength 0",
-                              "rule -6 31902: fwmark 0x56490003 unreachable",
+                              "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
+                              "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
+                              "route 192.168.1.0/24 dev eth0 table 1447624707 metric 100",
+                              "route unreachable default table 1447624707 metric 4294967295",
+                              "route -6 unreachable default table 1447624707 metric 4294967295",
+                              "rule 31900: fwmark 0x56490003 lookup 1447624707",
+                              "rule -6 31900: fwmark 0x56490003 lookup 1447624707",
                           });
-    for (const auto& r : p.rules) {
-        CHECK(r.pref >= constants::pref_min);
-        CHECK(r.pref <= constants::pref_max);
-    }
 }
 
-TEST_CASE("without the kill switch: the open mark's rules beside the uplink's, no IPv4 unreachable for it") {
+TEST_CASE("one rule per mark and family, at via's priority") {
+    CHECK(constants::pref == 31900);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true);
+    REQUIRE(p.rules.size() == 2);
+    for (const auto& r : p.rules) CHECK(r.table == r.mark);  // table number = mark
+}
+
+TEST_CASE("without the kill switch: the open mark's own table, without the unreachable route") {
     auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), false);
     CHECK(described(p) == std::vector<std::string>{
-                              "route default via 10.0.1.1 dev wlan1 table 1447624707",
-                              "rule 31902: fwmark 0x56490003 unreachable",
-                              "rule 31901: fwmark 0x56490003 lookup 1447624707",
-                              "rule 31900: fwmark 0x56490003 lookup main suppress_prefixlength 0",
-                              "rule 31901: fwmark 0x56480003 lookup 1447624707",
-                              "rule 31900: fwmark 0x56480003 lookup main suppress_prefixlength 0",
-                              "rule -6 31902: fwmark 0x56490003 unreachable",
-                              "rule -6 31902: fwmark 0x56480003 unreachable",
+                              "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
+                              "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
+                              "route 192.168.1.0/24 dev eth0 table 1447624707 metric 100",
+                              "route unreachable default table 1447624707 metric 4294967295",
+                              "route default via 10.0.1.1 dev wlan1 table 1447559171 metric 100",
+                              "route 10.0.1.0/24 dev wlan1 table 1447559171 metric 100",
+                              "route 192.168.1.0/24 dev eth0 table 1447559171 metric 100",
+                              "route -6 unreachable default table 1447624707 metric 4294967295",
+                              "route -6 unreachable default table 1447559171 metric 4294967295",
+                              "rule 31900: fwmark 0x56490003 lookup 1447624707",
+                              "rule 31900: fwmark 0x56480003 lookup 1447559171",
+                              "rule -6 31900: fwmark 0x56490003 lookup 1447624707",
+                              "rule -6 31900: fwmark 0x56480003 lookup 1447559171",
                           });
 }
 
@@ -62,18 +74,19 @@ TEST_CASE("a dual-stack uplink gets the same shape in both families") {
     auto up = wlan1_v4_only();
     up.ipv6 = {"2001:db8:1::2"};
     up.next_hop6 = uplink::NextHop{std::string("fe80::1")};
+    up.connected.push_back(uplink::Network{3, "wlan1", AF_INET6, {0xfe, 0x80}, 64});
     auto p = routing::plan(up, *ids::for_ifindex(3), true);
     CHECK(described(p) == std::vector<std::string>{
-                              "route default via 10.0.1.1 dev wlan1 table 1447624707",
-                              "route -6 default via fe80::1 dev wlan1 table 1447624707",
-                              "rule 31902: fwmark 0x56490003 unreachable",
-                              "rule 31901: fwmark 0x56490003 lookup 1447624707",
-                              "rule 31900: fwmark 0x56490003 lookup main suppress_prefixlength 0",
-                              "rule -6 31902: fwmark 0x56490003 unreachable",
-                              "rule -6 31901: fwmark 0x56490003 lookup 1447624707",
-                              "rule -6 31900: fwmark 0x56490003 lookup main suppress_prefixlength 0",
+                              "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
+                              "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
+                              "route 192.168.1.0/24 dev eth0 table 1447624707 metric 100",
+                              "route unreachable default table 1447624707 metric 4294967295",
+                              "route -6 default via fe80::1 dev wlan1 table 1447624707 metric 100",
+                              "route -6 fe80::/64 dev wlan1 table 1447624707 metric 100",
+                              "route -6 unreachable default table 1447624707 metric 4294967295",
+                              "rule 31900: fwmark 0x56490003 lookup 1447624707",
+                              "rule -6 31900: fwmark 0x56490003 lookup 1447624707",
                           });
-    CHECK(p.rules[2].table == RT_TABLE_MAIN);
 }
 
 TEST_CASE("a point-to-point uplink routes to the device") {
@@ -83,6 +96,6 @@ TEST_CASE("a point-to-point uplink routes to the device") {
     up.next_hop = uplink::NextHop{};
     auto p = routing::plan(up, *ids::for_ifindex(12), true);
     REQUIRE_FALSE(p.routes.empty());
-    CHECK(routing::describe(p.routes[0]) == "default dev tun0 table 1447624716");
+    CHECK(routing::describe(p.routes[0]) == "default dev tun0 table 1447624716 metric 100");
     CHECK_FALSE(p.routes[0].gateway);
 }

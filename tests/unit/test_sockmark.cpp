@@ -56,7 +56,7 @@ TEST_CASE("the bpf object holds its three maps and three programs") {
 }
 
 TEST_CASE("a connected IPv4 network is keyed as IPv4-mapped IPv6, after its ifindex") {
-    uplink::Network n{7, AF_INET, {192, 168, 8, 0}, 24};
+    uplink::Network n{7, "wlan1", AF_INET, {192, 168, 8, 0}, 24};
     const via_lan key = sockmark::network_key(n);
     CHECK(key.prefixlen == 32 + 96 + 24);
     CHECK(key.ifindex == 7);
@@ -65,7 +65,7 @@ TEST_CASE("a connected IPv4 network is keyed as IPv4-mapped IPv6, after its ifin
 }
 
 TEST_CASE("a connected IPv6 network is keyed as it is, after its ifindex") {
-    uplink::Network n{3, AF_INET6, {0x20, 0x01, 0x0d, 0xb8, 0, 1}, 64};
+    uplink::Network n{3, "eth0", AF_INET6, {0x20, 0x01, 0x0d, 0xb8, 0, 1}, 64};
     const via_lan key = sockmark::network_key(n);
     CHECK(key.prefixlen == 32 + 64);
     CHECK(key.ifindex == 3);
