@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "via/checks.hpp"
 #include "via/commands.hpp"
 #include "via/constants.hpp"
 #include "via/dns.hpp"
@@ -68,6 +69,18 @@ void note_running_instance(const std::string& program, const std::string& uplink
     }
 }
 
+// Once per boot, briefly: what on this machine will break via.
+void say_what_breaks(std::uint32_t mark) {
+    const auto warnings = checks::gather(mark);
+    if (warnings.empty()) return;
+    std::vector<std::string> fresh;
+    {
+        privilege::RootFiles as_root;
+        fresh = checks::unsaid(warnings);
+    }
+    for (const auto& w : fresh) std::fprintf(stderr, "via: warning: %s\n", w.substr(w.find('\t') + 1).c_str());
+}
+
 }  // namespace
 
 int launch(const cli::Options& options) {
@@ -99,6 +112,7 @@ int launch(const cli::Options& options) {
             sockmark::tag_self(target.up.name, target.ids.mark, options.kill_switch);
         }
         note_running_instance(program, target.up.name);
+        say_what_breaks(target.ids.mark);
         if (options.dns.empty()) {
             dns::warn_if_local_stub(target.up.name);
         } else {

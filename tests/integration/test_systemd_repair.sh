@@ -13,6 +13,19 @@ ct_start
 ON_UP1="tcp iif=$SV1 src=10.77.1.2"
 in_ct() { nsenter -t "$CT_LEADER" -a "$@"; }
 
+# What will break via is said once at launch: here networkd, when via's
+# hook is not there to repair what networkd deletes.
+ct_script warn <<EOF
+via $UP1 -- true 2>&1
+EOF
+expect_eq "with the hooks installed, no warning about networkd" "" "$(ct_user warn | grep 'networkd deletes' || true)"
+hook=$CT_ROOT/etc/networkd-dispatcher/configured.d/50-via
+mv "$hook" "$CT_DIR/50-via.away"
+expect_contains "without the hook, the launch says what networkd will do" \
+    "via: warning: systemd-networkd deletes other tools' ip rules when it reconfigures a link" "$(ct_user warn)"
+expect_eq "once per boot" "" "$(ct_user warn | grep 'networkd deletes' || true)"
+mv "$CT_DIR/50-via.away" "$hook"
+
 ct_start_prober "$UP1"
 check "the prober runs via $UP1" ct_wait_probe 0 "$ON_UP1"
 up0=$(server_packets "$SV0" "$PORT")

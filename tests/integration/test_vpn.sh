@@ -34,6 +34,17 @@ vpn_holds() {
     expect_eq "$1: ordinary programs go into the VPN" "$ON_VPN" "$(as_user $(client tcp))"
 }
 
+# warned_once WHAT PREF: the next launch says that rule PREF takes its
+# packets, the one after it does not say it again.
+warned_once() {
+    local first second
+    first=$(as_user "$VIA" "$UP1" -- true 2>&1)
+    expect_contains "$1: via warns at launch" \
+        "via: warning: ip rule $2 (lookup $3) comes before via's and takes its programs' packets: they fail closed" "$first"
+    second=$(as_user "$VIA" "$UP1" -- true 2>&1)
+    expect_eq "$1: once" "" "$second"
+}
+
 # vpn_fails_closed WHAT: ordinary traffic goes into the VPN, a program via
 # $UP1 gets no connection, and none of its packets leaves by another
 # interface.
@@ -55,6 +66,7 @@ expect_eq "the kernel put the VPN's rules ahead of via's" "0:	from all lookup lo
 31898:	from all lookup main suppress_prefixlength 0
 31899:	not from all fwmark 0xca6c lookup 51820
 31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(ip -n "$H" rule show | head -n 4)"
+warned_once "wg-quick's rules" 31899 51820
 vpn_fails_closed "wg-quick's rules"
 ip -n "$H" rule del not fwmark 51820 table 51820
 ip -n "$H" rule del table main suppress_prefixlength 0
@@ -62,9 +74,11 @@ ip -n "$H" rule del table main suppress_prefixlength 0
 # Tailscale's exit node, NetworkManager's WireGuard: fixed priorities.
 ip -n "$H" route add default via 10.77.2.1 dev "$UP2" table 52
 ip -n "$H" rule add pref 5270 table 52
+warned_once "Tailscale's rule" 5270 52
 vpn_fails_closed "Tailscale's rule at 5270"
 ip -n "$H" rule del pref 5270 table 52
 ip -n "$H" rule add pref 30862 not fwmark 0xcafe table 51820
+warned_once "NetworkManager's rule" 30862 51820
 vpn_fails_closed "NetworkManager's WireGuard rule at 30862"
 ip -n "$H" rule del pref 30862 not fwmark 0xcafe table 51820
 expect_eq "with the VPN's rules gone, the program is on $UP1 again" "$ON_UP1" "$(as_user "$VIA" "$UP1" -- $(client tcp))"
@@ -73,6 +87,7 @@ expect_eq "with the VPN's rules gone, the program is on $UP1 again" "$ON_UP1" "$
 # default route. via's table does not consult main: the program keeps $UP1.
 ip -n "$H" route add 0.0.0.0/1 via 10.77.2.1 dev "$UP2"
 ip -n "$H" route add 128.0.0.0/1 via 10.77.2.1 dev "$UP2"
+expect_eq "OpenVPN's routes in main: nothing to warn of" "" "$(as_user "$VIA" "$UP1" -- true 2>&1)"
 vpn_holds "OpenVPN's 0.0.0.0/1 pair"
 
 # ... and its kill switch holds there too.

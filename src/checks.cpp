@@ -1,0 +1,200 @@
+#include "via/checks.hpp"
+
+#include <algorithm>
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "via/handle.hpp"
+#include "via/constants.hpp"
+#include "via/ids.hpp"
+
+namespace via::checks {
+namespace {
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return {};
+    return std::string(s.substr(b, s.find_last_not_of(" \t\r") - b + 1));
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// networkd.conf, then the drop-ins of every directory systemd reads, by
+// file name (a later directory's file of the same name wins; simplified:
+// all of them, sorted by name).
+std::vector<std::string> networkd_confs() {
+    std::vector<std::string> out{read_file("/etc/systemd/networkd.conf")};
+    std::vector<std::string> names;
+    for (const char* dir : {"/usr/lib/systemd/networkd.conf.d", "/run/systemd/networkd.conf.d", "/etc/systemd/networkd.conf.d"}) {
+        Handle<DIR, closedir> d(::opendir(dir));
+        if (!d) continue;
+        while (const dirent* e = ::readdir(d.get())) {
+            const std::string name = e->d_name;
+            if (name.size() > 5 && name.ends_with(".conf")) names.push_back(std::string(dir) + "/" + name);
+        }
+    }
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return a.substr(a.rfind('/')) < b.substr(b.rfind('/'));
+    });
+    for (const auto& n : names) out.push_back(read_file(n));
+    return out;
+}
+
+// One rtnetlink dump of the ip rules, read with libmnl: libnl 3.7 keeps a
+// rule's flags ("not") and suppress_* to itself.
+int on_rule(const nlmsghdr* nlh, void* data) {
+    auto* out = static_cast<std::vector<Rule>*>(data);
+    const auto* hdr = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(nlh));
+    Rule rule;
+    rule.selects_more = hdr->src_len || hdr->dst_len || hdr->tos;
+    rule.invert = hdr->flags & FIB_RULE_INVERT;
+    rule.lookup = hdr->action == FR_ACT_TO_TBL;
+    rule.table = hdr->table;
+    // (mnl_attr_for_each's void* arithmetic is C, not C++.)
+    for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof *hdr));
+         mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                            reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr)) {
+        switch (mnl_attr_get_type(attr)) {
+            case FRA_PRIORITY: rule.pref = mnl_attr_get_u32(attr); break;
+            case FRA_TABLE: rule.table = mnl_attr_get_u32(attr); break;
+            case FRA_FWMARK: rule.fwmark = mnl_attr_get_u32(attr); break;
+            case FRA_FWMASK: rule.fwmask = mnl_attr_get_u32(attr); break;
+            case FRA_PROTOCOL: rule.via = mnl_attr_get_u8(attr) == constants::rt_protocol; break;
+            case FRA_SUPPRESS_PREFIXLEN:
+            case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
+                rule.suppresses = rule.suppresses || mnl_attr_get_u32(attr) != 0xffffffff;
+                break;
+            case FRA_IIFNAME: case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
+            case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
+            default: break;
+        }
+    }
+    if (rule.fwmark && !rule.fwmask) rule.fwmask = 0xffffffff;
+    out->push_back(rule);
+    return MNL_CB_OK;
+}
+
+std::vector<Rule> ip_rules() {
+    std::vector<Rule> out;
+    Handle<mnl_socket, mnl_socket_close> sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
+    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return out;  // a warning only
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    nlh->nlmsg_type = RTM_GETRULE;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    const unsigned seq = nlh->nlmsg_seq = 1;
+    auto* hdr = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
+    hdr->family = AF_UNSPEC;
+    if (mnl_socket_sendto(sock.get(), nlh, nlh->nlmsg_len) < 0) return out;
+    const unsigned port = mnl_socket_get_portid(sock.get());
+    for (;;) {
+        const ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
+        if (n <= 0) break;
+        const int r = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, port, on_rule, &out);
+        if (r <= MNL_CB_STOP) break;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool networkd_manages_foreign_rules(const std::vector<std::string>& confs) {
+    bool manages = true;
+    for (const auto& text : confs) {
+        std::istringstream in(text);
+        bool network = false;
+        for (std::string line; std::getline(in, line);) {
+            const std::string t = trim(line);
+            if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+            if (t[0] == '[') {
+                network = t == "[Network]";
+                continue;
+            }
+            const auto eq = t.find('=');
+            if (!network || eq == std::string::npos || trim(t.substr(0, eq)) != "ManageForeignRoutingPolicyRules")
+                continue;
+            const std::string v = trim(t.substr(eq + 1));
+            manages = !(v == "no" || v == "false" || v == "0" || v == "off");
+        }
+    }
+    return manages;
+}
+
+bool flushes_ruleset(std::string_view conf) {
+    std::istringstream in{std::string(conf)};
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line.substr(0, line.find('#')));
+        std::string a, b;
+        words >> a >> b;
+        if (a == "flush" && b == "ruleset") return true;
+    }
+    return false;
+}
+
+bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
+    if (r.via || r.pref >= via_pref || r.selects_more || !r.lookup || r.suppresses) return false;
+    if (r.table == RT_TABLE_LOCAL || r.table == RT_TABLE_MAIN || r.table == RT_TABLE_DEFAULT) return false;
+    const bool matches_mark = (mark & r.fwmask) == r.fwmark;
+    return r.invert ? !matches_mark : matches_mark;  // no fwmark: mask 0 matches all
+}
+
+std::vector<std::string> gather(std::uint32_t mark) {
+    std::vector<std::string> out;
+    if (exists("/run/systemd/netif/state") && networkd_manages_foreign_rules(networkd_confs()) &&
+        !exists("/etc/networkd-dispatcher/configured.d/50-via"))
+        out.push_back(
+            "networkd\tsystemd-networkd deletes other tools' ip rules when it reconfigures a link "
+            "(ManageForeignRoutingPolicyRules=yes), and no hook of via's repairs them: programs on an uplink "
+            "fail closed until the next launch; install the hooks (scripts/install-hooks) or set "
+            "ManageForeignRoutingPolicyRules=no");
+    if (exists("/etc/systemd/system/sysinit.target.wants/nftables.service") &&
+        flushes_ruleset(read_file("/etc/nftables.conf")) &&
+        !exists("/etc/systemd/system/nftables.service.d/via.conf"))
+        out.push_back(
+            "nftables\t/etc/nftables.conf flushes the whole ruleset when nftables.service starts or reloads, via's "
+            "table too, and no drop-in of via's repairs it: install the hooks (scripts/install-hooks)");
+    for (const auto& r : ip_rules())
+        if (takes_marked(r, mark, constants::pref))
+            out.push_back("rule " + std::to_string(r.pref) + "\tip rule " + std::to_string(r.pref) + " (lookup " +
+                          std::to_string(r.table) + ") comes before via's and takes its programs' packets: they "
+                          "fail closed, with no connection, while it is there");
+    return out;
+}
+
+std::vector<std::string> unsaid(const std::vector<std::string>& warnings) {
+    constexpr const char* path = "/run/via/warned";
+    const std::string said = read_file(path);
+    std::vector<std::string> out;
+    std::string keys;
+    for (const auto& w : warnings) {
+        const std::string key = w.substr(0, w.find('\t'));
+        if (("\n" + said).find("\n" + key + "\n") != std::string::npos) continue;
+        out.push_back(w);
+        keys += key + "\n";
+    }
+    if (!keys.empty()) {
+        std::ofstream append(path, std::ios::app);  // /run/via exists: the lock is there
+        append << keys;
+    }
+    return out;
+}
+
+}  // namespace via::checks
