@@ -92,28 +92,6 @@ int on_rule(const nlmsghdr* nlh, void* data) {
     return MNL_CB_OK;
 }
 
-std::vector<Rule> ip_rules() {
-    std::vector<Rule> out;
-    Handle<mnl_socket, mnl_socket_close> sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
-    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return out;  // a warning only
-    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_GETRULE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    const unsigned seq = nlh->nlmsg_seq = 1;
-    auto* hdr = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
-    hdr->family = AF_UNSPEC;
-    if (mnl_socket_sendto(sock.get(), nlh, nlh->nlmsg_len) < 0) return out;
-    const unsigned port = mnl_socket_get_portid(sock.get());
-    for (;;) {
-        const ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
-        if (n <= 0) break;
-        const int r = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, port, on_rule, &out);
-        if (r <= MNL_CB_STOP) break;
-    }
-    return out;
-}
-
 }  // namespace
 
 bool networkd_manages_foreign_rules(const std::vector<std::string>& confs) {
@@ -156,7 +134,29 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
     return r.invert ? !matches_mark : matches_mark;  // no fwmark: mask 0 matches all
 }
 
-std::vector<std::string> gather(std::uint32_t mark) {
+std::vector<Rule> ip_rules() {
+    std::vector<Rule> out;
+    Handle<mnl_socket, mnl_socket_close> sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
+    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return out;  // a warning only
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+    nlh->nlmsg_type = RTM_GETRULE;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    const unsigned seq = nlh->nlmsg_seq = 1;
+    auto* hdr = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
+    hdr->family = AF_UNSPEC;
+    if (mnl_socket_sendto(sock.get(), nlh, nlh->nlmsg_len) < 0) return out;
+    const unsigned port = mnl_socket_get_portid(sock.get());
+    for (;;) {
+        const ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
+        if (n <= 0) break;
+        const int r = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, port, on_rule, &out);
+        if (r <= MNL_CB_STOP) break;
+    }
+    return out;
+}
+
+std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref) {
     std::vector<std::string> out;
     if (exists("/run/systemd/netif/state") && networkd_manages_foreign_rules(networkd_confs()) &&
         !exists("/etc/networkd-dispatcher/configured.d/50-via"))
@@ -172,7 +172,7 @@ std::vector<std::string> gather(std::uint32_t mark) {
             "nftables\t/etc/nftables.conf flushes the whole ruleset when nftables.service starts or reloads, via's "
             "table too, and no drop-in of via's repairs it: install the hooks (scripts/install-hooks)");
     for (const auto& r : ip_rules())
-        if (takes_marked(r, mark, constants::pref))
+        if (takes_marked(r, mark, via_pref))
             out.push_back("rule " + std::to_string(r.pref) + "\tip rule " + std::to_string(r.pref) + " (lookup " +
                           std::to_string(r.table) + ") comes before via's and takes its programs' packets: they "
                           "fail closed, with no connection, while it is there");

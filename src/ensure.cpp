@@ -1,5 +1,6 @@
 #include "via/ensure.hpp"
 
+#include "via/checks.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
 #include "via/firewall.hpp"
@@ -26,11 +27,12 @@ Target validate(const Request& request, const Report& report) {
     return t;
 }
 
-void apply(const Target& t, const Request& request, const Report& report) {
+std::uint32_t apply(const Target& t, const Request& request, const Report& report) {
     using privilege::Effective;
     using privilege::RootFiles;
 
     UniqueFd lock;
+    std::uint32_t pref = 0;
     {
         RootFiles as_root;
         lock = lock::acquire();
@@ -39,8 +41,14 @@ void apply(const Target& t, const Request& request, const Report& report) {
     {
         Effective net_admin({CAP_NET_ADMIN});
         auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
-        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch), report);
+        // Ahead of any rule of another tool that would take the marked packets.
+        pref = routing::choose_pref(checks::ip_rules(), {t.ids.mark, t.ids.open_mark});
+        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, pref), report);
+        // The uplink, and every interface whose LAN its programs reach.
         routing::ensure_src_valid_mark(t.up.name, report);
+        for (const auto& n : t.up.connected)
+            if (n.family == AF_INET && n.dev != t.up.name && !n.dev.empty())
+                routing::ensure_src_valid_mark(n.dev, report);
         firewall::apply(firewall::plan(t.up.name, t.ids, request.dns), report);
     }
     {
@@ -51,6 +59,7 @@ void apply(const Target& t, const Request& request, const Report& report) {
         sockmark::set_uplink(t.up.name, t.ids.mark, report);
         sockmark::set_networks(t.up.connected, report);
     }
+    return pref;
 }
 
 }  // namespace via::ensure

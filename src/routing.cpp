@@ -123,7 +123,7 @@ bool is_via_rule(rtnl_rule* r) {
 }
 
 bool rule_matches(rtnl_rule* r, const RuleSpec& want) {
-    return is_via_rule(r) && rtnl_rule_get_family(r) == want.family && rtnl_rule_get_prio(r) == constants::pref &&
+    return is_via_rule(r) && rtnl_rule_get_family(r) == want.family && rtnl_rule_get_prio(r) == want.pref &&
            rtnl_rule_get_mark(r) == want.mark && rtnl_rule_get_action(r) == FR_ACT_TO_TBL &&
            rtnl_rule_get_table(r) == want.table;
 }
@@ -150,9 +150,11 @@ void send_rule(nl_sock* sock, int family, std::uint32_t pref, std::uint32_t mark
                      {add ? EEXIST : ENOENT});
 }
 
-// via's rules for the plan's marks that are not the plan's: an older via's
-// (three per mark, 31900-31902, with "lookup main suppress_prefixlength 0"
-// and "unreachable"). The open mark's rule stays when the plan has none.
+// via's rules for the plan's marks that are not the plan's: at another
+// priority (moved ahead of a VPN's rule that is gone now, or back), or an
+// older via's (three per mark, 31900-31902, with "lookup main
+// suppress_prefixlength 0" and "unreachable"). The open mark's rule stays
+// when the plan has none.
 void remove_other_rules(nl_sock* sock, nl_cache* rules, const Plan& p, const Report& report) {
     struct Other {
         int family;
@@ -187,17 +189,26 @@ void plan_table(Plan& p, const uplink::Uplink& up, int family, std::uint32_t tab
 
 }  // namespace
 
-Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch) {
+Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch, std::uint32_t pref) {
     Plan p;
     for (int family : {AF_INET, AF_INET6}) {
         plan_table(p, up, family, ids.table, true);
-        p.rules.push_back({family, ids.mark, ids.table});
+        p.rules.push_back({family, pref, ids.mark, ids.table});
         if (!kill_switch) {
             plan_table(p, up, family, ids.open_mark, false);
-            p.rules.push_back({family, ids.open_mark, ids.open_mark});
+            p.rules.push_back({family, pref, ids.open_mark, ids.open_mark});
         }
     }
     return p;
+}
+
+std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializer_list<std::uint32_t> marks) {
+    std::uint32_t first = constants::pref + 1;
+    for (const auto& r : rules)
+        for (const std::uint32_t mark : marks)
+            if (checks::takes_marked(r, mark, constants::pref + 1)) first = std::min(first, r.pref);
+    if (first > constants::pref) return constants::pref;
+    return first - 1 >= constants::pref_floor ? first - 1 : constants::pref;
 }
 
 std::string describe(const RouteSpec& r) {
@@ -208,7 +219,7 @@ std::string describe(const RouteSpec& r) {
 }
 
 std::string describe(const RuleSpec& r) {
-    return family_flag(r.family) + std::to_string(constants::pref) + ": fwmark " + ids::hex(r.mark) + " lookup " +
+    return family_flag(r.family) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.mark) + " lookup " +
            std::to_string(r.table);
 }
 
@@ -221,7 +232,7 @@ void apply(nl_sock* sock, const Plan& p, const Report& report) {
     for (const auto& spec : p.rules) {
         bool present = false;
         netlink::for_each<rtnl_rule>(rules.get(), [&](rtnl_rule* r) { present = present || rule_matches(r, spec); });
-        if (!present) send_rule(sock, spec.family, constants::pref, spec.mark, spec.table, true, describe(spec));
+        if (!present) send_rule(sock, spec.family, spec.pref, spec.mark, spec.table, true, describe(spec));
         report.ensured("ip rule " + describe(spec), present ? Outcome::present : Outcome::created);
     }
     remove_other_rules(sock, rules.get(), p, report);

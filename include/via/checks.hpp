@@ -36,9 +36,13 @@ struct Rule {
 // A rule that comes before via's and sends packets with `mark` elsewhere.
 bool takes_marked(const Rule& rule, std::uint32_t mark, std::uint32_t via_pref);
 
+// The ip rules of this network namespace, both families (one rtnetlink
+// dump; none when it cannot be read).
+std::vector<Rule> ip_rules();
+
 // The warnings that apply here, each "key\tmessage". Reads /etc, /run and
 // the ip rules; needs no privilege.
-std::vector<std::string> gather(std::uint32_t mark);
+std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref);
 
 // Those not said yet since boot, which it records as said in
 // /run/via/warned. Needs privilege::RootFiles.

@@ -35,8 +35,14 @@ inline constexpr std::uint32_t any_mark_mask = 0xfffe'0000;
 // every such rule lands at 0 in the order it was added, which reverses the
 // order wg-quick relies on (its "lookup main suppress_prefixlength 0" must
 // come before its catch-all), and breaks LAN replies for every program.
-// Packets those rules take from via's are dropped by the egress program.
+// So via keeps 31900 while no rule of another tool would take its marked
+// packets; when one would (a VPN's catch-all, added later or at a fixed
+// priority), each launch and `via repair` put via's rule just ahead of the
+// first such rule, one lower, but never below pref_floor, so that the rule
+// after "lookup local" never reaches 0. Packets a rule ahead of via's
+// takes are dropped by the egress program.
 inline constexpr std::uint32_t pref = 31900;
+inline constexpr std::uint32_t pref_floor = 1000;
 
 // Metrics in via's tables: its routes, then the kill switch, an
 // `unreachable default` that lookups reach when the uplink's default route

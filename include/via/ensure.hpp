@@ -4,6 +4,7 @@
 // nftables rules and BPF programs, touching only what is via's.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +33,8 @@ struct Target {
 // Throws via::Error, with a hint, on every kind of bad input.
 Target validate(const Request& request, const Report& report);
 
-// Needs the capabilities of a launch (see privilege).
-void apply(const Target& target, const Request& request, const Report& report);
+// Needs the capabilities of a launch (see privilege). Returns the priority
+// via's rules for the uplink have now (routing::choose_pref).
+std::uint32_t apply(const Target& target, const Request& request, const Report& report);
 
 }  // namespace via::ensure

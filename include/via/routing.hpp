@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "via/checks.hpp"
 #include "via/ids.hpp"
 #include "via/report.hpp"
 #include "via/uplink.hpp"
@@ -31,9 +32,10 @@ struct RouteSpec {
     bool operator==(const RouteSpec&) const = default;
 };
 
-// fwmark MARK lookup TABLE, at via's priority.
+// PREF: fwmark MARK lookup TABLE.
 struct RuleSpec {
     int family = 0;
+    std::uint32_t pref = 0;
     std::uint32_t mark = 0;
     std::uint32_t table = 0;
 };
@@ -51,7 +53,13 @@ struct Plan {
 // `kill_switch`, the launch's open mark gets a table O of its own, the same
 // but for the kill switch, so its lookups fall through to the main table
 // when the uplink is gone (IPv6 is still refused when the uplink has none).
-Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch);
+// `pref`: see choose_pref.
+Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch, std::uint32_t pref);
+
+// via's priority for these marks: constants::pref, or, when rules of other
+// tools at or ahead of it would take packets with one of the marks, one
+// ahead of the first of those, if that is not below constants::pref_floor.
+std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializer_list<std::uint32_t> marks);
 
 // The `ip` equivalents, for messages and --verbose.
 std::string describe(const RouteSpec& route);
@@ -68,6 +76,9 @@ void apply(nl_sock* sock, const Plan& plan, const Report& report);
 // src_valid_mark on the uplink, so the reverse-path check looks the source
 // up with the mark and finds the uplink's own table: strict filtering keeps
 // working, for via's traffic and everybody else's. As Mullvad and Tailscale do.
+// Also on the interfaces whose directly connected networks via's programs
+// reach (replies from the LAN come in there); wg-quick and Tailscale set it
+// on all of them at once.
 // https://docs.kernel.org/networking/ip-sysctl.html (src_valid_mark)
 void ensure_src_valid_mark(const std::string& uplink, const Report& report);
 

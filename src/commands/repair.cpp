@@ -37,7 +37,7 @@ int repair(const cli::Repair& options) {
                 report.note("not repairing " + u.name + ": " + e.context());
                 continue;
             }
-            ensure::apply(*target, request, report);
+            ensure::apply(*target, request, report);  // (its priority: what the rules need now)
         }
         privilege::drop_all();
     } catch (const std::exception& e) {

@@ -50,10 +50,16 @@ def dns_answer(query):
     return ".".join(labels), header + question + answer
 
 
+SERVICE = {socket.AF_INET: "198.51.100.7", socket.AF_INET6: "2001:db8:ff::7"}
+
 for iface in ifaces:
     for family in (socket.AF_INET, socket.AF_INET6):
-        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-            sel.register(bound(family, kind, iface, port), selectors.EVENT_READ, (iface, kind, "echo"))
+        sel.register(bound(family, socket.SOCK_STREAM, iface, port), selectors.EVENT_READ,
+                     (iface, socket.SOCK_STREAM, "echo"))
+        # UDP bound to the service address, so that answers come from the
+        # address that was asked, as real servers' do.
+        sel.register(bound(family, socket.SOCK_DGRAM, iface, port, SERVICE[family]), selectors.EVENT_READ,
+                     (iface, socket.SOCK_DGRAM, "echo"))
     # Bound to the server's own address, so answers come from it: resolvers
     # drop answers from any other source.
     sel.register(bound(socket.AF_INET, socket.SOCK_DGRAM, iface, 53, dns_address), selectors.EVENT_READ,

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # A system-wide VPN (here: a tunnel played by $UP2) takes everybody's
-# traffic. A program launched via $UP1:
-# - still leaves by $UP1 when the VPN catches traffic with routes in main
-#   (OpenVPN's 0.0.0.0/1 pair): via's table does not consult main;
-# - fails closed when the VPN's rules come before via's (wg-quick's and
-#   Mullvad's, added without a priority after via's, Tailscale's at 5270,
-#   NetworkManager's at 30862): none of its packets enters the VPN, nor
-#   any other interface, and it has no connection until the VPN is gone.
-# Directly connected networks stay reachable.
+# traffic, but not a program's launched via $UP1: its packets still leave by
+# $UP1, whatever way the VPN catches traffic. wg-quick's and Mullvad's rules
+# added without a priority after via's, Tailscale's rule at 5270,
+# NetworkManager's WireGuard rule at 30862 (via puts its rule just ahead of
+# them, at the next launch or `via repair`, which the hooks run when an
+# interface comes up; until then its programs fail closed), OpenVPN's
+# 0.0.0.0/1 pair in main (via's table does not consult main). A rule below
+# via's floor (1000) is not passed: there the program fails closed, and
+# via says so once. Directly connected networks stay reachable.
 source "$(dirname "$0")/lib.sh"
 setup_all
 
@@ -58,36 +59,57 @@ vpn_fails_closed() {
 }
 
 # wg-quick (and Mullvad): rules without a priority, added after via's, land
-# just ahead of it.
+# just ahead of it. A program already running fails closed...
+PROBE_KINDS="tcp udp" start_prober "$UP1"
+check "a prober runs via $UP1" wait_probe 0 "$ON_UP1"
 ip -n "$H" route add default via 10.77.2.1 dev "$UP2" table 51820
 ip -n "$H" rule add not fwmark 51820 table 51820
 ip -n "$H" rule add table main suppress_prefixlength 0
-expect_eq "the kernel put the VPN's rules ahead of via's" "0:	from all lookup local
+vpn=$(server_packets "$SV2" "$PORT")
+from=$(probe_lines)
+check "with the VPN's rules ahead of via's, the running prober fails closed" wait_probe "$from" "Operation not permitted"
+expect_eq "none of its packets entered the VPN" "$vpn" "$(server_packets "$SV2" "$PORT")"
+# ... until `via repair` (what the hooks run when the tunnel comes up).
+as_user "$VIA" repair
+expect_eq "via repair put via's rule just ahead of the VPN's catch-all" "0:	from all lookup local
 31898:	from all lookup main suppress_prefixlength 0
-31899:	not from all fwmark 0xca6c lookup 51820
-31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(ip -n "$H" rule show | head -n 4)"
-warned_once "wg-quick's rules" 31899 51820
-vpn_fails_closed "wg-quick's rules"
+31898:	from all fwmark $mark lookup $((mark)) proto 86
+31899:	not from all fwmark 0xca6c lookup 51820" "$(ip -n "$H" rule show | head -n 4)"
+from=$(probe_lines)
+check "the running prober is back on $UP1" wait_probe "$from" "$ON_UP1" 2
+stop_prober
+expect_eq "and via had nothing to warn of" "" "$(as_user "$VIA" "$UP1" -- true 2>&1)"
+vpn_holds "wg-quick's rules"
 ip -n "$H" rule del not fwmark 51820 table 51820
 ip -n "$H" rule del table main suppress_prefixlength 0
+as_user "$VIA" "$UP1" -- true
+expect_eq "with the VPN gone, the next launch puts via's rule back at 31900" \
+    "31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(ip -n "$H" rule show | grep "fwmark $mark")"
 
 # Tailscale's exit node, NetworkManager's WireGuard: fixed priorities.
 ip -n "$H" route add default via 10.77.2.1 dev "$UP2" table 52
 ip -n "$H" rule add pref 5270 table 52
-warned_once "Tailscale's rule" 5270 52
-vpn_fails_closed "Tailscale's rule at 5270"
+as_user "$VIA" "$UP1" -- true
+expect_eq "via's rule goes just ahead of Tailscale's" "5269:	from all fwmark $mark lookup $((mark)) proto 86" \
+    "$(ip -n "$H" rule show | grep "fwmark $mark")"
+vpn_holds "Tailscale's rule at 5270"
 ip -n "$H" rule del pref 5270 table 52
 ip -n "$H" rule add pref 30862 not fwmark 0xcafe table 51820
-warned_once "NetworkManager's rule" 30862 51820
-vpn_fails_closed "NetworkManager's WireGuard rule at 30862"
+vpn_holds "NetworkManager's WireGuard rule at 30862"
 ip -n "$H" rule del pref 30862 not fwmark 0xcafe table 51820
-expect_eq "with the VPN's rules gone, the program is on $UP1 again" "$ON_UP1" "$(as_user "$VIA" "$UP1" -- $(client tcp))"
+
+# Below via's floor: not passed. The program fails closed; via says so once.
+ip -n "$H" rule add pref 500 table 52
+warned_once "a rule at 500" 500 52
+vpn_fails_closed "a rule at 500"
+ip -n "$H" rule del pref 500 table 52
 
 # OpenVPN's redirect-gateway def1: two /1 routes in main, narrower than any
 # default route. via's table does not consult main: the program keeps $UP1.
 ip -n "$H" route add 0.0.0.0/1 via 10.77.2.1 dev "$UP2"
 ip -n "$H" route add 128.0.0.0/1 via 10.77.2.1 dev "$UP2"
 expect_eq "OpenVPN's routes in main: nothing to warn of" "" "$(as_user "$VIA" "$UP1" -- true 2>&1)"
+expect_eq "and no need to move" "31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(ip -n "$H" rule show | grep "fwmark $mark")"
 vpn_holds "OpenVPN's 0.0.0.0/1 pair"
 
 # ... and its kill switch holds there too.

@@ -32,7 +32,7 @@ uplink::Uplink wlan1_v4_only() {
 }  // namespace
 
 TEST_CASE("an IPv4-only uplink: its table with the LANs and the kill switch, IPv6 refused") {
-    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true, constants::pref);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
                               "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
@@ -46,13 +46,13 @@ TEST_CASE("an IPv4-only uplink: its table with the LANs and the kill switch, IPv
 
 TEST_CASE("one rule per mark and family, at via's priority") {
     CHECK(constants::pref == 31900);
-    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true, constants::pref);
     REQUIRE(p.rules.size() == 2);
     for (const auto& r : p.rules) CHECK(r.table == r.mark);  // table number = mark
 }
 
 TEST_CASE("without the kill switch: the open mark's own table, without the unreachable route") {
-    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), false);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), false, constants::pref);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
                               "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
@@ -75,7 +75,7 @@ TEST_CASE("a dual-stack uplink gets the same shape in both families") {
     up.ipv6 = {"2001:db8:1::2"};
     up.next_hop6 = uplink::NextHop{std::string("fe80::1")};
     up.connected.push_back(uplink::Network{3, "wlan1", AF_INET6, {0xfe, 0x80}, 64});
-    auto p = routing::plan(up, *ids::for_ifindex(3), true);
+    auto p = routing::plan(up, *ids::for_ifindex(3), true, constants::pref);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
                               "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
@@ -89,12 +89,36 @@ TEST_CASE("a dual-stack uplink gets the same shape in both families") {
                           });
 }
 
+TEST_CASE("the rule's priority: 31900, or just ahead of another tool's rule that would take the packets") {
+    const std::initializer_list<std::uint32_t> marks{0x56490003, 0x56480003};
+    CHECK(routing::choose_pref({}, marks) == 31900);
+    const checks::Rule local{0, false, 0, 0, false, true, RT_TABLE_LOCAL};
+    const checks::Rule main{32766, false, 0, 0, false, true, RT_TABLE_MAIN};
+    CHECK(routing::choose_pref({local, main}, marks) == 31900);
+    const checks::Rule tailscale{5270, false, 0, 0, false, true, 52};
+    CHECK(routing::choose_pref({local, tailscale, main}, marks) == 5269);
+    const checks::Rule wg_suppress{31898, false, 0, 0, false, true, RT_TABLE_MAIN, true};
+    const checks::Rule wg_catch_all{31899, false, 0xca6c, 0xffffffff, true, true, 51820};
+    CHECK(routing::choose_pref({local, wg_suppress, wg_catch_all, main}, marks) == 31898);
+    const checks::Rule own_mark_only{100, false, 0x1, 0xffffffff, false, true, 1};
+    CHECK(routing::choose_pref({local, own_mark_only, main}, marks) == 31900);
+    // Never below the floor, so that the rule after "lookup local" never
+    // reaches 0: there, the packets fail closed.
+    const checks::Rule low{500, false, 0, 0, false, true, 9};
+    CHECK(routing::choose_pref({local, low, tailscale, main}, marks) == 31900);
+    const checks::Rule at_floor{1001, false, 0, 0, false, true, 9};
+    CHECK(routing::choose_pref({at_floor}, marks) == 1000);
+    // Only the open mark is taken (a rule for it alone): still ahead.
+    const checks::Rule open_only{7000, false, 0x56480003, 0xffffffff, false, true, 9};
+    CHECK(routing::choose_pref({open_only}, marks) == 6999);
+}
+
 TEST_CASE("a point-to-point uplink routes to the device") {
     uplink::Uplink up;
     up.name = "tun0";
     up.ifindex = 12;
     up.next_hop = uplink::NextHop{};
-    auto p = routing::plan(up, *ids::for_ifindex(12), true);
+    auto p = routing::plan(up, *ids::for_ifindex(12), true, constants::pref);
     REQUIRE_FALSE(p.routes.empty());
     CHECK(routing::describe(p.routes[0]) == "default dev tun0 table 1447624716 metric 100");
     CHECK_FALSE(p.routes[0].gateway);
