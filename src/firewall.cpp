@@ -9,6 +9,7 @@
 #include <net/if.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_ipv4.h>
 
@@ -32,12 +33,14 @@ struct BaseChain {
 //   chain prerouting  { type filter hook prerouting  priority mangle; }
 //   chain postrouting { type nat    hook postrouting priority srcnat; }
 //   chain nat_output  { type nat    hook output      priority dstnat; }
+//   chain input       { type filter hook input       priority mangle; }
 // }
-constexpr std::array<BaseChain, 4> chains{{
+constexpr std::array<BaseChain, 5> chains{{
     {constants::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
     {constants::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
     {constants::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
     {constants::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST},
+    {constants::nft_chain_input, "filter", NF_INET_LOCAL_IN, NF_IP_PRI_MANGLE},
 }};
 
 struct Address {
@@ -107,17 +110,19 @@ void dnat(nftnl_rule* r, int family) {
 }
 
 
-void equals(nftnl_rule* r, const void* data, std::uint32_t len) {
+void compare(nftnl_rule* r, std::uint32_t op, const void* data, std::uint32_t len) {
     auto e = expr("cmp");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op);
     nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
     append(r, std::move(e));
 }
 
-void mask(nftnl_rule* r, std::uint32_t bits) {
+void equals(nftnl_rule* r, const void* data, std::uint32_t len) { compare(r, NFT_CMP_EQ, data, len); }
+
+void mask(nftnl_rule* r, std::uint32_t bits, std::uint32_t then_xor = 0) {
     auto e = expr("bitwise");
-    const std::uint32_t zero = 0;
+    const std::uint32_t zero = then_xor;
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, sizeof bits);
@@ -169,6 +174,31 @@ struct Builder {
         load_socket_mark(r);
         set_meta(r, NFT_META_MARK);
         load_meta(r, NFT_META_MARK);
+        set_ct(r, NFT_CT_MARK);
+        append(r, expr("counter"));
+    }
+
+    void operator()(const ReplyMark&) const {
+        load_ct(r, NFT_CT_DIRECTION);
+        const std::uint8_t reply = 1;  // IP_CT_DIR_REPLY, in the kernel's nf_conntrack_tuple_common.h
+        equals(r, &reply, sizeof reply);
+        load_ct(r, NFT_CT_MARK);
+        is_via_mark(r);
+        load_ct(r, NFT_CT_MARK);
+        set_meta(r, NFT_META_MARK);
+        append(r, expr("counter"));
+        accept(r);
+    }
+
+    void operator()(const InboundMark&) const {
+        load_ct(r, NFT_CT_STATE);
+        mask(r, NF_CT_STATE_BIT(IP_CT_NEW));
+        const std::uint32_t zero = 0;
+        compare(r, NFT_CMP_NEQ, &zero, sizeof zero);
+        load_socket_mark(r);
+        is_via_mark(r);
+        load_meta(r, NFT_META_IIF);
+        mask(r, ~constants::mark_base, constants::mark_base);  // | 0x56490000
         set_ct(r, NFT_CT_MARK);
         append(r, expr("counter"));
     }
@@ -252,6 +282,12 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vecto
     const std::string owner = "uplink " + uplink;
     const std::string via = "via ";
     Plan p;
+    p.rules.push_back({std::string(constants::nft_chain_output), "marks",
+                       "via marks: replies to connections that came in go back by the interface they came by",
+                       ReplyMark{}});
+    p.rules.push_back({std::string(constants::nft_chain_input), "inbound",
+                       "via inbound: a connection to a socket of via's remembers the interface it came by",
+                       InboundMark{}});
     p.rules.push_back({std::string(constants::nft_chain_output), "marks",
                        "via marks: each packet of a socket via marked keeps its mark, saved for replies",
                        KeepMark{}});

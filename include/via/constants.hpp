@@ -60,6 +60,7 @@ inline constexpr std::string_view nft_chain_output = "output";
 inline constexpr std::string_view nft_chain_prerouting = "prerouting";
 inline constexpr std::string_view nft_chain_postrouting = "postrouting";
 inline constexpr std::string_view nft_chain_nat_output = "nat_output";
+inline constexpr std::string_view nft_chain_input = "input";
 
 // bpffs: the map of tags and the links of via's programs, pinned here.
 inline constexpr const char* bpffs = "/sys/fs/bpf";

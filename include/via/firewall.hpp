@@ -24,6 +24,20 @@ namespace via::firewall {
 //   socket mark & 0xfffe0000 == 0x56480000 meta mark set socket mark ct mark set meta mark counter
 struct KeepMark {};
 
+// chain output, before KeepMark: replies of connections that came in to one
+// of via's sockets go back by the interface they came by (see InboundMark):
+//   ct direction reply ct mark & 0xfffe0000 == 0x56480000 meta mark set ct mark counter accept
+struct ReplyMark {};
+
+// chain input: a new connection to one of via's sockets remembers the
+// interface it came by, as that interface's mark (nft(8) itself refuses to
+// write an ifindex into a mark; the bytecode is that of
+// "ct mark set meta mark | 0x56490000" with iif for mark):
+//   ct state new socket mark & 0xfffe0000 == 0x56480000 ct mark set meta iif | 0x56490000 counter
+// Its replies then route by that interface's table when via serves it, by
+// main otherwise, and the egress program lets them out there.
+struct InboundMark {};
+
 // chain prerouting: ct mark and 0xfffe0000 == 0x56480000 meta mark set ct mark
 // Gives replies their connection's mark back, for src_valid_mark (see routing).
 struct RestoreMark {};
@@ -61,7 +75,7 @@ struct RuleSpec {
     // kernel differs in any way from the plan's, it is replaced whole.
     std::string owner;
     std::string comment;
-    std::variant<KeepMark, RestoreMark, Masquerade, DnsAllow, DnsRedirect> action;
+    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, Masquerade, DnsAllow, DnsRedirect> action;
 };
 
 struct Plan {

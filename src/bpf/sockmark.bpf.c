@@ -122,6 +122,11 @@ int via_egress(struct __sk_buff *skb)
         return 1;
     if (skb->ifindex == (mark & VIA_IFINDEX_MASK) || skb->ifindex == LOOPBACK_IFINDEX)
         return 1;
+    // A reply to a connection that came in by another interface goes back
+    // by it: via's nft rules give it that interface's mark (only root's
+    // rules can set a packet's mark; the socket's stays the uplink's).
+    if ((skb->mark & VIA_ANY_MARK_MASK) == VIA_ANY_MARK_BASE && skb->ifindex == (skb->mark & VIA_IFINDEX_MASK))
+        return 1;
 
     struct via_lan key = {.prefixlen = 32 + 128, .ifindex = skb->ifindex};
     if (skb->protocol == bpf_htons(ETH_P_IP)) {

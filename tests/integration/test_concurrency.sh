@@ -31,10 +31,12 @@ uplinks" "$(ls /sys/fs/bpf/via | sed 's/-.*/-/')"
 expect_eq "the uplink's table: its default route, the 3 connected networks, the kill switch" 5 \
     "$(ip -n "$H" route show table $((mark)) | wc -l)"
 ruleset=$(ip netns exec "$H" nft list table inet via)
-expect_eq "one mark rule" 1 "$(grep -c 'comment "via marks:' <<<"$ruleset")"
+expect_eq "one mark rule" 1 "$(grep -c 'comment "via marks: each packet' <<<"$ruleset")"
+expect_eq "one reply rule" 1 "$(grep -c 'comment "via marks: replies' <<<"$ruleset")"
+expect_eq "one inbound rule" 1 "$(grep -c 'comment "via inbound:' <<<"$ruleset")"
 expect_eq "one restore rule" 1 "$(grep -c 'comment "via conntrack:' <<<"$ruleset")"
 expect_eq "one masquerade rule" 1 "$(grep -c "comment \"via uplink $UP1: masquerade" <<<"$ruleset")"
-expect_eq "three rules in all" 3 "$(grep -c 'comment "via ' <<<"$ruleset")"
+expect_eq "five rules in all" 5 "$(grep -c 'comment "via ' <<<"$ruleset")"
 expect_eq "one nft table of via's" 1 "$(ip netns exec "$H" nft list tables | grep -c 'inet via')"
 
 finish

@@ -33,13 +33,21 @@ const firewall::RuleSpec& in_chain(const firewall::Plan& p, const std::string& c
     return *it;
 }
 
+const firewall::RuleSpec& with_comment(const firewall::Plan& p, const std::string& prefix) {
+    auto it = std::find_if(p.rules.begin(), p.rules.end(), [&](const auto& r) { return r.comment.rfind(prefix, 0) == 0; });
+    REQUIRE(it != p.rules.end());
+    return *it;
+}
+
 }  // namespace
 
 TEST_CASE("the plan: keep the socket's mark, restore from conntrack, masquerade") {
     auto p = wlan1_plan();
-    REQUIRE(p.rules.size() == 3);
-    CHECK(in_chain(p, "output").owner == "marks");
-    CHECK(in_chain(p, "output").comment == "via marks: each packet of a socket via marked keeps its mark, saved for replies");
+    REQUIRE(p.rules.size() == 5);
+    // Replies first: they must not get the socket's mark back.
+    CHECK(in_chain(p, "output").comment == "via marks: replies to connections that came in go back by the interface they came by");
+    CHECK(with_comment(p, "via marks: each packet").chain == "output");
+    CHECK(in_chain(p, "input").comment == "via inbound: a connection to a socket of via's remembers the interface it came by");
     CHECK(in_chain(p, "prerouting").owner == "conntrack");
     CHECK(in_chain(p, "postrouting").comment == "via uplink wlan1: masquerade marks 0x56490003 and 0x56480003 leaving wlan1");
     for (const auto& r : p.rules) CHECK(firewall::owner_of(r.comment) == r.owner);
@@ -53,7 +61,7 @@ TEST_CASE("the output rule is the same for every uplink") {
 // The expected lines are what nft 1.0.6 itself generates for the nft
 // equivalent in firewall.hpp (captured with `nft --debug=netlink`).
 TEST_CASE("the mark rule is the bytecode nft would write") {
-    auto rule = firewall::build(in_chain(wlan1_plan(), "output"));
+    auto rule = firewall::build(with_comment(wlan1_plan(), "via marks: each packet"));
     CHECK(expressions(rule) == std::vector<std::string>{
                                    "[ socket load mark => reg 1 ]",
                                    "[ bitwise reg 1 = ( reg 1 & 0xfffe0000 ) ^ 0x00000000 ]",
@@ -65,6 +73,34 @@ TEST_CASE("the mark rule is the bytecode nft would write") {
                                    "[ counter pkts 0 bytes 0 ]",
                                });
     CHECK(nft::comment_of(rule.get()) == "via marks: each packet of a socket via marked keeps its mark, saved for replies");
+}
+
+TEST_CASE("the reply and inbound rules are the bytecode nft would write") {
+    auto p = wlan1_plan();
+    CHECK(expressions(firewall::build(in_chain(p, "output"))) == std::vector<std::string>{
+                                                                     "[ ct load direction => reg 1 ]",
+                                                                     "[ cmp eq reg 1 0x00000001 ]",
+                                                                     "[ ct load mark => reg 1 ]",
+                                                                     "[ bitwise reg 1 = ( reg 1 & 0xfffe0000 ) ^ 0x00000000 ]",
+                                                                     "[ cmp eq reg 1 0x56480000 ]",
+                                                                     "[ ct load mark => reg 1 ]",
+                                                                     "[ meta set mark with reg 1 ]",
+                                                                     "[ counter pkts 0 bytes 0 ]",
+                                                                     "[ immediate reg 0 accept ]",
+                                                                 });
+    // nft's for "ct mark set meta mark | 0x56490000", with iif for mark.
+    CHECK(expressions(firewall::build(in_chain(p, "input"))) == std::vector<std::string>{
+                                                                    "[ ct load state => reg 1 ]",
+                                                                    "[ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]",
+                                                                    "[ cmp neq reg 1 0x00000000 ]",
+                                                                    "[ socket load mark => reg 1 ]",
+                                                                    "[ bitwise reg 1 = ( reg 1 & 0xfffe0000 ) ^ 0x00000000 ]",
+                                                                    "[ cmp eq reg 1 0x56480000 ]",
+                                                                    "[ meta load iif => reg 1 ]",
+                                                                    "[ bitwise reg 1 = ( reg 1 & 0xa9b6ffff ) ^ 0x56490000 ]",
+                                                                    "[ ct set mark with reg 1 ]",
+                                                                    "[ counter pkts 0 bytes 0 ]",
+                                                                });
 }
 
 TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
@@ -93,7 +129,7 @@ TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
 TEST_CASE("diff: an empty table gets every rule") {
     auto p = wlan1_plan();
     auto d = firewall::diff(p, {});
-    CHECK(d.add.size() == 3);
+    CHECK(d.add.size() == 5);
     CHECK(d.remove.empty());
     CHECK(d.present.empty());
 }
@@ -106,7 +142,7 @@ TEST_CASE("diff: identical rules are present, nothing is sent") {
     auto d = firewall::diff(p, existing);
     CHECK(d.add.empty());
     CHECK(d.remove.empty());
-    CHECK(d.present.size() == 3);
+    CHECK(d.present.size() == 5);
 }
 
 TEST_CASE("diff: an older via's per-uplink mark rule in output is removed") {
@@ -119,7 +155,7 @@ TEST_CASE("diff: an older via's per-uplink mark rule in output is removed") {
     CHECK(d.add.empty());
     REQUIRE(d.remove.size() == 1);
     CHECK(d.remove[0].handle == 20);
-    CHECK(d.present.size() == 3);
+    CHECK(d.present.size() == 5);
 }
 
 TEST_CASE("diff: the DNS rules of an uplink stay when the plan has none") {
@@ -141,10 +177,13 @@ TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
 
     auto d = firewall::diff(p, existing);
     CHECK(d.remove.empty());
-    // usb0's mark and restore rules are the shared ones: wlan1 finds them present.
-    REQUIRE(d.present.size() == 2);
+    // usb0's mark, inbound and restore rules are the shared ones: wlan1
+    // finds them present.
+    REQUIRE(d.present.size() == 4);
     CHECK(d.present[0].owner == "marks");
-    CHECK(d.present[1].owner == "conntrack");
+    CHECK(d.present[1].owner == "marks");
+    CHECK(d.present[2].owner == "inbound");
+    CHECK(d.present[3].owner == "conntrack");
     CHECK(d.add.size() == 1);
 }
 
@@ -156,12 +195,13 @@ TEST_CASE("diff: a group with a duplicate is replaced whole, in one batch") {
     existing.push_back({"output", 20, in_chain(p, "output").comment});
 
     auto d = firewall::diff(p, existing);
-    REQUIRE(d.remove.size() == 2);
+    REQUIRE(d.remove.size() == 3);  // the output group: both rules and the duplicate
     CHECK(d.remove[0].handle == 10);
-    CHECK(d.remove[1].handle == 20);
-    REQUIRE(d.add.size() == 1);
+    CHECK(d.remove[1].handle == 12);
+    CHECK(d.remove[2].handle == 20);
+    REQUIRE(d.add.size() == 2);
     CHECK(d.add[0].chain == "output");
-    CHECK(d.present.size() == 2);
+    CHECK(d.present.size() == 3);
 }
 
 TEST_CASE("with name servers, a group per uplink: accept its servers, redirect other DNS to the first") {
