@@ -156,7 +156,7 @@ std::vector<Rule> ip_rules() {
     return out;
 }
 
-std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref) {
+std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref, const std::vector<Rule>& rules) {
     std::vector<std::string> out;
     if (exists("/run/systemd/netif/state") && networkd_manages_foreign_rules(networkd_confs()) &&
         !exists("/etc/networkd-dispatcher/configured.d/50-via"))
@@ -171,7 +171,7 @@ std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref) {
         out.push_back(
             "nftables\t/etc/nftables.conf flushes the whole ruleset when nftables.service starts or reloads, via's "
             "table too, and no drop-in of via's repairs it: install the hooks (scripts/install-hooks)");
-    for (const auto& r : ip_rules())
+    for (const auto& r : rules)
         if (takes_marked(r, mark, via_pref))
             out.push_back("rule " + std::to_string(r.pref) + "\tip rule " + std::to_string(r.pref) + " (lookup " +
                           std::to_string(r.table) + ") comes before via's and takes its programs' packets: they "

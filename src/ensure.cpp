@@ -27,12 +27,12 @@ Target validate(const Request& request, const Report& report) {
     return t;
 }
 
-std::uint32_t apply(const Target& t, const Request& request, const Report& report) {
+Applied apply(const Target& t, const Request& request, const Report& report) {
     using privilege::Effective;
     using privilege::RootFiles;
 
     UniqueFd lock;
-    std::uint32_t pref = 0;
+    Applied applied;
     {
         RootFiles as_root;
         lock = lock::acquire();
@@ -42,8 +42,9 @@ std::uint32_t apply(const Target& t, const Request& request, const Report& repor
         Effective net_admin({CAP_NET_ADMIN});
         auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
         // Ahead of any rule of another tool that would take the marked packets.
-        pref = routing::choose_pref(checks::ip_rules(), {t.ids.mark, t.ids.open_mark});
-        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, pref), report);
+        applied.rules = checks::ip_rules();
+        applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
+        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, applied.pref), report);
         // The uplink, and every interface whose LAN its programs reach.
         routing::ensure_src_valid_mark(t.up.name, report);
         for (const auto& n : t.up.connected)
@@ -59,7 +60,7 @@ std::uint32_t apply(const Target& t, const Request& request, const Report& repor
         sockmark::set_uplink(t.up.name, t.ids.mark, report);
         sockmark::set_networks(t.up.connected, report);
     }
-    return pref;
+    return applied;
 }
 
 }  // namespace via::ensure

@@ -40,9 +40,10 @@ bool takes_marked(const Rule& rule, std::uint32_t mark, std::uint32_t via_pref);
 // dump; none when it cannot be read).
 std::vector<Rule> ip_rules();
 
-// The warnings that apply here, each "key\tmessage". Reads /etc, /run and
-// the ip rules; needs no privilege.
-std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref);
+// The warnings that apply here, each "key\tmessage", given this network
+// namespace's ip rules (ip_rules()). Reads /etc and /run; needs no
+// privilege.
+std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref, const std::vector<Rule>& rules);
 
 // Those not said yet since boot, which it records as said in
 // /run/via/warned. Needs privilege::RootFiles.

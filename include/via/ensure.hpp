@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "via/cgroup.hpp"
+#include "via/checks.hpp"
 #include "via/ids.hpp"
 #include "via/report.hpp"
 #include "via/uplink.hpp"
@@ -33,8 +34,14 @@ struct Target {
 // Throws via::Error, with a hint, on every kind of bad input.
 Target validate(const Request& request, const Report& report);
 
-// Needs the capabilities of a launch (see privilege). Returns the priority
-// via's rules for the uplink have now (routing::choose_pref).
-std::uint32_t apply(const Target& target, const Request& request, const Report& report);
+// What apply found: the priority via's rules for the uplink have now
+// (routing::choose_pref), and the ip rules it chose it from.
+struct Applied {
+    std::uint32_t pref = 0;
+    std::vector<checks::Rule> rules;
+};
+
+// Needs the capabilities of a launch (see privilege).
+Applied apply(const Target& target, const Request& request, const Report& report);
 
 }  // namespace via::ensure

@@ -70,8 +70,7 @@ void note_running_instance(const std::string& program, const std::string& uplink
 }
 
 // Once per boot, briefly: what on this machine will break via.
-void say_what_breaks(std::uint32_t mark, std::uint32_t pref) {
-    const auto warnings = checks::gather(mark, pref);
+void say_what_breaks(const std::vector<std::string>& warnings) {
     if (warnings.empty()) return;
     std::vector<std::string> fresh;
     {
@@ -105,14 +104,14 @@ int launch(const cli::Options& options) {
 
         const auto target = ensure::validate(request, report);
         refuse_switching(target.up.name);
-        const std::uint32_t pref = ensure::apply(target, request, report);
+        const auto applied = ensure::apply(target, request, report);
         {
             privilege::RootFiles as_root;
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
             sockmark::tag_self(target.up.name, target.ids.mark, options.kill_switch);
         }
         note_running_instance(program, target.up.name);
-        say_what_breaks(target.ids.mark, pref);
+        say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
         if (options.dns.empty()) {
             dns::warn_if_local_stub(target.up.name);
         } else {
