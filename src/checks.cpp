@@ -67,6 +67,7 @@ int on_rule(const nlmsghdr* nlh, void* data) {
     rule.invert = hdr->flags & FIB_RULE_INVERT;
     rule.lookup = hdr->action == FR_ACT_TO_TBL;
     rule.table = hdr->table;
+    rule.family = hdr->family;
     // (mnl_attr_for_each's void* arithmetic is C, not C++.)
     for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof *hdr));
          mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh)) -

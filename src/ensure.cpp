@@ -44,7 +44,8 @@ Applied apply(const Target& t, const Request& request, const Report& report) {
         // Ahead of any rule of another tool that would take the marked packets.
         applied.rules = checks::ip_rules();
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
-        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, applied.pref), report);
+        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, applied.pref), applied.rules,
+                       report);
         // The uplink, and every interface whose LAN its programs reach.
         routing::ensure_src_valid_mark(t.up.name, report);
         for (const auto& n : t.up.connected)

@@ -43,10 +43,6 @@ Cache routes(nl_sock* sock, int family) {
     return dump("routes", [&](nl_cache** c) { return rtnl_route_alloc_cache(sock, family, 0, c); });
 }
 
-Cache rules(nl_sock* sock, int family) {
-    return dump("ip rules", [&](nl_cache** c) { return rtnl_rule_alloc_cache(sock, family, c); });
-}
-
 Addr parse_address(const std::string& text, int family) {
     nl_addr* raw = nullptr;
     if (int err = nl_addr_parse(text.c_str(), family, &raw); err < 0)

@@ -117,15 +117,9 @@ void converge_routes(nl_sock* sock, nl_cache* routes, const std::vector<RouteSpe
 
 // --- rules ----------------------------------------------------------------
 
-bool is_via_rule(rtnl_rule* r) {
-    std::uint8_t proto = 0;
-    return rtnl_rule_get_protocol(r, &proto) == 0 && proto == constants::rt_protocol;
-}
-
-bool rule_matches(rtnl_rule* r, const RuleSpec& want) {
-    return is_via_rule(r) && rtnl_rule_get_family(r) == want.family && rtnl_rule_get_prio(r) == want.pref &&
-           rtnl_rule_get_mark(r) == want.mark && rtnl_rule_get_action(r) == FR_ACT_TO_TBL &&
-           rtnl_rule_get_table(r) == want.table;
+bool rule_matches(const checks::Rule& r, const RuleSpec& want) {
+    return r.via && r.family == want.family && r.pref == want.pref && r.fwmark == want.mark &&
+           r.fwmask == 0xffffffff && r.lookup && !r.invert && r.table == want.table;
 }
 
 void send_rule(nl_sock* sock, int family, std::uint32_t pref, std::uint32_t mark, std::uint32_t table, bool add,
@@ -155,22 +149,13 @@ void send_rule(nl_sock* sock, int family, std::uint32_t pref, std::uint32_t mark
 // older via's (three per mark, 31900-31902, with "lookup main
 // suppress_prefixlength 0" and "unreachable"). The open mark's rule stays
 // when the plan has none.
-void remove_other_rules(nl_sock* sock, nl_cache* rules, const Plan& p, const Report& report) {
-    struct Other {
-        int family;
-        std::uint32_t pref, mark;
-    };
-    std::vector<Other> other;
-    netlink::for_each<rtnl_rule>(rules, [&](rtnl_rule* r) {
-        const auto mark = rtnl_rule_get_mark(r);
-        const bool planned_mark = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return w.mark == mark; });
+void remove_other_rules(nl_sock* sock, const std::vector<checks::Rule>& rules, const Plan& p, const Report& report) {
+    for (const auto& r : rules) {
+        const bool planned_mark = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return w.mark == r.fwmark; });
         const bool planned_rule = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return rule_matches(r, w); });
-        if (is_via_rule(r) && planned_mark && !planned_rule)
-            other.push_back({rtnl_rule_get_family(r), rtnl_rule_get_prio(r), mark});
-    });
-    for (const auto& o : other) {
-        const std::string what = std::string(family_flag(o.family)) + std::to_string(o.pref) + ": fwmark " + ids::hex(o.mark);
-        send_rule(sock, o.family, o.pref, o.mark, 0, false, what);
+        if (!r.via || !planned_mark || planned_rule) continue;
+        const std::string what = std::string(family_flag(r.family)) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.fwmark);
+        send_rule(sock, r.family, r.pref, r.fwmark, 0, false, what);
         report.ensured("deleted an older via's ip rule " + what, Outcome::replaced);
     }
 }
@@ -223,19 +208,17 @@ std::string describe(const RuleSpec& r) {
            std::to_string(r.table);
 }
 
-void apply(nl_sock* sock, const Plan& p, const Report& report) {
+void apply(nl_sock* sock, const Plan& p, const std::vector<checks::Rule>& rules, const Report& report) {
     // Routes first: a rule pointing at an empty table would let marked
     // traffic fall through to main until the routes are there.
     auto routes = netlink::routes(sock, AF_UNSPEC);
     converge_routes(sock, routes.get(), p.routes, report);
-    auto rules = netlink::rules(sock, AF_UNSPEC);
     for (const auto& spec : p.rules) {
-        bool present = false;
-        netlink::for_each<rtnl_rule>(rules.get(), [&](rtnl_rule* r) { present = present || rule_matches(r, spec); });
+        const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return rule_matches(r, spec); });
         if (!present) send_rule(sock, spec.family, spec.pref, spec.mark, spec.table, true, describe(spec));
         report.ensured("ip rule " + describe(spec), present ? Outcome::present : Outcome::created);
     }
-    remove_other_rules(sock, rules.get(), p, report);
+    remove_other_rules(sock, rules, p, report);
 }
 
 void ensure_src_valid_mark(const std::string& uplink, const Report& report) {

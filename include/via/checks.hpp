@@ -31,13 +31,15 @@ struct Rule {
     std::uint32_t table = 0;
     bool suppresses = false;  // suppress_prefixlength or suppress_ifgroup
     bool via = false;         // proto 86
+    int family = 0;           // AF_INET or AF_INET6
 };
 
 // A rule that comes before via's and sends packets with `mark` elsewhere.
 bool takes_marked(const Rule& rule, std::uint32_t mark, std::uint32_t via_pref);
 
-// The ip rules of this network namespace, both families (one rtnetlink
-// dump; none when it cannot be read).
+// The ip rules of this network namespace, both families: one rtnetlink
+// dump, which a launch reads once (routing and the warnings share it); none
+// when it cannot be read.
 std::vector<Rule> ip_rules();
 
 // The warnings that apply here, each "key\tmessage", given this network

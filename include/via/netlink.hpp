@@ -29,7 +29,6 @@ Socket connect_route();
 Cache links(nl_sock* sock);
 Cache addresses(nl_sock* sock);
 Cache routes(nl_sock* sock, int family);
-Cache rules(nl_sock* sock, int family);
 
 // Calls f on every object of a libnl cache, as its type T.
 template <class T, class F>

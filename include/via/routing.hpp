@@ -65,9 +65,10 @@ std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializ
 std::string describe(const RouteSpec& route);
 std::string describe(const RuleSpec& rule);
 
-// Converges the kernel to the plan, and removes the rules an older via made
-// for the plan's marks.
-void apply(nl_sock* sock, const Plan& plan, const Report& report);
+// Converges the kernel to the plan, given the ip rules as they are
+// (checks::ip_rules), and removes the rules an older via made for the
+// plan's marks.
+void apply(nl_sock* sock, const Plan& plan, const std::vector<checks::Rule>& rules, const Report& report);
 
 // Replies to the program arrive on the uplink while main routes their source
 // by the default uplink, so strict reverse-path filtering would drop them.
