@@ -3,12 +3,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 #include <vector>
 
 #include "via/error.hpp"
+#include "via/files.hpp"
 
 namespace via::cgroup {
 namespace {
@@ -61,10 +60,7 @@ std::optional<Mount> find_cgroup2(std::string_view mountinfo) {
 }
 
 Mount find_mount() {
-    std::ifstream in("/proc/self/mountinfo");
-    std::stringstream text;
-    text << in.rdbuf();
-    if (auto m = find_cgroup2(text.str())) return *m;
+    if (auto m = find_cgroup2(read_file("/proc/self/mountinfo"))) return *m;
     throw Error("no cgroup v2 hierarchy is mounted",
                 "via needs cgroup2 (Linux 4.5+); mount it, e.g. at /sys/fs/cgroup/unified");
 }

@@ -11,6 +11,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "via/files.hpp"
 #include "via/handle.hpp"
 #include "via/constants.hpp"
 #include "via/ids.hpp"
@@ -22,13 +23,6 @@ std::string trim(std::string_view s) {
     const auto b = s.find_first_not_of(" \t\r");
     if (b == std::string_view::npos) return {};
     return std::string(s.substr(b, s.find_last_not_of(" \t\r") - b + 1));
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 bool exists(const std::string& path) {

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "via/error.hpp"
+#include "via/files.hpp"
 #include "via/handle.hpp"
 
 namespace via::dns {
@@ -21,13 +21,6 @@ namespace {
 constexpr const char* resolv_conf_path = "/etc/resolv.conf";
 // A private tmpfs for the file, mounted in the program's namespace only.
 constexpr const char* scratch = "/run/via";
-
-std::string read_file(const char* path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 bool is_loopback(const std::string& server) {
     in_addr v4{};
