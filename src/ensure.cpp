@@ -1,5 +1,7 @@
 #include "via/ensure.hpp"
 
+#include <algorithm>
+
 #include "via/checks.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
@@ -46,11 +48,13 @@ Applied apply(const Target& t, const Request& request, const Report& report) {
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
         routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, applied.pref), applied.rules,
                        report);
-        // The uplink, and every interface whose LAN its programs reach.
-        routing::ensure_src_valid_mark(t.up.name, report);
+        // The uplink, and every interface whose LAN its programs reach (once
+        // each, though an interface may have several networks).
+        std::vector<std::string> devs{t.up.name};
         for (const auto& n : t.up.connected)
-            if (n.family == AF_INET && n.dev != t.up.name && !n.dev.empty())
-                routing::ensure_src_valid_mark(n.dev, report);
+            if (n.family == AF_INET && !n.dev.empty() && std::find(devs.begin(), devs.end(), n.dev) == devs.end())
+                devs.push_back(n.dev);
+        for (const auto& dev : devs) routing::ensure_src_valid_mark(dev, report);
         firewall::apply(firewall::plan(t.up.name, t.ids, request.dns), report);
     }
     {

@@ -153,9 +153,12 @@ void remove_other_stamps(const Report& report) {
     }
 }
 
-UniqueFd open_map(const char* pin) {
+// A pinned map of via's; with `may_be_missing`, an empty fd when it was
+// never pinned.
+UniqueFd open_map(const char* pin, bool may_be_missing = false) {
     UniqueFd fd(bpf_obj_get(pin));
-    if (!fd) throw errno_error(std::string("opening via's bpf map ") + pin, permission_hint(errno));
+    if (!fd && !(may_be_missing && errno == ENOENT))
+        throw errno_error(std::string("opening via's bpf map ") + pin, permission_hint(errno));
     return fd;
 }
 
@@ -303,9 +306,8 @@ void tag_self(const std::string& uplink, std::uint32_t mark, bool kill_switch) {
 }
 
 std::optional<Tag> tag_of(pid_t pid) {
-    UniqueFd tags(bpf_obj_get(constants::bpf_tags_pin));
-    if (!tags && errno == ENOENT) return std::nullopt;  // nothing was ever tagged
-    if (!tags) throw errno_error(std::string("opening via's bpf map ") + constants::bpf_tags_pin, permission_hint(errno));
+    UniqueFd tags = open_map(constants::bpf_tags_pin, true);
+    if (!tags) return std::nullopt;  // nothing was ever tagged
     UniqueFd process = pidfd_of(pid);
     const int key = process.get();
     via_tag tag{};
