@@ -187,13 +187,5 @@ EOF
 ct_stop_prober() { touch "$(ct_file stop)"; }
 ct_probe_lines() { cat "$(ct_file probe.log)" 2>/dev/null | wc -l; }
 
-# ct_wait_probe FROM PATTERN [N]: true once N lines matching PATTERN follow
-# line FROM of the prober's log (10 s at most).
-ct_wait_probe() {
-    local from=$1 pattern=$2 n=${3:-1}
-    for _ in $(seq 100); do
-        [ "$(tail -n +"$((from + 1))" "$(ct_file probe.log)" | grep -c -- "$pattern")" -ge "$n" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
+# ct_wait_probe FROM PATTERN [N]: as wait_probe, in the container's prober's log.
+ct_wait_probe() { wait_lines "$(ct_file probe.log)" "$@"; }

@@ -308,12 +308,15 @@ stop_prober() {
 probe_lines() { wc -l <"$PROBE_LOG"; }
 
 # Waits (10 s at most) until N lines matching PATTERN follow line FROM of
-# the prober's log; true if they did.
-wait_probe() {  # wait_probe FROM PATTERN [N]
-    local from=$1 pattern=$2 n=${3:-1}
+# LOG; true if they did.
+wait_lines() {  # wait_lines LOG FROM PATTERN [N]
+    local log=$1 from=$2 pattern=$3 n=${4:-1}
     for _ in $(seq 100); do
-        [ "$(tail -n +"$((from + 1))" "$PROBE_LOG" | grep -c -- "$pattern")" -ge "$n" ] && return 0
+        [ "$(tail -n +"$((from + 1))" "$log" 2>/dev/null | grep -c -- "$pattern")" -ge "$n" ] && return 0
         sleep 0.1
     done
     return 1
 }
+
+# The same in the prober's log.
+wait_probe() { wait_lines "$PROBE_LOG" "$@"; }  # wait_probe FROM PATTERN [N]
