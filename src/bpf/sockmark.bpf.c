@@ -110,9 +110,9 @@ static __u32 mark_of(struct __sk_buff *skb)
 // Runs after routing: skb->ifindex is the interface the packet leaves by.
 // A packet of via's leaves by its uplink (the mark's low 16 bits are its
 // ifindex), by lo, or to a network directly connected to the interface, or
-// not at all (unless it was launched with --no-kill-switch): this holds when via's rules, routes or nft table are deleted,
-// when a rule ahead of via's catches the packet, when the socket is bound
-// to another interface. A dropped UDP datagram fails with EPERM; a dropped
+// not at all (unless it was launched with --no-kill-switch). This holds
+// when via's rules, routes or nft table are deleted, when a rule ahead of
+// via's catches the packet, when the socket is bound to another interface. A dropped UDP datagram fails with EPERM; a dropped
 // TCP SYN is retried, and connect() times out.
 SEC("cgroup_skb/egress")
 int via_egress(struct __sk_buff *skb)
