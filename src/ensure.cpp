@@ -29,7 +29,9 @@ Target validate(const Request& request, const Report& report) {
     return t;
 }
 
-Applied apply(const Target& t, const Request& request, const Report& report) {
+namespace {
+
+Applied apply_locked(const Target& t, const Request& request, const Report& report) {
     using privilege::Effective;
     using privilege::RootFiles;
 
@@ -38,6 +40,7 @@ Applied apply(const Target& t, const Request& request, const Report& report) {
     {
         RootFiles as_root;
         lock = lock::acquire();
+        if (!lock) report.note("another via held the lock for over a second; going on without it");
         served::record({request.uplink, request.gateway, request.gateway6, !request.kill_switch});
     }
     {
@@ -65,6 +68,14 @@ Applied apply(const Target& t, const Request& request, const Report& report) {
         sockmark::set_uplink(t.up.name, t.ids.mark, report);
         sockmark::set_networks(t.up.connected, report);
     }
+    return applied;
+}
+
+}  // namespace
+
+Applied apply(const Target& t, const Request& request, const Report& report) {
+    const Applied applied = apply_locked(t, request, report);
+    report.flush();  // the lock is released: now the caller's stderr may block us
     return applied;
 }
 

@@ -1,6 +1,7 @@
 #include "via/lock.hpp"
 
 #include <cerrno>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -22,10 +23,16 @@ UniqueFd acquire() {
     make_dir(dir);
     UniqueFd fd(::open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) throw errno_error(std::string("opening ") + file);
-    while (::flock(fd.get(), LOCK_EX) < 0) {
-        if (errno != EINTR) throw errno_error(std::string("locking ") + file);
+    // flock() has no timeout: try, then sleep a little longer each time
+    // (1 ms doubling up to 16 ms) until the patience is spent.
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (long pause_ms = 1;; pause_ms = pause_ms < 16 ? pause_ms * 2 : 16) {
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR) throw errno_error(std::string("locking ") + file);
+        if (std::chrono::steady_clock::now() >= deadline) return UniqueFd{};
+        const timespec pause{0, pause_ms * 1'000'000};
+        ::nanosleep(&pause, nullptr);
     }
-    return fd;
 }
 
 }  // namespace via::lock

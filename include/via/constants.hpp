@@ -7,6 +7,7 @@
 // table. Documented for users in README.md and man/via.1.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -68,6 +69,14 @@ inline constexpr const char* bpf_dir = "/sys/fs/bpf/via";
 inline constexpr const char* bpf_tags_pin = "/sys/fs/bpf/via/tags";
 inline constexpr const char* bpf_uplinks_pin = "/sys/fs/bpf/via/uplinks";
 inline constexpr const char* bpf_lans_pin = "/sys/fs/bpf/via/lans";
+
+// Name servers of one launch (--dns, or the uplink's): glibc's resolver
+// reads no more than 3 (MAXNS).
+inline constexpr std::size_t max_dns_servers = 3;
+
+// The umask via works under, whatever its caller's: files 0644 or 0600
+// (the lock, the pins), directories 0755 or 0700 (/sys/fs/bpf/via).
+inline constexpr unsigned umask = 022;
 
 // Exit codes, as env(1) uses them.
 inline constexpr int exit_failure = 125;

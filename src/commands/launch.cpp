@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "via/checks.hpp"
@@ -83,6 +84,9 @@ void say_what_breaks(const std::vector<std::string>& warnings) {
 }  // namespace
 
 int launch(const cli::Options& options) {
+    // What via creates (/run/via, its pins) gets the same modes whatever the
+    // caller's umask; the program gets the caller's umask back.
+    const mode_t caller_umask = ::umask(constants::umask);
     const Report report(options.verbose);
     const ensure::Request request{options.uplink, options.gateway, options.gateway6, options.kill_switch, options.dns};
     std::vector<std::string> env;
@@ -124,6 +128,7 @@ int launch(const cli::Options& options) {
         return failed(e);
     }
 
+    ::umask(caller_umask);
     const auto failure = exec::run(program, options.command, env);
     return fail(failure.message, failure.exit_code);
 }

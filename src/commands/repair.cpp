@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <sys/stat.h>
+
 #include "via/commands.hpp"
+#include "via/constants.hpp"
 #include "via/ensure.hpp"
 #include "via/error.hpp"
 #include "via/privilege.hpp"
@@ -16,6 +19,7 @@
 namespace via::commands {
 
 int repair(const cli::Repair& options) {
+    ::umask(constants::umask);
     const Report report(options.verbose);
     try {
         privilege::check();

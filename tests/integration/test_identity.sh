@@ -20,6 +20,16 @@ env_without=$(as_user env "${env_vars[@]}" env | sort)
 env_with=$(as_user env "${env_vars[@]}" "$VIA" "$UP1" -- env | sort)
 expect_eq "the environment is the caller's, byte for byte" "$env_without" "$env_with"
 
+# libnl's debug variables reach the program, but not libnl inside via:
+# it prints no netlink message and no debug line.
+out=$(as_user env NLDBG=7 NLCB=debug NLSYSCONFDIR="$TMP/nowhere" "$VIA" "$UP1" -- env 2>&1)
+expect_contains "the program gets NLDBG" "NLDBG=7" "$out"
+expect_contains "the program gets NLCB" "NLCB=debug" "$out"
+if grep -qE 'NETLINK MESSAGE|DBG<' <<<"$out"; then fail "via's libnl printed debug output: $out"; else pass "via's libnl ignores NLCB and NLDBG"; fi
+
+umask_with=$(as_user sh -c "umask 027; exec $VIA $UP1 -- sh -c umask")
+expect_eq "the program gets the caller's umask" "0027" "$umask_with"
+
 fds_without=$(as_user ls /proc/self/fd)
 fds_with=$(as_user "$VIA" "$UP1" -- ls /proc/self/fd)
 expect_eq "no file descriptor of via reaches the program" "$fds_without" "$fds_with"

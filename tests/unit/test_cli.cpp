@@ -76,6 +76,9 @@ TEST_CASE("usage errors exit 125 with a message and a hint") {
         {{"via", "--bogus", "wlan1", "--", "true"}, "--bogus"},
         {{"via", "--gateway6", "10.0.0.1", "wlan1", "--", "true"}, "not an IPv6 address"},
         {{"via", "--dns", "resolver.example", "wlan1", "--", "true"}, "not an IP address"},
+        {{"via", "--dns", "10.0.0.1", "--dns", "10.0.0.2", "--dns", "10.0.0.3", "--dns", "10.0.0.4", "wlan1", "--",
+          "true"},
+         "at most 3"},
     };
     for (const auto& c : cases) {
         INFO(c.args.size() << " args, expecting: " << c.says);
