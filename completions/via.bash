@@ -1,12 +1,16 @@
 # bash completion for via(1)
 #   via [--gateway ADDR] [--gateway6 ADDR] [--dns ADDR]... [--no-kill-switch]
-#       [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
+#       [--as-user] [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
 #   via repair [-v] [UPLINK...]
+#   via adduser UPLINK
 # Before "--": options and the live interface names; after it: the normal
 # completion of PROGRAM and its arguments.
 
+# The uplinks of /etc/via, and the live interface names.
 _via_interfaces() {
     local d
+    sed -n 's/^[[:space:]]*\[[[:space:]]*uplink[[:space:]]\{1,\}\([^][:space:]]*\).*/\1/p' \
+        /etc/via/via.conf /etc/via/conf.d/*.conf 2>/dev/null
     for d in /sys/class/net/*; do
         [[ -e $d ]] && printf '%s\n' "${d##*/}"
     done
@@ -30,13 +34,17 @@ _via() {
             ;;
     esac
 
+    if [[ ${words[1]} == adduser ]]; then
+        ((cword == 2)) && COMPREPLY=($(compgen -W "$(_via_interfaces)" -- "$cur"))
+        return
+    fi
     if [[ ${words[1]} == repair && $cword -gt 1 ]]; then
         COMPREPLY=($(compgen -W "-v $(_via_interfaces)" -- "$cur"))
         return
     fi
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--gateway --gateway6 --dns --no-kill-switch --verbose -v --help -h --version --' -- "$cur"))
+        COMPREPLY=($(compgen -W '--gateway --gateway6 --dns --no-kill-switch --as-user --verbose -v --help -h --version --' -- "$cur"))
         return
     fi
 
@@ -52,9 +60,9 @@ _via() {
     if [[ -n $have_uplink ]]; then
         COMPREPLY=(--)
     else
-        local repair=
-        ((cword == 1)) && repair=repair
-        COMPREPLY=($(compgen -W "$repair $(_via_interfaces)" -- "$cur"))
+        local commands=
+        ((cword == 1)) && commands="repair adduser"
+        COMPREPLY=($(compgen -W "$commands $(_via_interfaces)" -- "$cur"))
     fi
 }
 complete -F _via via

@@ -50,10 +50,19 @@ Result parse_repair(const std::vector<std::string>& words) {
     return repair;
 }
 
+Result parse_adduser(const std::vector<std::string>& words) {
+    if (words.size() != 1 || (!words.empty() && words[0].starts_with('-')))
+        return Exit{constants::exit_failure, {}, "via: adduser takes one uplink name\nhint: usage: via adduser UPLINK\n"};
+    if (!valid_interface_name(words[0])) return usage_error("'" + words[0] + "' is not a valid uplink name");
+    return AddUser{words[0]};
+}
+
 Result parse(const std::vector<std::string>& args) {
     const auto separator = std::find(args.begin(), args.end(), "--");
     if (args.size() > 1 && args[1] == "repair" && separator == args.end())
         return parse_repair(std::vector<std::string>(args.begin() + 2, args.end()));
+    if (args.size() > 1 && args[1] == "adduser" && separator == args.end())
+        return parse_adduser(std::vector<std::string>(args.begin() + 2, args.end()));
     // CLI11 sees only what stands before "--"; everything after is PROGRAM's.
     std::vector<std::string> ours(args.begin() + (args.empty() ? 0 : 1), separator);
 
@@ -64,23 +73,30 @@ Result parse(const std::vector<std::string>& args) {
         "Exit status: PROGRAM's own; 125 if via fails, 126 if PROGRAM cannot run, 127 if it is not "
         "found.\nExample: via wlan1 -- firefox\n\n"
         "via repair [-v] [UPLINK...]: ensure again what via set up for the uplinks it serves, for the "
-        "programs already running (the network managers' hooks run it).");
+        "programs already running (the network managers' hooks run it).\n"
+        "via adduser UPLINK: (root) make the uplink's dedicated user, via-UPLINK, for --as-user and "
+        "services.\nUplinks, and who may use them: /etc/via/via.conf, see via.conf(5).");
     app.set_version_flag("--version", std::string("via ") + version);
-    app.add_option("UPLINK", options.uplink, "network interface the program must use (wlan1, usb0, tun0...)")
+    app.add_option("UPLINK", options.uplink,
+                   "uplink of /etc/via/via.conf, or network interface, the program must use (wlan1, usb0, tun0...)")
         ->required();
     app.add_option("--gateway", options.gateway,
-                   "IPv4 next hop on UPLINK, when UPLINK has no default route of its own")
+                   "IPv4 next hop on UPLINK, when UPLINK has no default route of its own; for every program on "
+                   "UPLINK, so root's and UPLINK's admins' only")
         ->type_name("ADDR");
     app.add_option("--gateway6", options.gateway6,
-                   "IPv6 next hop on UPLINK, when UPLINK has no IPv6 default route of its own")
+                   "IPv6 next hop on UPLINK, when UPLINK has no IPv6 default route of its own (root, admins)")
         ->type_name("ADDR");
     app.add_option("--dns", options.dns,
-                   "name server for PROGRAM, reached through UPLINK (repeatable); PROGRAM sees only these "
-                   "in /etc/resolv.conf, and its port-53 traffic goes to the first")
+                   "name server for PROGRAM, reached through UPLINK (up to 3; default: UPLINK's own); PROGRAM sees "
+                   "only these in /etc/resolv.conf, its port-53 traffic goes to the first, and it runs with "
+                   "no_new_privs")
         ->type_name("ADDR");
     bool no_kill_switch = false;
     app.add_flag("--no-kill-switch", no_kill_switch,
                  "when UPLINK is down, let PROGRAM's traffic take the normal routes (leaks by design)");
+    app.add_flag("--as-user", options.as_user,
+                 "run PROGRAM as UPLINK's dedicated user (via-UPLINK, see 'via adduser'), for services");
     app.add_flag("-v,--verbose", options.verbose, "say what was created and what was already there");
 
     // CLI11 wants the arguments in reverse order.

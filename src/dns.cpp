@@ -14,6 +14,10 @@
 #include "via/error.hpp"
 #include "via/files.hpp"
 #include "via/handle.hpp"
+#include "via/uplink.hpp"
+#include "via/constants.hpp"
+
+#include <systemd/sd-bus.h>
 
 namespace via::dns {
 namespace {
@@ -128,13 +132,72 @@ void isolate(const std::vector<std::string>& servers) {
                    "making the program's resolv.conf read-only");
 }
 
-void warn_if_local_stub(const std::string& uplink) {
-    const auto local = local_servers(read_file(resolv_conf_path));
-    if (local.empty()) return;
+std::vector<std::string> resolved_servers(int ifindex) {
+    std::vector<std::string> out;
+    // Without resolved's socket directory there is nobody to ask (and no
+    // D-Bus activation wanted).
+    if (!is_dir("/run/systemd/resolve")) return out;
+    using Bus = Handle<sd_bus, sd_bus_flush_close_unref>;
+    using Message = Handle<sd_bus_message, sd_bus_message_unref>;
+    sd_bus* raw_bus = nullptr;
+    if (sd_bus_open_system(&raw_bus) < 0) return out;
+    Bus bus(raw_bus);
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_message* raw = nullptr;
+    const int r = sd_bus_call_method(bus.get(), "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
+                                     "org.freedesktop.resolve1.Manager", "GetLink", &error, &raw, "i", ifindex);
+    sd_bus_error_free(&error);
+    if (r < 0) return out;
+    Message reply(raw);
+    const char* path = nullptr;
+    if (sd_bus_message_read(reply.get(), "o", &path) < 0) return out;
+    raw = nullptr;
+    // DNS: a(iay), each server's family and address bytes.
+    if (sd_bus_get_property(bus.get(), "org.freedesktop.resolve1", path, "org.freedesktop.resolve1.Link", "DNS",
+                            &error, &raw, "a(iay)") < 0) {
+        sd_bus_error_free(&error);
+        return out;
+    }
+    Message dns(raw);
+    if (sd_bus_message_enter_container(dns.get(), 'a', "(iay)") < 0) return out;
+    while (sd_bus_message_enter_container(dns.get(), 'r', "iay") > 0) {
+        std::int32_t family = 0;
+        const void* bytes = nullptr;
+        std::size_t size = 0;
+        if (sd_bus_message_read(dns.get(), "i", &family) < 0 ||
+            sd_bus_message_read_array(dns.get(), 'y', &bytes, &size) < 0)
+            break;
+        char text[INET6_ADDRSTRLEN] = {};
+        if ((family == AF_INET && size == 4) || (family == AF_INET6 && size == 16))
+            if (inet_ntop(family, bytes, text, sizeof text) && out.size() < constants::max_dns_servers)
+                out.emplace_back(text);
+        sd_bus_message_exit_container(dns.get());
+    }
+    return out;
+}
+
+std::string elsewhere(std::string_view resolv_conf, const std::string& uplink, const std::vector<Lan>& lans) {
+    for (const auto& [key, server] : directives(resolv_conf)) {
+        if (key != "nameserver") continue;
+        if (is_loopback(server))
+            return "names are resolved by the local resolver at " + server + ", whose queries leave by the "
+                   "default uplink, not " + uplink;
+        for (const auto& lan : lans)
+            if (lan.dev != uplink && uplink::on_link(server, {lan.prefix}))
+                return "names are resolved by " + server + ", on the network of " + lan.dev +
+                       ": the program's queries leave by " + lan.dev + ", not " + uplink;
+        return {};  // glibc asks the first server first
+    }
+    return {};
+}
+
+void warn_if_elsewhere(const std::string& uplink, const std::vector<Lan>& lans) {
+    const std::string why = elsewhere(read_file(resolv_conf_path), uplink, lans);
+    if (why.empty()) return;
     std::fprintf(stderr,
-                 "via: warning: names are resolved by the local resolver at %s, whose queries leave by the "
-                 "default uplink, not %s\nhint: pass --dns ADDR to resolve through %s\n",
-                 local.front().c_str(), uplink.c_str(), uplink.c_str());
+                 "via: warning: %s\nhint: pass --dns ADDR, or give the uplink its servers in /etc/via/via.conf "
+                 "(dns =, see via.conf(5))\n",
+                 why.c_str());
 }
 
 }  // namespace via::dns

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "via/accounts.hpp"
 #include "via/checks.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
@@ -14,6 +15,12 @@
 #include "via/sockmark.hpp"
 
 namespace via::ensure {
+
+std::optional<DedicatedUser> dedicated_user(const config::Uplink& section) {
+    const auto account = accounts::find_user(config::user_of(section.name));
+    if (!account) return std::nullopt;
+    return DedicatedUser{account->uid, section.kill_switch != config::KillSwitch::off, section.dns};
+}
 
 Target validate(const Request& request, const Report& report) {
     Target t;
@@ -35,13 +42,15 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
     using privilege::Effective;
     using privilege::RootFiles;
 
+    // Without the kill switch for some programs: the uplink's open table too.
+    const bool open = !request.kill_switch || (request.user && !request.user->kill_switch);
     UniqueFd lock;
     Applied applied;
     {
         RootFiles as_root;
         lock = lock::acquire();
         if (!lock) report.note("another via held the lock for over a second; going on without it");
-        served::record({request.uplink, request.gateway, request.gateway6, !request.kill_switch});
+        served::record({request.uplink, request.gateway, request.gateway6, open});
     }
     {
         Effective net_admin({CAP_NET_ADMIN});
@@ -49,7 +58,7 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         // Ahead of any rule of another tool that would take the marked packets.
         applied.rules = checks::ip_rules();
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
-        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, request.kill_switch, applied.pref), applied.rules,
+        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);
         // The uplink, and every interface whose LAN its programs reach (once
         // each, though an interface may have several networks).
@@ -58,7 +67,7 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
             if (n.family == AF_INET && !n.dev.empty() && std::find(devs.begin(), devs.end(), n.dev) == devs.end())
                 devs.push_back(n.dev);
         for (const auto& dev : devs) routing::ensure_src_valid_mark(dev, report);
-        firewall::apply(firewall::plan(t.up.name, t.ids, request.dns), report);
+        firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
     {
         // Last: once sockets are marked at birth, the routing is in place.
@@ -67,6 +76,9 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         sockmark::ensure(t.mount, report);
         sockmark::set_uplink(t.up.name, t.ids.mark, report);
         sockmark::set_networks(t.up.connected, report);
+        if (request.user)
+            sockmark::set_user(request.user->uid, {t.up.name, t.ids.mark, request.user->kill_switch, request.user->dns},
+                               report);
     }
     return applied;
 }

@@ -32,16 +32,19 @@ struct BaseChain {
 //   chain output      { type route  hook output      priority mangle; }
 //   chain prerouting  { type filter hook prerouting  priority mangle; }
 //   chain postrouting { type nat    hook postrouting priority srcnat; }
-//   chain nat_output  { type nat    hook output      priority dstnat; }
 //   chain input       { type filter hook input       priority mangle; }
 // }
-constexpr std::array<BaseChain, 5> chains{{
+constexpr std::array<BaseChain, 4> chains{{
     {constants::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
     {constants::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
     {constants::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
-    {constants::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST},
     {constants::nft_chain_input, "filter", NF_INET_LOCAL_IN, NF_IP_PRI_MANGLE},
 }};
+
+// Where an older via redirected DNS (now done per launch by sockmark):
+// its rules, "via dns uplink NAME: ...", and the chain go.
+constexpr std::string_view retired_owner = "dns ";
+constexpr BaseChain retired_chain{constants::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST};
 
 struct Address {
     unsigned char bytes[16] = {};
@@ -220,26 +223,6 @@ struct Builder {
         append(r, expr("masq"));
     }
 
-    void operator()(const DnsAllow& d) const {
-        mark_and_family(r, d.mark, d.family);
-        const Address a = parse_ip(d.family, d.server);
-        // The destination address: offset 16 in IPv4's header, 24 in IPv6's.
-        load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, d.family == AF_INET ? 16 : 24, a.len);
-        equals(r, a.bytes, a.len);
-        accept(r);
-    }
-
-    void operator()(const DnsRedirect& d) const {
-        mark_and_family(r, d.mark, d.family);
-        load_meta(r, NFT_META_L4PROTO);
-        equals(r, &d.l4proto, sizeof d.l4proto);
-        load_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);  // destination port
-        const std::uint16_t port = htons(53);
-        equals(r, &port, sizeof port);
-        const Address a = parse_ip(d.family, d.server);
-        immediate(r, a.bytes, a.len);
-        dnat(r, d.family);
-    }
 };
 
 nft::Table make_table() {
@@ -278,7 +261,7 @@ std::string describe(const std::string& chain, const std::string& comment) {
 
 }  // namespace
 
-Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vector<std::string>& dns) {
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids) {
     const std::string owner = "uplink " + uplink;
     const std::string via = "via ";
     Plan p;
@@ -298,22 +281,6 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vecto
                            " leaving " + uplink,
                        Masquerade{ids.mark, uplink}});
 
-    const std::string dns_owner = "dns " + owner;
-    const std::string chain(constants::nft_chain_nat_output);
-    for (int family : {AF_INET, AF_INET6}) {
-        std::vector<std::string> servers;
-        for (const auto& s : dns)
-            if ((s.find(':') == std::string::npos) == (family == AF_INET)) servers.push_back(s);
-        if (servers.empty()) continue;
-        for (const auto& s : servers)
-            p.rules.push_back({chain, dns_owner, via + dns_owner + ": mark " + ids::hex(ids.mark) + " to " + s + " as is",
-                               DnsAllow{ids.mark, family, s}});
-        for (std::uint8_t proto : {std::uint8_t{IPPROTO_UDP}, std::uint8_t{IPPROTO_TCP}})
-            p.rules.push_back({chain, dns_owner,
-                               via + dns_owner + ": mark " + ids::hex(ids.mark) + (proto == IPPROTO_UDP ? " udp" : " tcp") +
-                                   " port 53 to " + servers.front(),
-                               DnsRedirect{ids.mark, family, proto, servers.front()}});
-    }
     return p;
 }
 
@@ -348,13 +315,26 @@ Diff diff(const Plan& p, const std::vector<nft::ExistingRule>& existing) {
             for (const auto* e : found) d.remove.push_back(*e);
     }
     // A plan says all there is of its owners: their rules in chains the plan
-    // no longer uses (an older via's) go.
+    // no longer uses (an older via's) go. So do the rules of owners no via
+    // plans any more, and then their chain.
     for (const auto& e : existing) {
         const std::string owner = owner_of(e.comment);
+        if (owner.starts_with(retired_owner)) {
+            d.remove.push_back(e);
+            if (std::find(d.drop_chains.begin(), d.drop_chains.end(), e.chain) == d.drop_chains.end())
+                d.drop_chains.push_back(e.chain);
+            continue;
+        }
         const bool planned_owner = std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return g.second == owner; });
         if (planned_owner && std::find(groups.begin(), groups.end(), std::pair(e.chain, owner)) == groups.end())
             d.remove.push_back(e);
     }
+    // (A chain that still holds a rule nobody retired stays.)
+    std::erase_if(d.drop_chains, [&](const std::string& chain) {
+        return std::any_of(existing.begin(), existing.end(), [&](const nft::ExistingRule& e) {
+            return e.chain == chain && !owner_of(e.comment).starts_with(retired_owner);
+        });
+    });
     return d;
 }
 
@@ -379,6 +359,8 @@ void apply(const Plan& p, const Report& report) {
             nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, e.handle);
             batch.delete_rule(std::move(r), "deleting stale " + describe(e.chain, e.comment));
         }
+        for (const auto& chain : d.drop_chains)
+            batch.delete_chain(make_chain(retired_chain), "deleting the retired chain " + chain);
         for (const auto& spec : d.add)
             batch.add_rule(build(spec), "adding " + describe(spec.chain, spec.comment));
         sock.commit(batch, family);

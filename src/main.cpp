@@ -43,5 +43,6 @@ int main(int argc, char** argv) {
         return exit->code;
     }
     if (const auto* repair = std::get_if<cli::Repair>(&parsed)) return commands::repair(*repair);
+    if (const auto* add = std::get_if<cli::AddUser>(&parsed)) return commands::adduser(*add);
     return commands::launch(std::get<cli::Options>(parsed));
 }

@@ -75,6 +75,9 @@ void Batch::add_rule(Rule rule, std::string what) {
 void Batch::delete_rule(Rule rule, std::string what) {
     entries_.push_back({NFT_MSG_DELRULE, 0, {}, {}, std::move(rule), std::move(what)});
 }
+void Batch::delete_chain(Chain chain, std::string what) {
+    entries_.push_back({NFT_MSG_DELCHAIN, 0, {}, std::move(chain), {}, std::move(what)});
+}
 
 Socket::Socket() : sock_(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)), seq_(static_cast<std::uint32_t>(std::time(nullptr))) {
     if (!sock_) throw errno_error("opening a netfilter netlink socket");

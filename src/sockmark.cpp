@@ -15,6 +15,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <linux/magic.h>
 
 #include <bpf/bpf.h>
@@ -80,7 +81,22 @@ const LinkSpec links[] = {
      [](sockmark_bpf* s) { return s->progs.via_sock_create; }, BPF_CGROUP_INET_SOCK_CREATE},
     {"egress", "bpf program dropping what via's sockets send by another interface",
      [](sockmark_bpf* s) { return s->progs.via_egress; }, BPF_CGROUP_INET_EGRESS},
+    {"connect4", "bpf program sending a launch's IPv4 DNS to its servers (connect)",
+     [](sockmark_bpf* s) { return s->progs.via_connect4; }, BPF_CGROUP_INET4_CONNECT},
+    {"connect6", "bpf program sending a launch's IPv6 DNS to its servers (connect)",
+     [](sockmark_bpf* s) { return s->progs.via_connect6; }, BPF_CGROUP_INET6_CONNECT},
+    {"sendmsg4", "bpf program sending a launch's IPv4 DNS to its servers (sendmsg)",
+     [](sockmark_bpf* s) { return s->progs.via_sendmsg4; }, BPF_CGROUP_UDP4_SENDMSG},
+    {"sendmsg6", "bpf program sending a launch's IPv6 DNS to its servers (sendmsg)",
+     [](sockmark_bpf* s) { return s->progs.via_sendmsg6; }, BPF_CGROUP_UDP6_SENDMSG},
+    {"recvmsg4", "bpf program showing DNS replies from the address asked (IPv4)",
+     [](sockmark_bpf* s) { return s->progs.via_recvmsg4; }, BPF_CGROUP_UDP4_RECVMSG},
+    {"recvmsg6", "bpf program showing DNS replies from the address asked (IPv6)",
+     [](sockmark_bpf* s) { return s->progs.via_recvmsg6; }, BPF_CGROUP_UDP6_RECVMSG},
 };
+
+// Pins of older vias' maps, whose format has changed: removed.
+const char* const retired_pins[] = {"tags"};
 
 std::string pin_path(const LinkSpec& link) { return std::string(constants::bpf_dir) + "/" + pin_name(link.name, stamp()); }
 
@@ -93,6 +109,8 @@ const MapSpec maps[] = {
     {constants::bpf_tags_pin, [](sockmark_bpf* s) { return s->maps.via_tags; }},
     {constants::bpf_uplinks_pin, [](sockmark_bpf* s) { return s->maps.via_uplinks; }},
     {constants::bpf_lans_pin, [](sockmark_bpf* s) { return s->maps.via_lans; }},
+    {constants::bpf_users_pin, [](sockmark_bpf* s) { return s->maps.via_users; }},
+    {constants::bpf_dns_peers_pin, [](sockmark_bpf* s) { return s->maps.via_dns_peers; }},
 };
 
 // systemd mounts a bpffs at /sys/fs/bpf; elsewhere via mounts one there, as
@@ -137,13 +155,15 @@ void pin(Link link, const std::string& path, const std::string& what) {
 }
 
 // Links of other stamps: what an older (or newer) via attached. Removing the
-// pin detaches the program; the map, and with it the tags, stays.
+// pin detaches the program; the map, and with it the tags, stays. And
+// retired maps.
 void remove_other_stamps(const Report& report) {
     Handle<DIR, closedir> dir(::opendir(constants::bpf_dir));
     if (!dir) throw errno_error(std::string("reading ") + constants::bpf_dir);
     while (const dirent* e = ::readdir(dir.get())) {
         const std::string name = e->d_name;
-        bool other = false;
+        bool other = std::any_of(std::begin(retired_pins), std::end(retired_pins),
+                                 [&](const char* retired) { return name == retired; });
         for (const auto& link : links)
             if (name.rfind(std::string(link.name) + "-", 0) == 0 && name != pin_name(link.name, stamp())) other = true;
         if (!other) continue;
@@ -296,13 +316,44 @@ void set_networks(const std::vector<uplink::Network>& networks, const Report& re
                                                                 : Outcome::replaced);
 }
 
-void tag_self(const std::string& uplink, std::uint32_t mark, bool kill_switch) {
+via_tag make_tag(const Launch& launch) {
+    via_tag tag{};
+    tag.uplink = key_of(launch.uplink);
+    tag.mark = launch.mark;
+    tag.flags = launch.kill_switch ? 0u : VIA_TAG_OPEN;
+    std::size_t n4 = 0, n6 = 0;
+    for (const auto& server : launch.dns) {
+        if (n4 < VIA_MAX_DNS && inet_pton(AF_INET, server.c_str(), &tag.dns4[n4]) == 1)
+            ++n4;
+        else if (n6 < VIA_MAX_DNS && inet_pton(AF_INET6, server.c_str(), tag.dns6[n6]) == 1)
+            ++n6;
+    }
+    return tag;
+}
+
+void tag_self(const Launch& launch) {
     UniqueFd tags = open_map(constants::bpf_tags_pin);
     UniqueFd self = pidfd_of(::getpid());
     const int key = self.get();
-    const via_tag tag{key_of(uplink), mark, kill_switch ? 0u : VIA_TAG_OPEN};
+    const via_tag tag = make_tag(launch);
     if (bpf_map_update_elem(tags.get(), &key, &tag, BPF_ANY) < 0)
-        throw errno_error("tagging via's process with uplink " + uplink);
+        throw errno_error("tagging via's process with uplink " + launch.uplink);
+}
+
+void set_user(uid_t uid, const Launch& launch, const Report& report) {
+    UniqueFd users = open_map(constants::bpf_users_pin);
+    const std::uint32_t key = uid;
+    const via_tag tag = make_tag(launch);
+    via_tag current{};
+    const bool known = bpf_map_lookup_elem(users.get(), &key, &current) == 0;
+    const std::string what = "sockets of uid " + std::to_string(uid) + " marked for uplink " + launch.uplink;
+    if (known && std::memcmp(&current, &tag, sizeof tag) == 0) {
+        report.ensured(what, Outcome::present);
+        return;
+    }
+    if (bpf_map_update_elem(users.get(), &key, &tag, BPF_ANY) < 0)
+        throw errno_error("recording " + what, permission_hint(errno));
+    report.ensured(what, known ? Outcome::replaced : Outcome::created);
 }
 
 std::optional<Tag> tag_of(pid_t pid) {

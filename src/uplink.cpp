@@ -101,6 +101,12 @@ std::vector<Network> connected_networks(nl_cache* routes, nl_cache* links) {
 
 }  // namespace
 
+std::string prefix_of(const Network& network) {
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(network.family, network.addr.data(), text, sizeof text);
+    return std::string(text) + "/" + std::to_string(network.prefixlen);
+}
+
 bool on_link(const std::string& gateway, const std::vector<std::string>& subnets) {
     const int family = gateway.find(':') == std::string::npos ? AF_INET : AF_INET6;
     const int bits = family == AF_INET ? 32 : 128;

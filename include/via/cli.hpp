@@ -1,5 +1,6 @@
 // Command line: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]
 //               via repair [-v] [UPLINK...]
+//               via adduser UPLINK
 // Pure: turns an argv into Options or into "print this and exit with that".
 #pragma once
 
@@ -16,6 +17,7 @@ struct Options {
     std::optional<std::string> gateway6;  // IPv6, already validated
     std::vector<std::string> dns;         // IPv4 or IPv6 name servers
     bool kill_switch = true;
+    bool as_user = false;                 // run as the uplink's dedicated user
     bool verbose = false;
     std::vector<std::string> command;    // PROGRAM and its arguments, never empty
 };
@@ -27,6 +29,11 @@ struct Repair {
     bool verbose = false;
 };
 
+// via adduser UPLINK: root makes the uplink's dedicated system user.
+struct AddUser {
+    std::string uplink;
+};
+
 // --help, --version, or a usage error: what to print, where, and the exit code.
 struct Exit {
     int code = 0;
@@ -34,7 +41,7 @@ struct Exit {
     std::string err;
 };
 
-using Result = std::variant<Options, Repair, Exit>;
+using Result = std::variant<Options, Repair, AddUser, Exit>;
 
 // args[0] is the program name, as in main's argv.
 Result parse(const std::vector<std::string>& args);

@@ -66,7 +66,10 @@ inline constexpr std::string_view nft_chain_input = "input";
 // bpffs: the map of tags and the links of via's programs, pinned here.
 inline constexpr const char* bpffs = "/sys/fs/bpf";
 inline constexpr const char* bpf_dir = "/sys/fs/bpf/via";
-inline constexpr const char* bpf_tags_pin = "/sys/fs/bpf/via/tags";
+// (The task tags' map is "tasks": "tags" held an older, shorter tag.)
+inline constexpr const char* bpf_tags_pin = "/sys/fs/bpf/via/tasks";
+inline constexpr const char* bpf_users_pin = "/sys/fs/bpf/via/users";
+inline constexpr const char* bpf_dns_peers_pin = "/sys/fs/bpf/via/dns_peers";
 inline constexpr const char* bpf_uplinks_pin = "/sys/fs/bpf/via/uplinks";
 inline constexpr const char* bpf_lans_pin = "/sys/fs/bpf/via/lans";
 

@@ -1,13 +1,17 @@
-// Name resolution through the uplink.
+// Name resolution through the uplink, per launch.
 //
 // A program resolves names through the system resolver. With a local stub
 // or cache (systemd-resolved at 127.0.0.53, nscd, dnsmasq) the queries leave
-// from that daemon, by the default uplink. With --dns, the program gets a
-// private mount namespace in which /etc/resolv.conf lists only the given
-// servers and the local resolver daemons' sockets are hidden, so glibc
-// falls back to querying those servers itself, from the program's own
-// marked sockets; the firewall redirects any other port-53 traffic of the
-// program to the first of them.
+// from that daemon, by the default uplink; with a router's address from
+// another uplink's DHCP, by that uplink. So each launch has name servers
+// of its own: --dns, else the uplink's (its section of /etc/via, else
+// systemd-resolved's servers for the interface). The program then gets a
+// private mount namespace in which /etc/resolv.conf lists only those and
+// the local resolver daemons' sockets are hidden, so glibc queries them
+// itself, from the program's own marked sockets; and its tag carries them,
+// so that sockmark's programs send any other port-53 traffic of its tasks
+// (and of no one else's) to the first of them. Without known servers, via
+// warns when the system's resolver is reached by another interface.
 #pragma once
 
 #include <string>
@@ -31,8 +35,23 @@ inline constexpr const char* resolver_sockets[] = {"/run/systemd/resolve", "/run
 // shows `servers`. Needs CAP_SYS_ADMIN and privilege::RootFiles.
 void isolate(const std::vector<std::string>& servers);
 
-// Warns on stderr when /etc/resolv.conf names a local stub, whose queries
-// would leave by the default uplink.
-void warn_if_local_stub(const std::string& uplink);
+// The name servers systemd-resolved uses for an interface (its per-link
+// DNS=, from networkd, NetworkManager or resolvectl), asked over D-Bus; none
+// when resolved does not run or knows none.
+std::vector<std::string> resolved_servers(int ifindex);
+
+// A network directly connected to an interface, as text ("10.0.0.0/24").
+struct Lan {
+    std::string dev;
+    std::string prefix;
+};
+
+// Why the system's resolver, as a resolv.conf names it, is reached by
+// another interface than `uplink` (empty: it is not): a local stub, or a
+// name server on the network of another interface.
+std::string elsewhere(std::string_view resolv_conf, const std::string& uplink, const std::vector<Lan>& lans);
+
+// Warns on stderr, with a hint, when elsewhere() says so for /etc/resolv.conf.
+void warn_if_elsewhere(const std::string& uplink, const std::vector<Lan>& lans);
 
 }  // namespace via::dns

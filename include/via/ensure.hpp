@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "via/cgroup.hpp"
+#include "via/config.hpp"
 #include "via/checks.hpp"
 #include "via/ids.hpp"
 #include "via/report.hpp"
@@ -17,12 +19,23 @@
 
 namespace via::ensure {
 
+// The uplink's dedicated user, when it has one: its sockets are marked by
+// uid, with the uplink's kill switch and name servers.
+struct DedicatedUser {
+    uid_t uid = 0;
+    bool kill_switch = true;
+    std::vector<std::string> dns;
+};
+
+// The dedicated user of a section of /etc/via, if `via adduser` made it.
+std::optional<DedicatedUser> dedicated_user(const config::Uplink& section);
+
 struct Request {
-    std::string uplink;
+    std::string uplink;  // the interface
     std::optional<std::string> gateway;
     std::optional<std::string> gateway6;
     bool kill_switch = true;
-    std::vector<std::string> dns;  // empty: the uplink's DNS rules stay as they are
+    std::optional<DedicatedUser> user;
 };
 
 struct Target {

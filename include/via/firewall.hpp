@@ -3,7 +3,8 @@
 // one rule gives every packet of such a socket its socket's mark again (a
 // rule of another tool that rewrote it is undone before the route lookup)
 // and saves it in conntrack for the replies. Beside it: the restore of the
-// mark on replies, masquerade, and the DNS redirection.
+// mark on replies and masquerade. (DNS is redirected per launch, in BPF:
+// see sockmark.)
 //
 // plan() and diff() are pure; build() makes the libnftnl rule without a
 // socket; apply() commits the difference in one atomic batch.
@@ -51,23 +52,6 @@ struct Masquerade {
     std::string oifname;
 };
 
-// chain nat_output, with --dns: the program's DNS goes to its own servers,
-// also when it bypasses resolv.conf. For each family with a server:
-//   meta mark & 0xfffeffff == O meta nfproto ipv4 ip daddr S accept          (each server S)
-//   meta mark & 0xfffeffff == O meta nfproto ipv4 meta l4proto udp th dport 53 dnat ip to S1
-//   (and tcp)
-struct DnsAllow {
-    std::uint32_t mark = 0;
-    int family = 0;  // AF_INET or AF_INET6
-    std::string server;
-};
-struct DnsRedirect {
-    std::uint32_t mark = 0;
-    int family = 0;
-    std::uint8_t l4proto = 0;  // IPPROTO_UDP or IPPROTO_TCP
-    std::string server;
-};
-
 struct RuleSpec {
     std::string chain;
     // Rules are recognised by their comment, "via OWNER: what it does". The
@@ -75,16 +59,14 @@ struct RuleSpec {
     // kernel differs in any way from the plan's, it is replaced whole.
     std::string owner;
     std::string comment;
-    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, Masquerade, DnsAllow, DnsRedirect> action;
+    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, Masquerade> action;
 };
 
 struct Plan {
     std::vector<RuleSpec> rules;
 };
 
-// `dns` empty: the plan leaves the uplink's DNS rules as they are, since
-// they belong to the uplink, not to one launch.
-Plan plan(const std::string& uplink, const ids::UplinkIds& ids, const std::vector<std::string>& dns = {});
+Plan plan(const std::string& uplink, const ids::UplinkIds& ids);
 
 // The owner encoded in a comment ("uplink wlan1"), or "" if it is not via's.
 std::string owner_of(const std::string& comment);
@@ -93,6 +75,7 @@ struct Diff {
     std::vector<RuleSpec> add;
     std::vector<nft::ExistingRule> remove;  // groups that differ from the plan, and what the plan no longer has
     std::vector<RuleSpec> present;
+    std::vector<std::string> drop_chains;  // chains of owners no via plans any more (emptied first)
 };
 
 Diff diff(const Plan& plan, const std::vector<nft::ExistingRule>& existing);

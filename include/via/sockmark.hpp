@@ -40,6 +40,7 @@
 #include "via/uplink.hpp"
 
 struct via_lan;
+struct via_tag;
 
 namespace via::sockmark {
 
@@ -66,10 +67,24 @@ via_lan network_key(const uplink::Network& network);
 // may reach them by their interface. Same privileges as ensure(), after it.
 void set_networks(const std::vector<uplink::Network>& networks, const Report& report);
 
-// Tags the calling process with the uplink: it, what it execs and all of
-// its descendants. Without the kill switch, their sockets get the uplink's
-// open mark. Same privileges.
-void tag_self(const std::string& uplink, std::uint32_t mark, bool kill_switch);
+// What a launch tags its program with.
+struct Launch {
+    std::string uplink;  // the interface
+    std::uint32_t mark = 0;
+    bool kill_switch = true;  // without it, the sockets get the uplink's open mark
+    std::vector<std::string> dns;  // its port-53 traffic goes to these (up to 3 of each family)
+};
+
+// The tag as the BPF programs read it (pure).
+via_tag make_tag(const Launch& launch);
+
+// Tags the calling process: it, what it execs and all of its descendants.
+// Same privileges.
+void tag_self(const Launch& launch);
+
+// The sockets of a dedicated user's tasks get this launch's tag, with no
+// launch (services). Same privileges.
+void set_user(uid_t uid, const Launch& launch, const Report& report);
 
 struct Tag {
     std::string uplink;

@@ -30,6 +30,9 @@ struct Network {
     unsigned prefixlen = 0;
 };
 
+// "10.0.0.0/24", "2001:db8::/64".
+std::string prefix_of(const Network& network);
+
 struct Uplink {
     std::string name;
     int ifindex = 0;

@@ -26,6 +26,16 @@ struct {
     __type(value, struct via_tag);
 } via_tags SEC(".maps");
 
+// A dedicated user's uid -> the tag its tasks' sockets get (via adduser,
+// then every launch and repair of the uplink): services started as that
+// user, by systemd or anybody, without via in between.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096);
+    __type(key, __u32);
+    __type(value, struct via_tag);
+} via_users SEC(".maps");
+
 // Uplink name -> its current mark (0x5649_0000 + ifindex). via updates it
 // at every launch, so that programs already running follow an interface
 // that was deleted and made again under the same name (a new ifindex).
@@ -52,14 +62,19 @@ int BPF_PROG(via_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 // io_uring's workers are made without that tracepoint; they are threads of
-// the task they work for, so its thread group leader's tag counts.
+// the task they work for, so its thread group leader's tag counts. A task
+// without a tag may run as an uplink's dedicated user.
 static struct via_tag *tag_of_current(void)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     struct via_tag *tag = bpf_task_storage_get(&via_tags, task, 0, 0);
     if (tag)
         return tag;
-    return bpf_task_storage_get(&via_tags, task->group_leader, 0, 0);
+    tag = bpf_task_storage_get(&via_tags, task->group_leader, 0, 0);
+    if (tag)
+        return tag;
+    __u32 uid = (__u32)bpf_get_current_uid_gid();
+    return bpf_map_lookup_elem(&via_users, &uid);
 }
 
 SEC("cgroup/sock_create")
@@ -141,6 +156,149 @@ int via_egress(struct __sk_buff *skb)
         return 0;
     }
     return bpf_map_lookup_elem(&via_lans, &key) ? 1 : 0;
+}
+
+// --- DNS: a launch's port-53 traffic goes to its own name servers ---------
+//
+// Rewritten where the program names the destination (connect, sendmsg), for
+// the tagged tasks only: another user's programs on the same uplink keep
+// theirs. A query to one of the launch's servers goes as is; any other
+// goes to the first server of its family. For UDP replies read with
+// recvmsg, the source is given back as the address the query was sent to.
+
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, struct via_dns_peer);
+} via_dns_peers SEC(".maps");
+
+#define DNS_PORT 53
+#define SOCK_DGRAM 2  // as in the kernel's linux/net.h, not a uapi header
+
+static void remember(struct bpf_sock *sk, const __u32 *original, const __u32 *server, int words)
+{
+    struct via_dns_peer *peer = bpf_sk_storage_get(&via_dns_peers, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (!peer)
+        return;
+    for (int i = 0; i < 4; i++) {
+        peer->original[i] = i < words ? original[i] : 0;
+        peer->server[i] = i < words ? server[i] : 0;
+    }
+}
+
+// An IPv4 destination: 0 when it stays, else the server it goes to.
+static __u32 server4(const struct via_tag *tag, __u32 daddr)
+{
+    if (!tag->dns4[0])
+        return 0;
+    for (int i = 0; i < VIA_MAX_DNS; i++)
+        if (tag->dns4[i] && tag->dns4[i] == daddr)
+            return 0;
+    return tag->dns4[0];
+}
+
+static int redirect4(struct bpf_sock_addr *ctx)
+{
+    if (ctx->user_port != bpf_htons(DNS_PORT))
+        return 1;
+    struct via_tag *tag = tag_of_current();
+    if (!tag)
+        return 1;
+    __u32 original = ctx->user_ip4;
+    __u32 server = server4(tag, original);
+    if (!server)
+        return 1;
+    ctx->user_ip4 = server;
+    if (ctx->type == SOCK_DGRAM)
+        remember(ctx->sk, &original, &server, 1);
+    return 1;
+}
+
+static int is_v4_mapped(const __u32 *a)
+{
+    return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+}
+
+static int same6(const __u32 *a, const __u32 *b)
+{
+    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+static int redirect6(struct bpf_sock_addr *ctx)
+{
+    if (ctx->user_port != bpf_htons(DNS_PORT))
+        return 1;
+    struct via_tag *tag = tag_of_current();
+    if (!tag)
+        return 1;
+    __u32 original[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+    __u32 server[4] = {};
+    if (is_v4_mapped(original)) {
+        // ::ffff:a.b.c.d on an IPv6 socket: an IPv4 query.
+        __u32 to = server4(tag, original[3]);
+        if (!to)
+            return 1;
+        server[2] = bpf_htonl(0xffff);
+        server[3] = to;
+    } else {
+        const __u32 *first = tag->dns6[0];
+        if (!(first[0] | first[1] | first[2] | first[3]))
+            return 1;
+        for (int i = 0; i < VIA_MAX_DNS; i++)
+            if (same6(tag->dns6[i], original))
+                return 1;
+        for (int i = 0; i < 4; i++)
+            server[i] = first[i];
+    }
+    ctx->user_ip6[0] = server[0];
+    ctx->user_ip6[1] = server[1];
+    ctx->user_ip6[2] = server[2];
+    ctx->user_ip6[3] = server[3];
+    if (ctx->type == SOCK_DGRAM)
+        remember(ctx->sk, original, server, 4);
+    return 1;
+}
+
+SEC("cgroup/connect4")
+int via_connect4(struct bpf_sock_addr *ctx) { return redirect4(ctx); }
+
+SEC("cgroup/sendmsg4")
+int via_sendmsg4(struct bpf_sock_addr *ctx) { return redirect4(ctx); }
+
+SEC("cgroup/connect6")
+int via_connect6(struct bpf_sock_addr *ctx) { return redirect6(ctx); }
+
+SEC("cgroup/sendmsg6")
+int via_sendmsg6(struct bpf_sock_addr *ctx) { return redirect6(ctx); }
+
+SEC("cgroup/recvmsg4")
+int via_recvmsg4(struct bpf_sock_addr *ctx)
+{
+    if (ctx->user_port != bpf_htons(DNS_PORT))
+        return 1;
+    struct via_dns_peer *peer = bpf_sk_storage_get(&via_dns_peers, ctx->sk, 0, 0);
+    if (peer && peer->server[0] == ctx->user_ip4)
+        ctx->user_ip4 = peer->original[0];
+    return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int via_recvmsg6(struct bpf_sock_addr *ctx)
+{
+    if (ctx->user_port != bpf_htons(DNS_PORT))
+        return 1;
+    struct via_dns_peer *peer = bpf_sk_storage_get(&via_dns_peers, ctx->sk, 0, 0);
+    if (!peer)
+        return 1;
+    __u32 source[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+    if (!same6(source, peer->server))
+        return 1;
+    ctx->user_ip6[0] = peer->original[0];
+    ctx->user_ip6[1] = peer->original[1];
+    ctx->user_ip6[2] = peer->original[2];
+    ctx->user_ip6[3] = peer->original[3];
+    return 1;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

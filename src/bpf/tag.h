@@ -14,12 +14,25 @@ struct via_uplink {
 
 #define VIA_TAG_OPEN 1  // launched with --no-kill-switch
 
-// A task's tag: the uplink it was launched via, and that uplink's mark at
-// the time (used only if the uplink is no longer in the uplinks map).
+#define VIA_MAX_DNS 3  // constants::max_dns_servers
+
+// A task's tag (also what a dedicated user's sockets get): the uplink it
+// was launched via, that uplink's mark at the time (used only if the
+// uplink is no longer in the uplinks map), and the launch's name servers,
+// to which its port-53 traffic goes. Unused server slots are all zero.
 struct via_tag {
     struct via_uplink uplink;
     __u32 mark;
-    __u32 flags;  // VIA_TAG_OPEN
+    __u32 flags;                   // VIA_TAG_OPEN
+    __u32 dns4[VIA_MAX_DNS];       // network byte order
+    __u32 dns6[VIA_MAX_DNS][4];    // network byte order
+};
+
+// Per socket, for UDP replies: the address a query was sent to before it
+// was redirected to `server`, so that the reply seems to come from it.
+struct via_dns_peer {
+    __u32 original[4];  // IPv4 in [0] for AF_INET sockets
+    __u32 server[4];
 };
 
 // The key of the networks map (an LPM trie): a network directly connected

@@ -10,10 +10,13 @@
 #include <variant>
 #include <vector>
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "via/accounts.hpp"
 #include "via/checks.hpp"
+#include "via/config.hpp"
 #include "via/commands.hpp"
 #include "via/constants.hpp"
 #include "via/dns.hpp"
@@ -23,6 +26,7 @@
 #include "via/instances.hpp"
 #include "via/privilege.hpp"
 #include "via/report.hpp"
+#include "via/served.hpp"
 #include "via/sockmark.hpp"
 
 namespace via::commands {
@@ -81,6 +85,50 @@ void say_what_breaks(const std::vector<std::string>& warnings) {
     for (const auto& w : fresh) std::fprintf(stderr, "via: warning: %s\n", w.substr(w.find('\t') + 1).c_str());
 }
 
+struct Decision {
+    config::Grant grant;
+    std::optional<ensure::DedicatedUser> dedicated;  // the uplink's, if it has one
+};
+
+// What the configuration lets this caller do with this command line.
+Decision decide(const cli::Options& options) {
+    config::Config conf;
+    {
+        privilege::RootFiles as_root;  // /etc/via may be closed to members
+        conf = config::load();
+    }
+    const config::Ask ask{options.uplink, options.gateway, options.gateway6, options.dns, !options.kill_switch,
+                          options.as_user};
+    auto decision = config::decide(conf, accounts::caller(), ask);
+    if (const auto* no = std::get_if<config::Refusal>(&decision)) throw Error(no->message, no->hint);
+    Decision d{std::get<config::Grant>(decision), std::nullopt};
+    // The uplink's dedicated user, for the kernel to mark its sockets by
+    // uid: made by `via adduser`, never here.
+    if (const config::Uplink* section = config::find(conf, d.grant.uplink)) d.dedicated = ensure::dedicated_user(*section);
+    return d;
+}
+
+// A gateway root (or an admin) gave earlier holds for everybody's launches.
+std::optional<std::string> recorded(const std::optional<std::string>& given,
+                                    std::optional<std::string> served::Uplink::*which, const std::string& uplink) {
+    if (given) return given;
+    privilege::RootFiles as_root;
+    const auto before = served::read(uplink);
+    return before ? (*before).*which : std::nullopt;
+}
+
+// The launch's name servers: its own, else the uplink's.
+std::vector<std::string> name_servers(const config::Grant& grant, int ifindex) {
+    if (!grant.dns.empty()) return grant.dns;
+    return dns::resolved_servers(ifindex);
+}
+
+std::vector<dns::Lan> lans_of(const uplink::Uplink& up) {
+    std::vector<dns::Lan> out;
+    for (const auto& n : up.connected) out.push_back({n.dev, uplink::prefix_of(n)});
+    return out;
+}
+
 }  // namespace
 
 int launch(const cli::Options& options) {
@@ -88,15 +136,19 @@ int launch(const cli::Options& options) {
     // caller's umask; the program gets the caller's umask back.
     const mode_t caller_umask = ::umask(constants::umask);
     const Report report(options.verbose);
-    const ensure::Request request{options.uplink, options.gateway, options.gateway6, options.kill_switch, options.dns};
     std::vector<std::string> env;
     std::string program;
+    bool no_new_privs = false;
     try {
         privilege::check();
         {
             privilege::RootFiles as_root;
             env = privilege::caller_environment();
         }
+        // Who may do what (nothing changes before the program is found).
+        const auto [grant, dedicated] = decide(options);
+        const std::optional<accounts::Account> as_user =
+            grant.as_user ? std::optional(accounts::dedicated_user(grant.uplink)) : std::nullopt;
         // Found before anything changes, so a typo leaves no state behind;
         // checked as the caller (no capability is effective here).
         auto found = exec::resolve(options.command[0], exec::find_path(env));
@@ -106,24 +158,33 @@ int launch(const cli::Options& options) {
         }
         program = std::get<std::string>(found);
 
+        const ensure::Request request{grant.interface,
+                                      recorded(grant.gateway, &served::Uplink::gateway, grant.interface),
+                                      recorded(grant.gateway6, &served::Uplink::gateway6, grant.interface),
+                                      grant.kill_switch, dedicated};
         const auto target = ensure::validate(request, report);
         refuse_switching(target.up.name);
         const auto applied = ensure::apply(target, request, report);
+        const auto servers = name_servers(grant, target.up.ifindex);
         {
             privilege::RootFiles as_root;
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
-            sockmark::tag_self(target.up.name, target.ids.mark, options.kill_switch);
+            sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
         }
         note_running_instance(program, target.up.name);
         say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
-        if (options.dns.empty()) {
-            dns::warn_if_local_stub(target.up.name);
+        if (servers.empty()) {
+            dns::warn_if_elsewhere(target.up.name, lans_of(target.up));
         } else {
             privilege::RootFiles as_root;
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
-            dns::isolate(options.dns);
+            dns::isolate(servers);
         }
+        if (as_user) accounts::become(*as_user);
         privilege::drop_all();
+        // A resolver the caller chose must not reach setuid programs.
+        no_new_privs = grant.dns_from_caller;
+        if (no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
     } catch (const std::exception& e) {
         return failed(e);
     }

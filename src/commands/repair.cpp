@@ -2,14 +2,19 @@
 // what via set up for the uplinks it serves (all of them, or those named):
 // routes a network manager deleted with an address, ip rules networkd
 // removed, an nft table a firewall reload flushed, unpinned programs. The
-// network managers' hooks call it. An uplink that is gone or down is left
-// alone: its kill switch holds until it comes back.
+// network managers' hooks call it. The uplinks with a dedicated user in
+// /etc/via are served from the start: a unit that runs `via repair` (see
+// README, services) before its daemon has it marked from boot on. An
+// uplink that is gone or down is left alone: its kill switch holds until
+// it comes back.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include <sys/stat.h>
 
 #include "via/commands.hpp"
+#include "via/config.hpp"
 #include "via/constants.hpp"
 #include "via/ensure.hpp"
 #include "via/error.hpp"
@@ -17,28 +22,56 @@
 #include "via/served.hpp"
 
 namespace via::commands {
+namespace {
+
+// Every uplink to repair, by interface: the served ones with what their
+// launches recorded, and the configured ones with a dedicated user.
+std::map<std::string, ensure::Request> requests(const config::Config& conf) {
+    std::vector<served::Uplink> uplinks;
+    {
+        privilege::RootFiles as_root;
+        uplinks = served::all();
+    }
+    std::map<std::string, ensure::Request> out;
+    for (const auto& u : uplinks) out[u.name] = ensure::Request{u.name, u.gateway, u.gateway6, !u.open, std::nullopt};
+    for (const auto& section : conf.uplinks) {
+        const auto user = ensure::dedicated_user(section);
+        const auto it = out.find(section.interface);
+        if (it == out.end() && !user) continue;
+        auto& r = out[section.interface];
+        if (it == out.end()) r = ensure::Request{section.interface, section.gateway, section.gateway6, true, user};
+        if (!r.gateway) r.gateway = section.gateway;
+        if (!r.gateway6) r.gateway6 = section.gateway6;
+        r.user = user;
+    }
+    return out;
+}
+
+}  // namespace
 
 int repair(const cli::Repair& options) {
     ::umask(constants::umask);
     const Report report(options.verbose);
     try {
         privilege::check();
-        std::vector<served::Uplink> uplinks;
+        config::Config conf;
         {
             privilege::RootFiles as_root;
-            uplinks = served::all();
+            conf = config::load();
         }
-        if (!options.uplinks.empty())
-            std::erase_if(uplinks, [&](const served::Uplink& u) {
-                return std::find(options.uplinks.begin(), options.uplinks.end(), u.name) == options.uplinks.end();
-            });
-        for (const auto& u : uplinks) {
-            const ensure::Request request{u.name, u.gateway, u.gateway6, !u.open, {}};
+        // Named by uplink or by interface.
+        std::vector<std::string> wanted;
+        for (const auto& n : options.uplinks) {
+            const config::Uplink* section = config::find(conf, n);
+            wanted.push_back(section ? section->interface : n);
+        }
+        for (const auto& [name, request] : requests(conf)) {
+            if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
             std::optional<ensure::Target> target;
             try {
                 target = ensure::validate(request, report);
             } catch (const Error& e) {
-                report.note("not repairing " + u.name + ": " + e.context());
+                report.note("not repairing " + name + ": " + e.context());
                 continue;
             }
             ensure::apply(*target, request, report);  // (its priority: what the rules need now)

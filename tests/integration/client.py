@@ -4,6 +4,7 @@
 usage: client.py tcp|udp HOST PORT [DEVICE]   ask the test server where we
                                              came from (bound to DEVICE)
        client.py dns SERVER NAME             send one DNS query for NAME to SERVER:53
+       client.py dns-from SERVER NAME        the same, and say where the reply came from
 Prints the answer. On a network error prints "client: <error>" to stderr and
 exits 1 (within 3 seconds).
 """
@@ -14,7 +15,7 @@ import sys
 
 mode = sys.argv[1]
 try:
-    if mode == "dns":
+    if mode in ("dns", "dns-from"):
         server, name = sys.argv[2], sys.argv[3]
         family = socket.AF_INET6 if ":" in server else socket.AF_INET
         qid = random.randrange(65536)
@@ -24,8 +25,9 @@ try:
         with socket.socket(family, socket.SOCK_DGRAM) as s:
             s.settimeout(3)
             s.sendto(query, (server, 53))
-            reply = s.recv(2048)
-        print(socket.inet_ntop(socket.AF_INET, reply[-4:]))
+            reply, source = s.recvfrom(2048)
+        answer = socket.inet_ntop(socket.AF_INET, reply[-4:])
+        print(f"{answer} from {source[0]}" if mode == "dns-from" else answer)
     else:
         host, port = sys.argv[2], int(sys.argv[3])
         device = sys.argv[4].encode() if len(sys.argv) > 4 else None

@@ -46,6 +46,10 @@ if [ -z "${VIA_TEST_CGROUP:-}" ]; then
     outer=$(cgroup2_mount)
     [ -n "$outer" ] || fatal "no cgroup2 mount in /proc/self/mountinfo"
     test_cg=$(mktemp -d "$outer/via-test-XXXXXX")
+    # A mount point for the test's private /etc/via (below), if the
+    # machine has none.
+    made_etc_via=
+    [ -d /etc/via ] || { mkdir -m 0755 /etc/via && made_etc_via=1; }
     rc=0
     (
         echo "$BASHPID" >"$test_cg/cgroup.procs"
@@ -59,6 +63,7 @@ if [ -z "${VIA_TEST_CGROUP:-}" ]; then
         sleep 0.1
     done
     [ -d "$test_cg" ] && echo "warning: could not remove $test_cg" >&2
+    [ -n "$made_etc_via" ] && rmdir /etc/via
     exit "$rc"
 fi
 # (The same hierarchy cannot be mounted on itself: off with the inherited view.)
@@ -69,6 +74,10 @@ mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 # via's lock and notes in /run/via, private to the test as well.
 mkdir -p /run/via
 mount -t tmpfs -o mode=0755 via-test /run/via
+# via's configuration, private to the test too: by default the test user is
+# the machine's admin (it may pass --gateway); tests write their own with
+# write_config.
+mount -t tmpfs -o mode=0755 via-test-etc /etc/via
 [ -x "$VIA" ] || fatal "$VIA is not an installed via"
 caps=$(getcap -v "$VIA" | sed 's/^[^ ]* //')
 [ "$caps" = "cap_setgid,cap_setuid,cap_net_admin,cap_sys_admin=p" ] ||
@@ -126,6 +135,14 @@ as_user() {
 setup_user() {
     getent group via >/dev/null || fatal "group via is missing (cmake --install creates it)"
     useradd --system --no-create-home --user-group --groups via --shell /usr/sbin/nologin "$TUSER"
+    write_config "[defaults]
+admins = $TUSER"
+}
+
+# Writes /etc/via/via.conf (root's, 0644) with the given text.
+write_config() {
+    printf '%s\n' "$1" >/etc/via/via.conf
+    chmod 0644 /etc/via/via.conf
 }
 
 setup_topology() {

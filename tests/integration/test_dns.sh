@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --dns: the program resolves names through the uplink, with its own
-# sockets; not one DNS packet leaves by the default uplink.
+# sockets; not one DNS packet leaves by the default uplink. The servers
+# are the launch's own: another launch on the same uplink keeps its own.
 source "$(dirname "$0")/lib.sh"
 setup_all
 
@@ -22,15 +23,26 @@ out=$(as_user "$VIA" --dns "$DNS" "$UP1" -- "$PY" "$HELPERS/client.py" dns 192.0
 expect_eq "port-53 traffic to any server goes to the --dns server" "198.51.100.7" "$out"
 expect_contains "through $UP1" "dns iif=$SV1 src=10.77.1.2 name=direct.example.test" "$(cat "$TMP/server.log")"
 
-# The redirection belongs to the uplink: a later launch without --dns keeps it.
-out=$(as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" dns 192.0.2.99 later.example.test)
-expect_eq "a launch without --dns keeps the uplink's DNS redirection" "198.51.100.7" "$out"
+out=$(as_user "$VIA" --dns "$DNS" "$UP1" -- "$PY" "$HELPERS/client.py" dns-from 192.0.2.99 from.example.test)
+expect_eq "the redirected reply seems to come from the address asked" "198.51.100.7 from 192.0.2.99" "$out"
+
+# The redirection belongs to the launch: a later launch without --dns has none.
+rc=0
+as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" dns 192.0.2.99 later.example.test >/dev/null 2>&1 || rc=$?
+expect_eq "a launch without --dns is not redirected by an earlier one's" 1 "$rc"
+check "its query went to the address it asked, not to the server" \
+    sh -c "! grep -q later.example.test '$TMP/server.log'"
 
 expect_eq "not one DNS packet left by the default uplink" "$dns0" "$(server_packets "$SV0" 53)"
 
 # The capabilities used for the mount namespace are gone too.
 out=$(as_user "$VIA" --dns "$DNS" "$UP1" -- grep -E '^Cap(Prm|Eff|Amb):' /proc/self/status | cut -f2 | sort -u)
 expect_eq "with --dns the program still holds no capability" "0000000000000000" "$out"
+
+# With --dns, the program runs with no_new_privs: a setuid program gets no
+# privilege from the resolver its caller chose.
+expect_eq "with --dns, no_new_privs" "NoNewPrivs:	1" "$(as_user "$VIA" --dns "$DNS" "$UP1" -- grep NoNewPrivs /proc/self/status)"
+expect_eq "without, none" "NoNewPrivs:	0" "$(as_user "$VIA" "$UP1" -- grep NoNewPrivs /proc/self/status)"
 
 # Without --dns, a local stub in resolv.conf earns a warning. The stub is
 # shown to via alone, in a private mount namespace of the test's.
@@ -44,5 +56,25 @@ expect_contains "a local stub is warned about" \
     "via: warning: names are resolved by the local resolver at 127.0.0.53, whose queries leave by the default uplink, not $UP1" \
     "$(warn "$UP1")"
 expect_eq "with --dns there is no warning" "" "$(warn --dns "$DNS" "$UP1")"
+
+# A name server on another uplink's network (a router's, from DHCP): its
+# queries would leave by that uplink.
+printf 'nameserver 10.77.0.1\n' >"$TMP/stub-resolv.conf"
+expect_contains "a name server on another uplink's network is warned about" \
+    "via: warning: names are resolved by 10.77.0.1, on the network of $UP0: the program's queries leave by $UP0, not $UP1" \
+    "$(warn "$UP1")"
+expect_eq "not when it is on the uplink's own network" "" "$(warn "$UP0")"
+
+# The uplink's servers from /etc/via: a launch without --dns uses them.
+write_config "[defaults]
+admins = $TUSER
+[uplink one]
+interface = $UP1
+dns = $DNS"
+out=$(as_user "$VIA" one -- getent ahostsv4 conf.example.test | awk 'NR == 1 { print $1 }')
+expect_eq "the uplink's configured servers resolve by default" "198.51.100.7" "$out"
+expect_contains "by $UP1" "dns iif=$SV1 src=10.77.1.2 name=conf.example.test" "$(cat "$TMP/server.log")"
+expect_eq "with the uplink's servers (not the caller's), no no_new_privs" "NoNewPrivs:	0" \
+    "$(as_user "$VIA" one -- grep NoNewPrivs /proc/self/status)"
 
 finish

@@ -158,15 +158,6 @@ TEST_CASE("diff: an older via's per-uplink mark rule in output is removed") {
     CHECK(d.present.size() == 5);
 }
 
-TEST_CASE("diff: the DNS rules of an uplink stay when the plan has none") {
-    std::vector<nft::ExistingRule> existing;
-    for (const auto& r : firewall::plan("wlan1", wlan1_ids, {"198.51.100.53"}).rules)
-        existing.push_back({r.chain, 1, r.comment});
-    auto d = firewall::diff(wlan1_plan(), existing);
-    CHECK(d.remove.empty());
-    CHECK(d.add.empty());
-}
-
 TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
     auto p = wlan1_plan();
     auto other = firewall::plan("usb0", *ids::for_ifindex(4));
@@ -204,88 +195,22 @@ TEST_CASE("diff: a group with a duplicate is replaced whole, in one batch") {
     CHECK(d.present.size() == 3);
 }
 
-TEST_CASE("with name servers, a group per uplink: accept its servers, redirect other DNS to the first") {
-    auto p = firewall::plan("wlan1", wlan1_ids, {"198.51.100.53", "2001:db8::53", "198.51.100.54"});
-    std::vector<std::string> comments;
-    for (const auto& r : p.rules)
-        if (r.chain == "nat_output") {
-            CHECK(r.owner == "dns uplink wlan1");
-            comments.push_back(r.comment);
-        }
-    CHECK(comments == std::vector<std::string>{
-                          "via dns uplink wlan1: mark 0x56490003 to 198.51.100.53 as is",
-                          "via dns uplink wlan1: mark 0x56490003 to 198.51.100.54 as is",
-                          "via dns uplink wlan1: mark 0x56490003 udp port 53 to 198.51.100.53",
-                          "via dns uplink wlan1: mark 0x56490003 tcp port 53 to 198.51.100.53",
-                          "via dns uplink wlan1: mark 0x56490003 to 2001:db8::53 as is",
-                          "via dns uplink wlan1: mark 0x56490003 udp port 53 to 2001:db8::53",
-                          "via dns uplink wlan1: mark 0x56490003 tcp port 53 to 2001:db8::53",
-                      });
-}
-
-TEST_CASE("without --dns the uplink's DNS rules stay as an earlier launch left them") {
-    auto with_dns = firewall::plan("wlan1", wlan1_ids, {"198.51.100.53"});
+TEST_CASE("an older via's DNS rules, and their chain, go") {
+    auto p = wlan1_plan();
     std::vector<nft::ExistingRule> existing;
     std::uint64_t handle = 10;
-    for (const auto& r : with_dns.rules) existing.push_back({r.chain, handle++, r.comment});
-    auto d = firewall::diff(wlan1_plan(), existing);
-    CHECK(d.remove.empty());
+    for (const auto& r : p.rules) existing.push_back({r.chain, handle++, r.comment});
+    existing.push_back({"nat_output", 30, "via dns uplink wlan1: mark 0x56490003 to 198.51.100.53 as is"});
+    existing.push_back({"nat_output", 31, "via dns uplink wlan1: mark 0x56490003 udp port 53 to 198.51.100.53"});
+    const auto d = firewall::diff(p, existing);
+    REQUIRE(d.remove.size() == 2);
+    CHECK(d.remove[0].handle == 30);
+    CHECK(d.remove[1].handle == 31);
+    CHECK(d.drop_chains == std::vector<std::string>{"nat_output"});
     CHECK(d.add.empty());
-}
 
-// Captured from nft 1.0.6 for the nft equivalents in firewall.hpp.
-TEST_CASE("the DNS rules are the bytecode nft would write") {
-    auto p = firewall::plan("wlan1", wlan1_ids, {"198.51.100.53", "2001:db8::53"});
-    std::vector<std::vector<std::string>> rendered;
-    for (const auto& r : p.rules)
-        if (r.chain == "nat_output") rendered.push_back(expressions(firewall::build(r)));
-    REQUIRE(rendered.size() == 6);
-    CHECK(rendered[0] == std::vector<std::string>{
-                             "[ meta load mark => reg 1 ]",
-                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
-                             "[ cmp eq reg 1 0x56480003 ]",
-                             "[ meta load nfproto => reg 1 ]",
-                             "[ cmp eq reg 1 0x00000002 ]",
-                             "[ payload load 4b @ network header + 16 => reg 1 ]",
-                             "[ cmp eq reg 1 0x356433c6 ]",
-                             "[ immediate reg 0 accept ]",
-                         });
-    CHECK(rendered[1] == std::vector<std::string>{
-                             "[ meta load mark => reg 1 ]",
-                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
-                             "[ cmp eq reg 1 0x56480003 ]",
-                             "[ meta load nfproto => reg 1 ]",
-                             "[ cmp eq reg 1 0x00000002 ]",
-                             "[ meta load l4proto => reg 1 ]",
-                             "[ cmp eq reg 1 0x00000011 ]",
-                             "[ payload load 2b @ transport header + 2 => reg 1 ]",
-                             "[ cmp eq reg 1 0x00003500 ]",
-                             "[ immediate reg 1 0x356433c6 ]",
-                             "[ nat dnat ip addr_min reg 1 ]",
-                         });
-    CHECK(rendered[3] == std::vector<std::string>{
-                             "[ meta load mark => reg 1 ]",
-                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
-                             "[ cmp eq reg 1 0x56480003 ]",
-                             "[ meta load nfproto => reg 1 ]",
-                             "[ cmp eq reg 1 0x0000000a ]",
-                             "[ payload load 16b @ network header + 24 => reg 1 ]",
-                             "[ cmp eq reg 1 0xb80d0120 0x00000000 0x00000000 0x53000000 ]",
-                             "[ immediate reg 0 accept ]",
-                         });
-    CHECK(rendered[5] == std::vector<std::string>{
-                             "[ meta load mark => reg 1 ]",
-                             "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
-                             "[ cmp eq reg 1 0x56480003 ]",
-                             "[ meta load nfproto => reg 1 ]",
-                             "[ cmp eq reg 1 0x0000000a ]",
-                             "[ meta load l4proto => reg 1 ]",
-                             "[ cmp eq reg 1 0x00000006 ]",
-                             "[ payload load 2b @ transport header + 2 => reg 1 ]",
-                             "[ cmp eq reg 1 0x00003500 ]",
-                             "[ immediate reg 1 0xb80d0120 0x00000000 0x00000000 0x53000000 ]",
-                             "[ nat dnat ip6 addr_min reg 1 ]",
-                         });
+    existing.push_back({"nat_output", 32, "somebody else's rule"});
+    CHECK(firewall::diff(p, existing).drop_chains.empty());
 }
 
 TEST_CASE("owner_of reads via's comments only") {

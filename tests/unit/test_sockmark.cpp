@@ -72,11 +72,14 @@ TEST_CASE("a connected IPv6 network is keyed as it is, after its ifindex") {
     CHECK(std::memcmp(key.addr, n.addr.data(), 16) == 0);
 }
 
-TEST_CASE("the pinned maps' formats: an interface name, NUL-padded, and a mark") {
+TEST_CASE("the pinned maps' formats: an interface name, NUL-padded, a mark, name servers") {
     CHECK(sizeof(via_uplink) == 16);  // IFNAMSIZ
-    CHECK(sizeof(via_tag) == 24);
+    CHECK(sizeof(via_tag) == 24 + 3 * 4 + 3 * 16);
     CHECK(offsetof(via_tag, mark) == 16);
     CHECK(offsetof(via_tag, flags) == 20);
+    CHECK(offsetof(via_tag, dns4) == 24);
+    CHECK(offsetof(via_tag, dns6) == 36);
+    CHECK(VIA_MAX_DNS == constants::max_dns_servers);
     // The bit that tells the two kinds of marks apart, as via's constants say.
     CHECK((constants::mark_base ^ constants::open_mark_base) == VIA_OPEN_BIT);
     CHECK(constants::open_mark_base == VIA_ANY_MARK_BASE);
@@ -89,4 +92,20 @@ TEST_CASE("links are pinned under a name with the object's stamp, without dots")
     CHECK(sockmark::stamp().find_first_not_of("0123456789abcdef") == std::string::npos);
     CHECK(sockmark::pin_name("fork", "0123456789abcdef") == "fork-0123456789abcdef");
     CHECK(sockmark::pin_name("sock_create", sockmark::stamp()).find('.') == std::string::npos);
+}
+
+TEST_CASE("a launch's tag: its uplink, mark, kill switch and name servers by family") {
+    const via_tag tag = sockmark::make_tag({"wg0", 0x56490007, false, {"2001:db8::53", "10.8.0.53", "10.8.0.54"}});
+    CHECK(std::string(tag.uplink.name) == "wg0");
+    CHECK(tag.mark == 0x56490007);
+    CHECK(tag.flags == VIA_TAG_OPEN);
+    const std::uint8_t first[4] = {10, 8, 0, 53}, second[4] = {10, 8, 0, 54};
+    CHECK(std::memcmp(&tag.dns4[0], first, 4) == 0);
+    CHECK(std::memcmp(&tag.dns4[1], second, 4) == 0);
+    CHECK(tag.dns4[2] == 0);
+    const std::uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
+    CHECK(std::memcmp(tag.dns6[0], v6, 16) == 0);
+    const std::uint32_t zero[4] = {};
+    CHECK(std::memcmp(tag.dns6[1], zero, 16) == 0);
+    CHECK(sockmark::make_tag({"eth0", 1, true, {}}).flags == 0);
 }

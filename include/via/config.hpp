@@ -1,0 +1,142 @@
+// /etc/via: named uplinks, and who may do what with them (via.conf(5)).
+//
+//   [defaults]
+//   interfaces = any            which interfaces members may name directly
+//   admins = alice @netadmins   members who may set per-uplink options
+//
+//   [uplink vpn]
+//   interface = wg0
+//   gateway = 10.8.0.1
+//   dns = 10.8.0.53
+//   kill-switch = always
+//   users = alice
+//   groups = family
+//
+// The machine's configuration is root's: every file and directory must be
+// owned by root and writable by nobody else, or via refuses to run. What
+// applies to every program on an uplink (its gateways, what is stored for
+// `via repair`) comes from here or from root's own command line; members
+// may set it only where `admins` names them.
+//
+// parse() and decide() are pure; load() reads the files.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <variant>
+#include <vector>
+
+namespace via::config {
+
+inline constexpr const char* dir = "/etc/via";
+inline constexpr const char* main_file = "/etc/via/via.conf";
+inline constexpr const char* dropin_dir = "/etc/via/conf.d";
+
+enum class KillSwitch {
+    on,      // the default; a launch may turn it off for its own programs
+    off,     // every launch is without it (as with --no-kill-switch)
+    always,  // only root and the uplink's admins may launch without it
+};
+
+enum class Mode {
+    tag,   // the program keeps its caller's identity (the default)
+    user,  // the program runs as the uplink's dedicated user (--as-user)
+};
+
+struct Uplink {
+    std::string name;
+    std::string interface;  // the name itself when not given
+    std::optional<std::string> gateway;
+    std::optional<std::string> gateway6;
+    std::vector<std::string> dns;
+    KillSwitch kill_switch = KillSwitch::on;
+    Mode mode = Mode::tag;
+    // Who may use it: these users and members of these groups; both empty:
+    // every member of group via.
+    std::vector<std::string> users;
+    std::vector<std::string> groups;
+    // Who may set what is stored per uplink (--gateway, --gateway6) and
+    // launch without an `always` kill switch: user names, @group names.
+    std::vector<std::string> admins;
+    // Who may run programs as its dedicated user: user names, @group names.
+    std::vector<std::string> as_user;
+    std::string file;  // where its section starts
+    unsigned line = 0;
+    std::string where() const { return file + ":" + std::to_string(line); }
+};
+
+struct Defaults {
+    // Interfaces members may name directly, without a section; empty with
+    // any_interface false: none.
+    bool any_interface = true;
+    std::vector<std::string> interfaces;
+    std::vector<std::string> admins;  // for interfaces named directly
+};
+
+struct Config {
+    Defaults defaults;
+    std::vector<Uplink> uplinks;
+};
+
+struct ParseError {
+    std::string file;
+    unsigned line = 0;  // 0: the file as a whole
+    std::string message;
+    std::string text() const;  // "FILE:LINE: MESSAGE"
+};
+
+// Adds one file's sections to `config`; on error, `config` is unchanged.
+std::optional<ParseError> parse(std::string_view text, const std::string& file, Config& config);
+
+// The section an uplink name or interface name refers to, if any.
+const Uplink* find(const Config& config, const std::string& name);
+
+// The dedicated user of an uplink: "via-" and its name.
+std::string user_of(const std::string& uplink);
+
+// Valid names for [uplink NAME]: they also name a system user.
+bool valid_uplink_name(const std::string& name);
+
+struct Caller {
+    uid_t uid = 0;
+    std::string user;
+    std::vector<std::string> groups;  // names of all of its groups
+};
+
+// What a launch asks for (from the command line).
+struct Ask {
+    std::string name;  // an uplink or an interface
+    std::optional<std::string> gateway;
+    std::optional<std::string> gateway6;
+    std::vector<std::string> dns;
+    bool no_kill_switch = false;
+    bool as_user = false;
+};
+
+// What the launch gets.
+struct Grant {
+    std::string uplink;  // the section's name, or the interface
+    std::string interface;
+    std::optional<std::string> gateway;  // the command line's or the configuration's
+    std::optional<std::string> gateway6;
+    std::vector<std::string> dns;  // the command line's, else the configuration's
+    bool dns_from_caller = false;  // --dns: exec with no_new_privs
+    bool kill_switch = true;
+    bool as_user = false;
+};
+
+struct Refusal {
+    std::string message;
+    std::string hint;
+};
+
+std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, const Ask& ask);
+
+// Reads /etc/via/via.conf then /etc/via/conf.d/*.conf in name order,
+// after checking that each (and each directory) is root's and written by
+// no one else. No /etc/via: the defaults. Throws via::Error.
+Config load();
+
+}  // namespace via::config

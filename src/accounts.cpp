@@ -1,0 +1,93 @@
+#include "via/accounts.hpp"
+
+#include <cerrno>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include "via/error.hpp"
+#include "via/privilege.hpp"
+
+namespace via::accounts {
+namespace {
+
+std::string group_name(gid_t gid) {
+    const group* g = ::getgrgid(gid);
+    return g ? g->gr_name : std::to_string(gid);
+}
+
+}  // namespace
+
+config::Caller caller() {
+    config::Caller c;
+    c.uid = ::getuid();
+    const passwd* pw = ::getpwuid(c.uid);
+    c.user = pw ? pw->pw_name : std::to_string(c.uid);
+    const int n = ::getgroups(0, nullptr);
+    std::vector<gid_t> gids(n > 0 ? static_cast<std::size_t>(n) : 0);
+    if (n > 0 && ::getgroups(n, gids.data()) < 0) throw errno_error("reading the caller's groups");
+    gids.push_back(::getgid());
+    for (const gid_t g : gids) c.groups.push_back(group_name(g));
+    return c;
+}
+
+std::optional<Account> find_user(const std::string& name) {
+    errno = 0;
+    const passwd* pw = ::getpwnam(name.c_str());
+    if (!pw) return std::nullopt;
+    return Account{pw->pw_name, pw->pw_uid, pw->pw_gid};
+}
+
+Account dedicated_user(const std::string& uplink) {
+    const std::string name = config::user_of(uplink);
+    auto account = find_user(name);
+    if (!account)
+        throw Error("uplink '" + uplink + "' has no dedicated user '" + name + "'",
+                    "make it once, as root: via adduser " + uplink);
+    if (account->uid == 0 || account->gid == 0)
+        throw Error("user '" + name + "' has uid or gid 0: via will not run programs as it",
+                    "remove it and run 'via adduser " + uplink + "' again");
+    return *account;
+}
+
+void become(const Account& account) {
+    {
+        privilege::Effective ids({CAP_SETUID, CAP_SETGID});
+        if (::setgroups(0, nullptr) < 0 || ::setresgid(account.gid, account.gid, account.gid) < 0 ||
+            ::setresuid(account.uid, account.uid, account.uid) < 0)
+            throw errno_error("becoming user '" + account.name + "'");
+    }
+    uid_t r, e, s;
+    gid_t rg, eg, sg;
+    if (::getresuid(&r, &e, &s) < 0 || ::getresgid(&rg, &eg, &sg) < 0 || r != account.uid || e != account.uid ||
+        s != account.uid || rg != account.gid || eg != account.gid || sg != account.gid ||
+        ::getgroups(0, nullptr) != 0)
+        throw Error("the kernel did not make via user '" + account.name + "'");
+}
+
+bool add_dedicated_user(const std::string& uplink) {
+    const std::string name = config::user_of(uplink);
+    if (find_user(name)) return false;
+    const pid_t pid = ::fork();
+    if (pid < 0) throw errno_error("starting useradd");
+    if (pid == 0) {
+        const char* argv[] = {"useradd",  "--system", "--user-group",        "--no-create-home", "--home-dir",
+                              "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment",
+                              "via: programs of this user use their uplink", name.c_str(), nullptr};
+        const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", nullptr};
+        ::execve("/usr/sbin/useradd", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw errno_error("waiting for useradd");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error("useradd could not make user '" + name + "' (exit status " +
+                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")",
+                    "see its message above");
+    return true;
+}
+
+}  // namespace via::accounts
