@@ -70,12 +70,13 @@ void become(const Account& account) {
 bool add_dedicated_user(const std::string& uplink) {
     const std::string name = config::user_of(uplink);
     if (find_user(name)) return false;
+    const std::string comment = "programs of uplink " + uplink;  // no ':', a passwd field separator
     const pid_t pid = ::fork();
     if (pid < 0) throw errno_error("starting useradd");
     if (pid == 0) {
         const char* argv[] = {"useradd",  "--system", "--user-group",        "--no-create-home", "--home-dir",
                               "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment",
-                              "via: programs of this user use their uplink", name.c_str(), nullptr};
+                              comment.c_str(), name.c_str(), nullptr};
         const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", nullptr};
         ::execve("/usr/sbin/useradd", const_cast<char* const*>(argv), const_cast<char* const*>(envp));
         ::_exit(127);

@@ -108,6 +108,7 @@ SERVER_PID=
 cleanup() {
     local rc=$?
     set +e
+    if declare -F test_cleanup >/dev/null; then test_cleanup; fi  # a test's own
     if declare -F ct_stop >/dev/null; then ct_stop; fi
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
     # Programs a failed test left running under via (the test's cgroup and
@@ -271,7 +272,9 @@ finish() {
 # Counters excepted (traffic changes them), byte for byte otherwise.
 host_state() {
     ip -n "$H" rule show
-    ip -n "$H" route show table all
+    # (Less the link-local addresses' local routes, which appear when the
+    # kernel's duplicate address detection is done, whenever that is.)
+    ip -n "$H" route show table all | grep -v '^local fe80::' || true
     ip netns exec "$H" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
     local i
     for i in "$UP0" "$UP1" "$UP2" "$NOIP" "$DOWN"; do
