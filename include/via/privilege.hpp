@@ -15,7 +15,11 @@
 //                    notes in /run/via and the pins in /sys/fs/bpf/via are
 //                    root's, in directories only root may write; and so
 //                    that via can read its own /proc/self/environ, which
-//                    the kernel gives to root while via is privileged.
+//                    the kernel gives to root while via is privileged, and
+//                    a root-only /etc/via.
+//      accounts::become  for --as-user only: cap_setuid and cap_setgid
+//                    make the program's uids and gids the uplink's
+//                    dedicated user's, last, before drop_all().
 //   3. drop_all()    clears every set and the ambient set, restores the fsuid,
 //                    then asks the kernel and fails unless all is empty.
 //   4. only then is PROGRAM searched in PATH and executed (see exec).
