@@ -20,12 +20,12 @@ Exit usage_error(const std::string& what) {
     return Exit{constants::exit_failure, {}, "via: " + what + "\n" + "hint: " + usage_hint + "\n"};
 }
 
+}  // namespace
+
 bool valid_address(int family, const std::string& text) {
     in6_addr addr{};
     return inet_pton(family, text.c_str(), &addr) == 1;
 }
-
-}  // namespace
 
 bool valid_interface_name(const std::string& name) {
     if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;

@@ -1,7 +1,7 @@
 #include "via/config.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <cctype>
 #include <cerrno>
 #include <dirent.h>
@@ -32,11 +32,6 @@ std::vector<std::string> words(const std::string& value) {
     std::vector<std::string> out;
     for (std::string w; in >> w;) out.push_back(w);
     return out;
-}
-
-bool is_address(int family, const std::string& text) {
-    in6_addr a{};
-    return inet_pton(family, text.c_str(), &a) == 1;
 }
 
 // POSIX portable user and group names, as useradd takes them by default.
@@ -126,14 +121,14 @@ struct Parser {
         } else if (key == "gateway" || key == "gateway6") {
             if (auto e = single()) return e;
             const bool v6 = key == "gateway6";
-            if (!is_address(v6 ? AF_INET6 : AF_INET, w[0]))
+            if (!cli::valid_address(v6 ? AF_INET6 : AF_INET, w[0]))
                 return error("'" + w[0] + "' is not an IPv" + (v6 ? "6" : "4") + " address");
             (v6 ? u.gateway6 : u.gateway) = w[0];
         } else if (key == "dns") {
             if (w.empty() || w.size() > constants::max_dns_servers)
                 return error("dns takes 1 to " + std::to_string(constants::max_dns_servers) + " addresses");
             for (const auto& s : w)
-                if (!is_address(AF_INET, s) && !is_address(AF_INET6, s))
+                if (!cli::valid_address(AF_INET, s) && !cli::valid_address(AF_INET6, s))
                     return error("'" + s + "' in dns is not an IP address");
             u.dns = w;
         } else if (key == "kill-switch") {

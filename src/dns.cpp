@@ -84,13 +84,6 @@ void make_parents(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::string> local_servers(std::string_view resolv_conf) {
-    std::vector<std::string> out;
-    for (const auto& [key, value] : directives(resolv_conf))
-        if (key == "nameserver" && is_loopback(value)) out.push_back(value);
-    return out;
-}
-
 std::string private_resolv_conf(const std::vector<std::string>& servers, std::string_view original) {
     std::string out = "# Written by via for this program only: its DNS goes through its uplink.\n";
     for (const auto& s : servers) out += "nameserver " + s + "\n";

@@ -22,6 +22,10 @@ std::optional<DedicatedUser> dedicated_user(const config::Uplink& section) {
     return DedicatedUser{account->uid, section.kill_switch != config::KillSwitch::off, section.dns};
 }
 
+Request request_for(const config::Uplink& section) {
+    return Request{section.interface, section.gateway, section.gateway6, true, dedicated_user(section)};
+}
+
 Target validate(const Request& request, const Report& report) {
     Target t;
     t.mount = cgroup::find_mount();

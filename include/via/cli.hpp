@@ -46,6 +46,9 @@ using Result = std::variant<Options, Repair, AddUser, Exit>;
 // args[0] is the program name, as in main's argv.
 Result parse(const std::vector<std::string>& args);
 
+// Whether `text` is an address of `family` (AF_INET, AF_INET6).
+bool valid_address(int family, const std::string& text);
+
 // Linux's rules for interface names (dev_valid_name in net/core/dev.c).
 bool valid_interface_name(const std::string& name);
 

@@ -20,9 +20,6 @@
 
 namespace via::dns {
 
-// The loopback name servers (127.0.0.0/8, ::1) of a resolv.conf text.
-std::vector<std::string> local_servers(std::string_view resolv_conf);
-
 // The resolv.conf the program sees: `servers` as name servers, and the
 // original's search, domain and options lines.
 std::string private_resolv_conf(const std::vector<std::string>& servers, std::string_view original);

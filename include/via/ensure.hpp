@@ -38,6 +38,9 @@ struct Request {
     std::optional<DedicatedUser> user;
 };
 
+// What a section of /etc/via asks for its uplink, kill switch on.
+Request request_for(const config::Uplink& section);
+
 struct Target {
     cgroup::Mount mount;
     uplink::Uplink up;

@@ -225,6 +225,15 @@ static int same6(const __u32 *a, const __u32 *b)
     return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
 }
 
+// (The context's address is written a word at a time, as the verifier wants.)
+static void set_ip6(struct bpf_sock_addr *ctx, const __u32 *addr)
+{
+    ctx->user_ip6[0] = addr[0];
+    ctx->user_ip6[1] = addr[1];
+    ctx->user_ip6[2] = addr[2];
+    ctx->user_ip6[3] = addr[3];
+}
+
 static int redirect6(struct bpf_sock_addr *ctx)
 {
     if (ctx->user_port != bpf_htons(DNS_PORT))
@@ -251,10 +260,7 @@ static int redirect6(struct bpf_sock_addr *ctx)
         for (int i = 0; i < 4; i++)
             server[i] = first[i];
     }
-    ctx->user_ip6[0] = server[0];
-    ctx->user_ip6[1] = server[1];
-    ctx->user_ip6[2] = server[2];
-    ctx->user_ip6[3] = server[3];
+    set_ip6(ctx, server);
     if (ctx->type == SOCK_DGRAM)
         remember(ctx->sk, original, server, 4);
     return 1;
@@ -294,10 +300,7 @@ int via_recvmsg6(struct bpf_sock_addr *ctx)
     __u32 source[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
     if (!same6(source, peer->server))
         return 1;
-    ctx->user_ip6[0] = peer->original[0];
-    ctx->user_ip6[1] = peer->original[1];
-    ctx->user_ip6[2] = peer->original[2];
-    ctx->user_ip6[3] = peer->original[3];
+    set_ip6(ctx, peer->original);
     return 1;
 }
 

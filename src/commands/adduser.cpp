@@ -36,8 +36,7 @@ int adduser(const cli::AddUser& options) {
         std::printf("via: %s user %s (uid %u): its programs use uplink %s (interface %s)\n",
                     made ? "made" : "kept the existing", name.c_str(), static_cast<unsigned>(account.uid),
                     section->name.c_str(), section->interface.c_str());
-        const ensure::Request request{section->interface, section->gateway, section->gateway6, true,
-                                      ensure::dedicated_user(*section)};
+        const ensure::Request request = ensure::request_for(*section);
         try {
             const auto target = ensure::validate(request, report);
             ensure::apply(target, request, report);

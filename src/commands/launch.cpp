@@ -108,13 +108,21 @@ Decision decide(const cli::Options& options) {
     return d;
 }
 
-// A gateway root (or an admin) gave earlier holds for everybody's launches.
-std::optional<std::string> recorded(const std::optional<std::string>& given,
-                                    std::optional<std::string> served::Uplink::*which, const std::string& uplink) {
-    if (given) return given;
-    privilege::RootFiles as_root;
-    const auto before = served::read(uplink);
-    return before ? (*before).*which : std::nullopt;
+// The request for the uplink: the granted gateways, else those root (or
+// an admin) gave an earlier launch, which hold for everybody's.
+ensure::Request request_for(const config::Grant& grant, const std::optional<ensure::DedicatedUser>& dedicated) {
+    ensure::Request r{grant.interface, grant.gateway, grant.gateway6, grant.kill_switch, dedicated};
+    if (r.gateway && r.gateway6) return r;
+    std::optional<served::Uplink> before;
+    {
+        privilege::RootFiles as_root;
+        before = served::read(grant.interface);
+    }
+    if (before) {
+        if (!r.gateway) r.gateway = before->gateway;
+        if (!r.gateway6) r.gateway6 = before->gateway6;
+    }
+    return r;
 }
 
 // The launch's name servers: its own, else the uplink's.
@@ -138,7 +146,6 @@ int launch(const cli::Options& options) {
     const Report report(options.verbose);
     std::vector<std::string> env;
     std::string program;
-    bool no_new_privs = false;
     try {
         privilege::check();
         {
@@ -158,10 +165,7 @@ int launch(const cli::Options& options) {
         }
         program = std::get<std::string>(found);
 
-        const ensure::Request request{grant.interface,
-                                      recorded(grant.gateway, &served::Uplink::gateway, grant.interface),
-                                      recorded(grant.gateway6, &served::Uplink::gateway6, grant.interface),
-                                      grant.kill_switch, dedicated};
+        const ensure::Request request = request_for(grant, dedicated);
         const auto target = ensure::validate(request, report);
         refuse_switching(target.up.name);
         const auto applied = ensure::apply(target, request, report);
@@ -183,8 +187,7 @@ int launch(const cli::Options& options) {
         if (as_user) accounts::become(*as_user);
         privilege::drop_all();
         // A resolver the caller chose must not reach setuid programs.
-        no_new_privs = grant.dns_from_caller;
-        if (no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
+        if (grant.dns_from_caller && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
     } catch (const std::exception& e) {
         return failed(e);
     }

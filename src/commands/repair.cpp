@@ -35,14 +35,16 @@ std::map<std::string, ensure::Request> requests(const config::Config& conf) {
     std::map<std::string, ensure::Request> out;
     for (const auto& u : uplinks) out[u.name] = ensure::Request{u.name, u.gateway, u.gateway6, !u.open, std::nullopt};
     for (const auto& section : conf.uplinks) {
-        const auto user = ensure::dedicated_user(section);
+        const ensure::Request configured = ensure::request_for(section);
         const auto it = out.find(section.interface);
-        if (it == out.end() && !user) continue;
-        auto& r = out[section.interface];
-        if (it == out.end()) r = ensure::Request{section.interface, section.gateway, section.gateway6, true, user};
-        if (!r.gateway) r.gateway = section.gateway;
-        if (!r.gateway6) r.gateway6 = section.gateway6;
-        r.user = user;
+        if (it == out.end()) {
+            if (configured.user) out.emplace(section.interface, configured);
+            continue;
+        }
+        auto& r = it->second;
+        if (!r.gateway) r.gateway = configured.gateway;
+        if (!r.gateway6) r.gateway6 = configured.gateway6;
+        r.user = configured.user;
     }
     return out;
 }
