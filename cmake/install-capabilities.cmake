@@ -1,6 +1,7 @@
 # Runs at `cmake --install`: gives the installed via the file capabilities it
-# needs, and makes it runnable by members of group `via` only (the dumpcap
-# convention). No setuid bit.
+# needs, group `via`, mode 0755 (as ping has its capabilities): a user outside
+# the group may run it, but via drops every capability before anything else
+# runs (src/main.cpp) and only explains how to join. No setuid bit.
 #
 #   cap_net_admin     rtnetlink (routes, ip rules), nftables, the uplink's
 #                     net.ipv4.conf.<uplink>.src_valid_mark sysctl
@@ -36,6 +37,6 @@ if(NOT missing EQUAL 0)
   message(STATUS "Created group via: add users with 'usermod -aG via USER'")
 endif()
 run(chown root:via ${VIA_BINARY})
-run(chmod 0750 ${VIA_BINARY})
+run(chmod 0755 ${VIA_BINARY})
 run(setcap cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p ${VIA_BINARY})
-message(STATUS "Installed ${VIA_BINARY} root:via 0750 with cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")
+message(STATUS "Installed ${VIA_BINARY} root:via 0755 with cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")

@@ -1,10 +1,10 @@
 # bash completion for via(1)
-#   via [--gateway ADDR] [--gateway6 ADDR] [--dns ADDR]... [--no-kill-switch]
-#       [--as-user] [-v|--verbose] UPLINK -- PROGRAM [ARGS...]
-#   via repair [-v] [UPLINK...]
-#   via adduser UPLINK
-# Before "--": options and the live interface names; after it: the normal
-# completion of PROGRAM and its arguments.
+#   via [OPTIONS] UPLINK -- PROGRAM [ARGS...]
+#   via status|list [--json[=short|pretty]] [UPLINK...]
+#   via check [UPLINK] | gc [-v] | down [--force] [-v] UPLINK
+#   via desktop UPLINK APP | repair [-v] [UPLINK...] | adduser UPLINK
+# Before "--": commands, options, uplink and interface names; after it:
+# PROGRAM's own completion.
 
 # The uplinks of /etc/via, and the live interface names.
 _via_interfaces() {
@@ -13,6 +13,16 @@ _via_interfaces() {
         /etc/via/via.conf /etc/via/conf.d/*.conf 2>/dev/null
     for d in /sys/class/net/*; do
         [[ -e $d ]] && printf '%s\n' "${d##*/}"
+    done
+}
+
+# Installed applications, by desktop file id.
+_via_applications() {
+    local d f
+    for d in "${XDG_DATA_HOME:-$HOME/.local/share}" ${XDG_DATA_DIRS//:/ } /usr/local/share /usr/share; do
+        for f in "$d"/applications/*.desktop; do
+            [[ -e $f ]] && f=${f##*/} && printf '%s\n' "${f%.desktop}"
+        done
     done
 }
 
@@ -34,21 +44,49 @@ _via() {
             ;;
     esac
 
-    if [[ ${words[1]} == adduser ]]; then
-        ((cword == 2)) && COMPREPLY=($(compgen -W "$(_via_interfaces)" -- "$cur"))
-        return
-    fi
-    if [[ ${words[1]} == repair && $cword -gt 1 ]]; then
-        COMPREPLY=($(compgen -W "-v $(_via_interfaces)" -- "$cur"))
-        return
-    fi
+    local operands=0
+    for ((i = 2; i < cword; i++)); do
+        [[ ${words[i]} != -* ]] && ((operands++))
+    done
+    case ${words[1]} in
+        status | list)
+            if ((cword > 1)); then
+                COMPREPLY=($(compgen -W "--json --json=short --json=pretty $(_via_interfaces)" -- "$cur"))
+                return
+            fi
+            ;;
+        check | adduser)
+            if ((cword > 1)); then
+                ((operands == 0)) && COMPREPLY=($(compgen -W "$(_via_interfaces)" -- "$cur"))
+                return
+            fi
+            ;;
+        gc)
+            ((cword > 1)) && COMPREPLY=($(compgen -W "-v --verbose" -- "$cur")) && return
+            ;;
+        down)
+            if ((cword > 1)); then
+                local words_=--force\ -v\ --verbose
+                ((operands == 0)) && words_+=" $(_via_interfaces)"
+                COMPREPLY=($(compgen -W "$words_" -- "$cur"))
+                return
+            fi
+            ;;
+        desktop)
+            if ((cword > 1)); then
+                case $operands in
+                    0) COMPREPLY=($(compgen -W "$(_via_interfaces)" -- "$cur")) ;;
+                    1) COMPREPLY=($(compgen -W "$(_via_applications)" -- "$cur")) ;;
+                esac
+                return
+            fi
+            ;;
+        repair)
+            ((cword > 1)) && COMPREPLY=($(compgen -W "-v --verbose $(_via_interfaces)" -- "$cur")) && return
+            ;;
+    esac
 
-    if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--gateway --gateway6 --dns --no-kill-switch --as-user --verbose -v --help -h --version --' -- "$cur"))
-        return
-    fi
-
-    # Once the uplink is given, only "--" may follow.
+    # A launch: options, then UPLINK, then only "--".
     local have_uplink=
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -58,10 +96,13 @@ _via() {
         esac
     done
     if [[ -n $have_uplink ]]; then
-        COMPREPLY=(--)
+        # Offered only where it fits: what was typed is never replaced.
+        COMPREPLY=($(compgen -W "--" -- "$cur"))
+    elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W '--gateway --gateway6 --dns --no-kill-switch --as-user --notify --verbose -v --help -h --version' -- "$cur"))
     else
         local commands=
-        ((cword == 1)) && commands="repair adduser"
+        ((cword == 1)) && commands="status list check gc down desktop repair adduser"
         COMPREPLY=($(compgen -W "$commands $(_via_interfaces)" -- "$cur"))
     fi
 }

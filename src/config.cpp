@@ -294,6 +294,20 @@ std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, 
     return g;
 }
 
+std::optional<Refusal> may_take_down(const Config& config, const Caller& caller, const std::optional<std::string>& name) {
+    if (caller.uid == 0) return std::nullopt;
+    const Uplink* u = name ? find(config, *name) : nullptr;
+    const std::string conf_hint = std::string("ask root, or to be made an admin in ") + main_file + "; see via.conf(5)";
+    if (!name) {
+        if (named_in(config.defaults.admins, caller, true)) return std::nullopt;
+        return Refusal{"only root and the admins of [defaults] may remove via's unused state", conf_hint};
+    }
+    if (named_in(u ? u->admins : config.defaults.admins, caller, true)) return std::nullopt;
+    return Refusal{"only root and the admins of " + (u ? "uplink '" + u->name + "'" : "interface '" + *name + "'") +
+                       " may take it down",
+                   conf_hint};
+}
+
 // --- loading -------------------------------------------------------------------
 
 namespace {

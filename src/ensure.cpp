@@ -1,5 +1,7 @@
 #include "via/ensure.hpp"
 
+#include <functional>
+
 #include <algorithm>
 
 #include "via/accounts.hpp"
@@ -42,7 +44,7 @@ Target validate(const Request& request, const Report& report) {
 
 namespace {
 
-Applied apply_locked(const Target& t, const Request& request, const Report& report) {
+Applied apply_locked(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked) {
     using privilege::Effective;
     using privilege::RootFiles;
 
@@ -84,13 +86,14 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
             sockmark::set_user(request.user->uid, {t.up.name, t.ids.mark, request.user->kill_switch, request.user->dns},
                                report);
     }
+    if (while_locked) while_locked();
     return applied;
 }
 
 }  // namespace
 
-Applied apply(const Target& t, const Request& request, const Report& report) {
-    const Applied applied = apply_locked(t, request, report);
+Applied apply(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked) {
+    const Applied applied = apply_locked(t, request, report, while_locked);
     report.flush();  // the lock is released: now the caller's stderr may block us
     return applied;
 }

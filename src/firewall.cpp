@@ -370,4 +370,33 @@ void apply(const Plan& p, const Report& report) {
         report.ensured(describe(spec.chain, spec.comment), d.remove.empty() ? Outcome::created : Outcome::replaced);
 }
 
+std::vector<nft::ExistingRule> existing() {
+    nft::Socket sock;
+    return sock.rules(constants::nft_table, family);
+}
+
+void remove(const std::vector<std::string>& owners, bool table, const Report& report) {
+    nft::Socket sock;
+    const auto rules = sock.rules(constants::nft_table, family);
+    if (rules.empty()) return;
+    nft::Batch batch;
+    if (table) {
+        batch.delete_table(make_table(), "deleting table inet via");
+        sock.commit(batch, family);
+        report.ensured("deleted nft table inet " + std::string(constants::nft_table), Outcome::replaced);
+        return;
+    }
+    std::vector<std::string> said;
+    for (const auto& e : rules) {
+        if (std::find(owners.begin(), owners.end(), owner_of(e.comment)) == owners.end()) continue;
+        auto r = empty_rule(e.chain);
+        nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, e.handle);
+        batch.delete_rule(std::move(r), "deleting " + describe(e.chain, e.comment));
+        said.push_back("deleted " + describe(e.chain, e.comment));
+    }
+    if (batch.empty()) return;
+    sock.commit(batch, family);
+    for (const auto& line : said) report.ensured(line, Outcome::replaced);
+}
+
 }  // namespace via::firewall

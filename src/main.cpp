@@ -1,6 +1,12 @@
 // via: parse the command line, run the command (src/commands/).
+#include <climits>
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
 #include <string>
 #include <variant>
 #include <vector>
@@ -29,8 +35,35 @@ void clear_library_environment(int, char**, char** envp) {
         if (!read_by_libnl(*e)) *kept++ = *e;
     *kept = nullptr;
 }
-[[gnu::section(".preinit_array"), gnu::used]] void (*const clear_early)(int, char**, char**) =
-    clear_library_environment;
+// via is installed mode 0755 with its capabilities, like ping, so that a
+// user outside its group gets a message rather than "Permission denied".
+// Such a user's via drops every capability here, before any library's
+// constructor runs: it can then only explain (and run `via check`).
+bool outsider = false;
+
+bool in_group(gid_t group) {
+    if (::getgid() == group || ::getegid() == group) return true;
+    gid_t groups[NGROUPS_MAX];
+    const int n = ::getgroups(NGROUPS_MAX, groups);
+    for (int i = 0; i < n; ++i)
+        if (groups[i] == group) return true;
+    return false;
+}
+
+void drop_outsiders() {
+    struct stat self {};
+    if (::getuid() == 0 || (::stat("/proc/self/exe", &self) == 0 && in_group(self.st_gid))) return;
+    outsider = true;
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct none[2]{};
+    if (::syscall(SYS_capset, &header, none) != 0) ::_exit(125);
+}
+
+void early(int argc, char** argv, char** envp) {
+    clear_library_environment(argc, argv, envp);
+    drop_outsiders();
+}
+[[gnu::section(".preinit_array"), gnu::used]] void (*const clear_early)(int, char**, char**) = early;
 
 }  // namespace
 
@@ -42,7 +75,13 @@ int main(int argc, char** argv) {
         std::fputs(exit->err.c_str(), stderr);
         return exit->code;
     }
+    // Checking and writing menu entries need no privilege; the rest does.
+    if (const auto* check = std::get_if<cli::Check>(&parsed)) return commands::check(*check);
+    if (const auto* desktop = std::get_if<cli::Desktop>(&parsed)) return commands::desktop(*desktop);
+    if (outsider) return commands::refuse_outsider();
     if (const auto* repair = std::get_if<cli::Repair>(&parsed)) return commands::repair(*repair);
     if (const auto* add = std::get_if<cli::AddUser>(&parsed)) return commands::adduser(*add);
+    if (const auto* status = std::get_if<cli::Status>(&parsed)) return commands::status(*status);
+    if (const auto* down = std::get_if<cli::Down>(&parsed)) return commands::down(*down);
     return commands::launch(std::get<cli::Options>(parsed));
 }

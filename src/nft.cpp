@@ -79,6 +79,10 @@ void Batch::delete_chain(Chain chain, std::string what) {
     entries_.push_back({NFT_MSG_DELCHAIN, 0, {}, std::move(chain), {}, std::move(what)});
 }
 
+void Batch::delete_table(Table table, std::string what) {
+    entries_.push_back({NFT_MSG_DELTABLE, 0, std::move(table), {}, {}, std::move(what)});
+}
+
 Socket::Socket() : sock_(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)), seq_(static_cast<std::uint32_t>(std::time(nullptr))) {
     if (!sock_) throw errno_error("opening a netfilter netlink socket");
     if (mnl_socket_bind(sock_.get(), 0, MNL_SOCKET_AUTOPID) < 0)

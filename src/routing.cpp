@@ -235,4 +235,30 @@ void ensure_src_valid_mark(const std::string& uplink, const Report& report) {
     report.ensured(what, Outcome::created);
 }
 
+std::vector<RouteSpec> via_routes(nl_sock* sock) {
+    std::vector<RouteSpec> out;
+    for (int family : {AF_INET, AF_INET6}) {
+        netlink::Cache routes = netlink::routes(sock, family);
+        netlink::for_each<rtnl_route>(routes.get(), [&](rtnl_route* r) {
+            if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == constants::rt_protocol)
+                out.push_back(spec_of(r));
+        });
+    }
+    return out;
+}
+
+void remove(nl_sock* sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
+            const Report& report) {
+    for (const auto& r : rules) {
+        if (!r.via) continue;
+        const std::string what = std::string(family_flag(r.family)) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.fwmark);
+        send_rule(sock, r.family, r.pref, r.fwmark, 0, false, what);
+        report.ensured("deleted ip rule " + what, Outcome::replaced);
+    }
+    for (const auto& route : routes) {
+        send_route(sock, route, false);
+        report.ensured("deleted route " + describe(route), Outcome::replaced);
+    }
+}
+
 }  // namespace via::routing

@@ -89,4 +89,8 @@ std::vector<Uplink> all() {
     return out;
 }
 
+void forget(const std::string& name) {
+    if (::unlink(path_of(name).c_str()) < 0 && errno != ENOENT) throw errno_error("removing " + path_of(name));
+}
+
 }  // namespace via::served

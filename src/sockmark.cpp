@@ -111,6 +111,9 @@ const MapSpec maps[] = {
     {constants::bpf_lans_pin, [](sockmark_bpf* s) { return s->maps.via_lans; }},
     {constants::bpf_users_pin, [](sockmark_bpf* s) { return s->maps.via_users; }},
     {constants::bpf_dns_peers_pin, [](sockmark_bpf* s) { return s->maps.via_dns_peers; }},
+    {constants::bpf_launches_pin, [](sockmark_bpf* s) { return s->maps.via_launches; }},
+    {constants::bpf_owners_pin, [](sockmark_bpf* s) { return s->maps.via_owners; }},
+    {constants::bpf_traffic_pin, [](sockmark_bpf* s) { return s->maps.via_traffic; }},
 };
 
 // systemd mounts a bpffs at /sys/fs/bpf; elsewhere via mounts one there, as
@@ -186,6 +189,18 @@ via_uplink key_of(const std::string& uplink) {
     via_uplink key{};
     uplink.copy(key.name, sizeof key.name - 1);
     return key;
+}
+
+std::string name_of(const via_uplink& key) { return std::string(key.name, strnlen(key.name, sizeof key.name)); }
+
+Tag tag_from(const via_tag& t) {
+    Tag tag{name_of(t.uplink), t.mark, (t.flags & VIA_TAG_OPEN) != 0, {}};
+    char text[INET6_ADDRSTRLEN];
+    for (const auto& a : t.dns4)
+        if (a && inet_ntop(AF_INET, &a, text, sizeof text)) tag.dns.emplace_back(text);
+    for (const auto& a : t.dns6)
+        if ((a[0] | a[1] | a[2] | a[3]) && inet_ntop(AF_INET6, a, text, sizeof text)) tag.dns.emplace_back(text);
+    return tag;
 }
 
 UniqueFd pidfd_of(pid_t pid) {
@@ -338,6 +353,13 @@ void tag_self(const Launch& launch) {
     const via_tag tag = make_tag(launch);
     if (bpf_map_update_elem(tags.get(), &key, &tag, BPF_ANY) < 0)
         throw errno_error("tagging via's process with uplink " + launch.uplink);
+    // This launch's id, for its counters; those of an earlier launch with
+    // this pid are not the program's.
+    const std::uint32_t id = static_cast<std::uint32_t>(::getpid());
+    UniqueFd launches = open_map(constants::bpf_launches_pin);
+    if (bpf_map_update_elem(launches.get(), &key, &id, BPF_ANY) < 0)
+        throw errno_error("recording via's launch for its traffic counters");
+    if (UniqueFd traffic = open_map(constants::bpf_traffic_pin, true)) bpf_map_delete_elem(traffic.get(), &id);
 }
 
 void set_user(uid_t uid, const Launch& launch, const Report& report) {
@@ -362,10 +384,64 @@ std::optional<Tag> tag_of(pid_t pid) {
     UniqueFd process = pidfd_of(pid);
     const int key = process.get();
     via_tag tag{};
-    if (bpf_map_lookup_elem(tags.get(), &key, &tag) == 0)
-        return Tag{std::string(tag.uplink.name, strnlen(tag.uplink.name, sizeof tag.uplink.name)), tag.mark};
+    if (bpf_map_lookup_elem(tags.get(), &key, &tag) == 0) return tag_from(tag);
     if (errno == ENOENT) return std::nullopt;
     throw errno_error("reading the tag of process " + std::to_string(pid));
+}
+
+std::optional<pid_t> launch_of(pid_t pid) {
+    UniqueFd launches = open_map(constants::bpf_launches_pin, true);
+    if (!launches) return std::nullopt;
+    UniqueFd process = pidfd_of(pid);
+    const int key = process.get();
+    std::uint32_t launch = 0;
+    if (bpf_map_lookup_elem(launches.get(), &key, &launch) == 0) return static_cast<pid_t>(launch);
+    return std::nullopt;
+}
+
+std::optional<Traffic> traffic_of(pid_t pid) {
+    UniqueFd traffic = open_map(constants::bpf_traffic_pin, true);
+    if (!traffic) return std::nullopt;
+    const std::uint32_t key = static_cast<std::uint32_t>(pid);
+    via_traffic t{};
+    if (bpf_map_lookup_elem(traffic.get(), &key, &t) < 0) return std::nullopt;
+    return Traffic{t.packets, t.bytes};
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> uplinks() {
+    std::vector<std::pair<std::string, std::uint32_t>> out;
+    UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
+    if (!map) return out;
+    via_uplink key{}, next{};
+    for (const via_uplink* prev = nullptr; bpf_map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
+        key = next;
+        std::uint32_t mark = 0;
+        if (bpf_map_lookup_elem(map.get(), &key, &mark) == 0) out.emplace_back(name_of(key), mark);
+    }
+    return out;
+}
+
+std::vector<std::pair<uid_t, Tag>> users() {
+    std::vector<std::pair<uid_t, Tag>> out;
+    UniqueFd map = open_map(constants::bpf_users_pin, true);
+    if (!map) return out;
+    std::uint32_t key = 0, next = 0;
+    for (const std::uint32_t* prev = nullptr; bpf_map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
+        key = next;
+        via_tag tag{};
+        if (bpf_map_lookup_elem(map.get(), &key, &tag) == 0) out.emplace_back(key, tag_from(tag));
+    }
+    return out;
+}
+
+void forget_uplink(const std::string& uplink, const Report& report) {
+    UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
+    if (!map) return;
+    const via_uplink key = key_of(uplink);
+    if (bpf_map_delete_elem(map.get(), &key) == 0)
+        report.ensured("removed uplink " + uplink + " from the running programs' map", Outcome::replaced);
+    else if (errno != ENOENT)
+        throw errno_error("removing uplink " + uplink + " from via's bpf map", permission_hint(errno));
 }
 
 }  // namespace via::sockmark

@@ -1,7 +1,15 @@
-// Command line: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]
-//               via repair [-v] [UPLINK...]
-//               via adduser UPLINK
-// Pure: turns an argv into Options or into "print this and exit with that".
+// Command line:
+//   via [OPTIONS] UPLINK -- PROGRAM [ARGS...]
+//   via status [--json[=short|pretty]] [UPLINK...]     (alias: list)
+//   via check [UPLINK]
+//   via gc [-v]
+//   via down [--force] [-v] UPLINK
+//   via desktop UPLINK APP
+//   via repair [-v] [UPLINK...]
+//   via adduser UPLINK
+// A command word counts only without "--" on the line: `via status --
+// PROGRAM` launches PROGRAM via an interface named "status".
+// Pure: turns an argv into what to do, or into "print this and exit with that".
 #pragma once
 
 #include <optional>
@@ -18,20 +26,46 @@ struct Options {
     std::vector<std::string> dns;         // IPv4 or IPv6 name servers
     bool kill_switch = true;
     bool as_user = false;                 // run as the uplink's dedicated user
+    bool notify = false;                  // also show a failure as a desktop notification
     bool verbose = false;
     std::vector<std::string> command;    // PROGRAM and its arguments, never empty
 };
 
-// via repair: without "--" on the line (an interface named "repair" is
-// still launched with `via repair -- PROGRAM`).
+// via repair: every uplink via serves, or those named.
 struct Repair {
-    std::vector<std::string> uplinks;  // none: every uplink via serves
+    std::vector<std::string> uplinks;
     bool verbose = false;
 };
 
 // via adduser UPLINK: root makes the uplink's dedicated system user.
 struct AddUser {
     std::string uplink;
+};
+
+enum class Json { none, shortform, pretty };
+
+// via status: the uplinks via manages and what runs through them.
+struct Status {
+    std::vector<std::string> uplinks;  // none: all
+    Json json = Json::none;
+};
+
+// via check: what works and what to fix, for one uplink or in general.
+struct Check {
+    std::optional<std::string> uplink;
+};
+
+// via gc, via down UPLINK: remove via's state nothing uses.
+struct Down {
+    std::optional<std::string> uplink;  // none: gc, every unused uplink
+    bool force = false;                 // down only: even while programs run
+    bool verbose = false;
+};
+
+// via desktop UPLINK APP: a menu entry that runs APP via UPLINK.
+struct Desktop {
+    std::string uplink;
+    std::string app;  // an application id (firefox-esr) or a .desktop path
 };
 
 // --help, --version, or a usage error: what to print, where, and the exit code.
@@ -41,10 +75,17 @@ struct Exit {
     std::string err;
 };
 
-using Result = std::variant<Options, Repair, AddUser, Exit>;
+using Result = std::variant<Options, Repair, AddUser, Status, Check, Down, Desktop, Exit>;
 
 // args[0] is the program name, as in main's argv.
 Result parse(const std::vector<std::string>& args);
+
+// `via --help`: every line fits 80 columns.
+const std::string& help();
+
+// The closest of `known` to `word` by edit distance, if close enough to be
+// a typo of it ("--gatway" -> "--gateway").
+std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& known);
 
 // Whether `text` is an address of `family` (AF_INET, AF_INET6).
 bool valid_address(int family, const std::string& text);

@@ -134,6 +134,10 @@ struct Refusal {
 
 std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, const Ask& ask);
 
+// Whether the caller may remove via's state: `via down NAME` (NAME's
+// admins) or, with no name, `via gc` ([defaults] admins). Root always.
+std::optional<Refusal> may_take_down(const Config& config, const Caller& caller, const std::optional<std::string>& name);
+
 // Reads /etc/via/via.conf then /etc/via/conf.d/*.conf in name order,
 // after checking that each (and each directory) is root's and written by
 // no one else. No /etc/via: the defaults. Throws via::Error.

@@ -72,6 +72,9 @@ inline constexpr const char* bpf_users_pin = "/sys/fs/bpf/via/users";
 inline constexpr const char* bpf_dns_peers_pin = "/sys/fs/bpf/via/dns_peers";
 inline constexpr const char* bpf_uplinks_pin = "/sys/fs/bpf/via/uplinks";
 inline constexpr const char* bpf_lans_pin = "/sys/fs/bpf/via/lans";
+inline constexpr const char* bpf_launches_pin = "/sys/fs/bpf/via/launches";
+inline constexpr const char* bpf_owners_pin = "/sys/fs/bpf/via/owners";
+inline constexpr const char* bpf_traffic_pin = "/sys/fs/bpf/via/traffic";
 
 // Name servers of one launch (--dns, or the uplink's): glibc's resolver
 // reads no more than 3 (MAXNS).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -57,7 +58,10 @@ struct Applied {
     std::vector<checks::Rule> rules;
 };
 
-// Needs the capabilities of a launch (see privilege).
-Applied apply(const Target& target, const Request& request, const Report& report);
+// Needs the capabilities of a launch (see privilege). `while_locked` runs
+// last, still under the lock: a launch tags itself there, so that a
+// concurrent `via gc` sees the uplink in use before it can remove it.
+Applied apply(const Target& target, const Request& request, const Report& report,
+              const std::function<void()>& while_locked = {});
 
 }  // namespace via::ensure

@@ -85,4 +85,11 @@ nft::Rule build(const RuleSpec& spec);
 
 void apply(const Plan& plan, const Report& report);
 
+// via's rules in its table, as they are now (via status, via gc).
+std::vector<nft::ExistingRule> existing();
+
+// Deletes the rules of these owners ("uplink wlan1"); with `table`, the
+// whole of table inet via instead (nothing of via's is left to serve).
+void remove(const std::vector<std::string>& owners, bool table, const Report& report);
+
 }  // namespace via::firewall

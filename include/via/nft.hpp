@@ -43,6 +43,7 @@ public:
     void add_rule(Rule rule, std::string what);
     void delete_rule(Rule rule, std::string what);  // rule carries table, chain, handle
     void delete_chain(Chain chain, std::string what);
+    void delete_table(Table table, std::string what);
     bool empty() const { return entries_.empty(); }
 
 private:

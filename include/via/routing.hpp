@@ -83,4 +83,11 @@ void apply(nl_sock* sock, const Plan& plan, const std::vector<checks::Rule>& rul
 // https://docs.kernel.org/networking/ip-sysctl.html (src_valid_mark)
 void ensure_src_valid_mark(const std::string& uplink, const Report& report);
 
+// The routes of via's tables (in its mark range, protocol 86), both families.
+std::vector<RouteSpec> via_routes(nl_sock* sock);
+
+// Deletes these ip rules of via's and these routes (via gc, via down).
+void remove(nl_sock* sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
+            const Report& report);
+
 }  // namespace via::routing

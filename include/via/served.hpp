@@ -36,4 +36,7 @@ std::optional<Uplink> read(const std::string& name);
 void record(const Uplink& launch);
 std::vector<Uplink> all();
 
+// Forgets an uplink (via down, via gc): repair no longer serves it.
+void forget(const std::string& name);
+
 }  // namespace via::served

@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 #include <vector>
 
 #include "via/cgroup.hpp"
@@ -89,9 +90,33 @@ void set_user(uid_t uid, const Launch& launch, const Report& report);
 struct Tag {
     std::string uplink;
     std::uint32_t mark = 0;  // the mark when it was tagged
+    bool open = false;       // --no-kill-switch
+    std::vector<std::string> dns;
 };
 
 // The tag of a running process, if any. Same privileges.
 std::optional<Tag> tag_of(pid_t pid);
+
+// The launch a tagged process belongs to: the pid of the via that launched
+// it (its first process, unless that exec'd elsewhere or exited).
+std::optional<pid_t> launch_of(pid_t pid);
+
+// What the sockets of a launch (or of a dedicated user's process) sent, by
+// its id (none: nothing yet).
+struct Traffic {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+};
+std::optional<Traffic> traffic_of(pid_t pid);
+
+// The uplinks map: name -> the mark running programs follow.
+std::vector<std::pair<std::string, std::uint32_t>> uplinks();
+
+// The dedicated users whose sockets are marked, and their tags.
+std::vector<std::pair<uid_t, Tag>> users();
+
+// Takes an uplink out of the uplinks map (via down): its programs' sockets
+// fall back to their tag's mark. Same privileges.
+void forget_uplink(const std::string& uplink, const Report& report);
 
 }  // namespace via::sockmark

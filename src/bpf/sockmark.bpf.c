@@ -26,6 +26,16 @@ struct {
     __type(value, struct via_tag);
 } via_tags SEC(".maps");
 
+// Task-local too: the launch a task belongs to (the pid via had when it
+// tagged itself), copied like the tag. The traffic counters of a launch
+// count what all of its processes send (`via status`).
+struct {
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u32);
+} via_launches SEC(".maps");
+
 // A dedicated user's uid -> the tag its tasks' sockets get (via adduser,
 // then every launch and repair of the uplink): services started as that
 // user, by systemd or anybody, without via in between.
@@ -58,6 +68,12 @@ int BPF_PROG(via_fork, struct task_struct *parent, struct task_struct *child)
     struct via_tag *copy = bpf_task_storage_get(&via_tags, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
     if (copy)
         *copy = *tag;
+    __u32 *launch = bpf_task_storage_get(&via_launches, parent, 0, 0);
+    if (launch) {
+        __u32 *inherited = bpf_task_storage_get(&via_launches, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (inherited)
+            *inherited = *launch;
+    }
     return 0;
 }
 
@@ -77,6 +93,24 @@ static struct via_tag *tag_of_current(void)
     return bpf_map_lookup_elem(&via_users, &uid);
 }
 
+// Per socket of a tagged task: the launch whose traffic counters its
+// packets add to (`via status`); for a dedicated user's, the process.
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u32);
+} via_owners SEC(".maps");
+
+// Launch (or process) id -> what its sockets sent. LRU: the entries of
+// launches gone make room by themselves; a launch resets its own.
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32);
+    __type(value, struct via_traffic);
+} via_traffic SEC(".maps");
+
 SEC("cgroup/sock_create")
 int via_sock_create(struct bpf_sock *sk)
 {
@@ -88,6 +122,14 @@ int via_sock_create(struct bpf_sock *sk)
     if (tag->flags & VIA_TAG_OPEN)
         mark &= ~VIA_OPEN_BIT;
     sk->mark = mark;
+    __u32 *owner = bpf_sk_storage_get(&via_owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (owner) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        __u32 *launch = bpf_task_storage_get(&via_launches, task, 0, 0);
+        if (!launch)
+            launch = bpf_task_storage_get(&via_launches, task->group_leader, 0, 0);
+        *owner = launch ? *launch : (__u32)(bpf_get_current_pid_tgid() >> 32);
+    }
     return 1;  // never refuses a socket
 }
 
@@ -122,6 +164,30 @@ static __u32 mark_of(struct __sk_buff *skb)
     return mark;
 }
 
+// Adds the packet to the counters of the process that made its socket.
+static void count(struct __sk_buff *skb)
+{
+    struct bpf_sock *full = skb->sk;
+    if (!full)
+        return;
+    full = bpf_sk_fullsock(full);
+    if (!full)
+        return;
+    __u32 *owner = bpf_sk_storage_get(&via_owners, full, 0, 0);
+    if (!owner)
+        return;
+    struct via_traffic *t = bpf_map_lookup_elem(&via_traffic, owner);
+    if (!t) {
+        struct via_traffic zero = {};
+        bpf_map_update_elem(&via_traffic, owner, &zero, BPF_NOEXIST);
+        t = bpf_map_lookup_elem(&via_traffic, owner);
+        if (!t)
+            return;
+    }
+    __sync_fetch_and_add(&t->packets, 1);
+    __sync_fetch_and_add(&t->bytes, skb->len);
+}
+
 // Runs after routing: skb->ifindex is the interface the packet leaves by.
 // A packet of via's leaves by its uplink (the mark's low 16 bits are its
 // ifindex), by lo, or to a network directly connected to the interface, or
@@ -133,7 +199,10 @@ SEC("cgroup_skb/egress")
 int via_egress(struct __sk_buff *skb)
 {
     __u32 mark = mark_of(skb);
-    if ((mark & VIA_ANY_MARK_MASK) != VIA_ANY_MARK_BASE || !(mark & VIA_OPEN_BIT))
+    if ((mark & VIA_ANY_MARK_MASK) != VIA_ANY_MARK_BASE)
+        return 1;
+    count(skb);
+    if (!(mark & VIA_OPEN_BIT))
         return 1;
     if (skb->ifindex == (mark & VIA_IFINDEX_MASK) || skb->ifindex == LOOPBACK_IFINDEX)
         return 1;

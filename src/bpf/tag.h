@@ -35,6 +35,12 @@ struct via_dns_peer {
     __u32 server[4];
 };
 
+// What the sockets of one process sent, as the egress program counted it.
+struct via_traffic {
+    __u64 packets;
+    __u64 bytes;
+};
+
 // The key of the networks map (an LPM trie): a network directly connected
 // to an interface. The trie's data is the ifindex (always matched whole)
 // then the address, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d), so that

@@ -5,6 +5,7 @@
 // marking, tag via's own process with the uplink, drop every capability,
 // exec. The program is not moved to another cgroup: it stays in the
 // caller's session.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <variant>
@@ -12,6 +13,7 @@
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "via/accounts.hpp"
@@ -28,6 +30,7 @@
 #include "via/report.hpp"
 #include "via/served.hpp"
 #include "via/sockmark.hpp"
+#include "grant.hpp"
 
 namespace via::commands {
 namespace {
@@ -74,6 +77,33 @@ void note_running_instance(const std::string& program, const std::string& uplink
     }
 }
 
+// `sudo via ...` runs the program as root: rarely what was meant, since
+// members of group via need no sudo.
+void note_sudo(const std::vector<std::string>& env, const std::string& program) {
+    const bool sudo = std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("SUDO_UID="); });
+    if (!sudo) return;
+    std::fprintf(stderr,
+                 "via: note: %s runs as root, because via was started with sudo\n"
+                 "hint: to run it as yourself, leave out sudo (members of group via need none)\n",
+                 program.c_str());
+}
+
+// A launch from a menu has no terminal: the failure is also shown as a
+// desktop notification (notify-send, as the caller: every capability is
+// dropped by now). Best effort.
+void notify(const std::vector<std::string>& env, const std::string& summary, const std::string& body) {
+    const auto found = exec::resolve("notify-send", exec::find_path(env));
+    const auto* path = std::get_if<std::string>(&found);
+    if (!path) return;
+    const pid_t child = ::fork();
+    if (child == 0) {
+        exec::run(*path, {"notify-send", "--app-name=via", "--urgency=critical", "--icon=network-error", summary, body},
+                  env);
+        ::_exit(127);
+    }
+    if (child > 0) ::waitpid(child, nullptr, 0);
+}
+
 // Once per boot, briefly: what on this machine will break via.
 void say_what_breaks(const std::vector<std::string>& warnings) {
     if (warnings.empty()) return;
@@ -83,46 +113,6 @@ void say_what_breaks(const std::vector<std::string>& warnings) {
         fresh = checks::unsaid(warnings);
     }
     for (const auto& w : fresh) std::fprintf(stderr, "via: warning: %s\n", w.substr(w.find('\t') + 1).c_str());
-}
-
-struct Decision {
-    config::Grant grant;
-    std::optional<ensure::DedicatedUser> dedicated;  // the uplink's, if it has one
-};
-
-// What the configuration lets this caller do with this command line.
-Decision decide(const cli::Options& options) {
-    config::Config conf;
-    {
-        privilege::RootFiles as_root;  // /etc/via may be closed to members
-        conf = config::load();
-    }
-    const config::Ask ask{options.uplink, options.gateway, options.gateway6, options.dns, !options.kill_switch,
-                          options.as_user};
-    auto decision = config::decide(conf, accounts::caller(), ask);
-    if (const auto* no = std::get_if<config::Refusal>(&decision)) throw Error(no->message, no->hint);
-    Decision d{std::get<config::Grant>(decision), std::nullopt};
-    // The uplink's dedicated user, for the kernel to mark its sockets by
-    // uid: made by `via adduser`, never here.
-    if (const config::Uplink* section = config::find(conf, d.grant.uplink)) d.dedicated = ensure::dedicated_user(*section);
-    return d;
-}
-
-// The request for the uplink: the granted gateways, else those root (or
-// an admin) gave an earlier launch, which hold for everybody's.
-ensure::Request request_for(const config::Grant& grant, const std::optional<ensure::DedicatedUser>& dedicated) {
-    ensure::Request r{grant.interface, grant.gateway, grant.gateway6, grant.kill_switch, dedicated};
-    if (r.gateway && r.gateway6) return r;
-    std::optional<served::Uplink> before;
-    {
-        privilege::RootFiles as_root;
-        before = served::read(grant.interface);
-    }
-    if (before) {
-        if (!r.gateway) r.gateway = before->gateway;
-        if (!r.gateway6) r.gateway6 = before->gateway6;
-    }
-    return r;
 }
 
 // The launch's name servers: its own, else the uplink's.
@@ -161,6 +151,7 @@ int launch(const cli::Options& options) {
         auto found = exec::resolve(options.command[0], exec::find_path(env));
         if (const auto* f = std::get_if<exec::Failure>(&found)) {
             privilege::drop_all();
+            if (options.notify) notify(env, "via could not start " + options.command[0], f->message);
             return fail(f->message, f->exit_code);
         }
         program = std::get<std::string>(found);
@@ -168,13 +159,13 @@ int launch(const cli::Options& options) {
         const ensure::Request request = request_for(grant, dedicated);
         const auto target = ensure::validate(request, report);
         refuse_switching(target.up.name);
-        const auto applied = ensure::apply(target, request, report);
         const auto servers = name_servers(grant, target.up.ifindex);
-        {
+        // Tagged under the lock: from then on `via gc` sees the uplink in use.
+        const auto applied = ensure::apply(target, request, report, [&] {
             privilege::RootFiles as_root;
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
             sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
-        }
+        });
         note_running_instance(program, target.up.name);
         say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
         if (servers.empty()) {
@@ -188,23 +179,31 @@ int launch(const cli::Options& options) {
         privilege::drop_all();
         // A resolver the caller chose must not reach setuid programs.
         if (grant.dns_from_caller && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
+        if (::getuid() == 0) note_sudo(env, program);
     } catch (const std::exception& e) {
-        return failed(e);
+        std::string shown;
+        const int code = failed(e, &shown);
+        std::fprintf(stderr, "hint: 'via check %s' says what works and what to fix\n", options.uplink.c_str());
+        if (options.notify) notify(env, "via could not start " + options.command[0], shown);
+        return code;
     }
 
     ::umask(caller_umask);
     const auto failure = exec::run(program, options.command, env);
+    if (options.notify) notify(env, "via could not start " + options.command[0], failure.message);
     return fail(failure.message, failure.exit_code);
 }
 
-int failed(const std::exception& e) {
+int failed(const std::exception& e, std::string* shown) {
     try {
         privilege::drop_all();
     } catch (const std::exception&) {
         // Exiting anyway; the error that brought us here is the one to show.
     }
     const auto* ours = dynamic_cast<const Error*>(&e);
-    std::fputs(ours ? render(*ours).c_str() : ("via: " + std::string(e.what()) + "\n").c_str(), stderr);
+    const std::string text = ours ? render(*ours) : ("via: " + std::string(e.what()) + "\n");
+    std::fputs(text.c_str(), stderr);
+    if (shown) *shown = text;
     return constants::exit_failure;
 }
 

@@ -7,7 +7,7 @@
 # session bus, networkd-dispatcher, and via's hooks installed as
 # scripts/setup installs them. $UP1 and $UP2 are left to the test, as a second network
 # manager would. The installed via is copied in with its capabilities
-# (root:via, 0750).
+# (root:via, 0755).
 #
 #   ct_start        boot it (and build the cached rootfs first)
 #   ct_script NAME  save the shell script on stdin as the container's
@@ -66,7 +66,7 @@ ct_prepare() {
     useradd --root "$CT_ROOT" --create-home --groups via --shell /bin/sh "$CT_USER"
     mkdir -p "$CT_ROOT/var/lib/systemd/linger"
     touch "$CT_ROOT/var/lib/systemd/linger/$CT_USER"
-    install -D -m 0750 "$VIA" "$CT_ROOT/usr/local/bin/via"
+    install -D -m 0755 "$VIA" "$CT_ROOT/usr/local/bin/via"
     chown "root:$(awk -F: '$1 == "via" { print $3 }' "$CT_ROOT/etc/group")" "$CT_ROOT/usr/local/bin/via"
     setcap "$(getcap -v "$VIA" | sed 's/^[^ ]* //')" "$CT_ROOT/usr/local/bin/via"
     "$HERE/../../scripts/install-hooks" "$CT_ROOT" /usr/local/bin/via >/dev/null

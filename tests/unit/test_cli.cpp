@@ -123,3 +123,63 @@ TEST_CASE("an interface named repair is still launched with --") {
     auto o = options_of({"via", "repair", "--", "true"});
     CHECK(o.uplink == "repair");
 }
+
+TEST_CASE("--help fits 80 columns and shows the whole usage") {
+    const auto help = exit_of({"via", "--help"}).out;
+    CHECK_THAT(help, Catch::StartsWith("Usage: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]\n"));
+    std::size_t start = 0, longest = 0;
+    for (std::size_t end; (end = help.find('\n', start)) != std::string::npos; start = end + 1)
+        longest = std::max(longest, end - start);
+    CHECK(longest <= 80);
+    CHECK(exit_of({"via", "help"}).out == help);
+    CHECK(exit_of({"via", "status", "--help"}).out == help);
+}
+
+TEST_CASE("unknown options say so and suggest the closest") {
+    const auto e = exit_of({"via", "--gatway", "10.0.0.1", "wlan1", "--", "true"});
+    CHECK(e.code == via::constants::exit_failure);
+    CHECK_THAT(e.err, Catch::Contains("unknown option '--gatway'; did you mean '--gateway'?"));
+    CHECK_THAT(exit_of({"via", "--no-kill-swich", "wlan1", "--", "true"}).err,
+               Catch::Contains("did you mean '--no-kill-switch'?"));
+    CHECK_THAT(exit_of({"via", "--zzzzzz", "wlan1", "--", "true"}).err,
+               Catch::Contains("unknown option '--zzzzzz'") && !Catch::Contains("did you mean"));
+    CHECK_THAT(exit_of({"via", "down", "--forse", "wlan1"}).err, Catch::Contains("did you mean '--force'?"));
+    CHECK_THAT(exit_of({"via", "stauts"}).err, Catch::Contains("did you mean 'via status'?"));
+}
+
+TEST_CASE("--dns takes one address: two after one --dns is an error") {
+    const auto e = exit_of({"via", "--dns", "10.0.0.1", "10.0.0.2", "wlan1", "--", "true"});
+    CHECK_THAT(e.err, Catch::Contains("one UPLINK expected") && Catch::Contains("--dns takes one address"));
+    CHECK(options_of({"via", "--dns=10.0.0.1", "--dns", "10.0.0.2", "wlan1", "--", "true"}).dns.size() == 2);
+    CHECK_THAT(exit_of({"via", "wlan1", "--dns"}).err, Catch::Contains("--dns needs an address"));
+}
+
+TEST_CASE("the commands") {
+    using namespace via::cli;
+    auto status = std::get<Status>(parse({"via", "list", "--json=pretty", "wlan1"}));
+    CHECK(status.json == Json::pretty);
+    CHECK(status.uplinks == std::vector<std::string>{"wlan1"});
+    CHECK(std::get<Status>(parse({"via", "status", "--json"})).json == Json::shortform);
+    CHECK_THAT(exit_of({"via", "status", "--json=long"}).err, Catch::Contains("short or pretty"));
+    CHECK_FALSE(std::get<Check>(parse({"via", "check"})).uplink);
+    CHECK(std::get<Check>(parse({"via", "check", "usb0"})).uplink == std::optional<std::string>("usb0"));
+    auto gc = std::get<Down>(parse({"via", "gc", "-v"}));
+    CHECK_FALSE(gc.uplink);
+    CHECK(gc.verbose);
+    auto down = std::get<Down>(parse({"via", "down", "--force", "usb0"}));
+    CHECK(down.uplink == std::optional<std::string>("usb0"));
+    CHECK(down.force);
+    CHECK_THAT(exit_of({"via", "down"}).err, Catch::Contains("down takes one uplink name"));
+    CHECK_THAT(exit_of({"via", "gc", "usb0"}).err, Catch::Contains("via down UPLINK"));
+    auto desktop = std::get<Desktop>(parse({"via", "desktop", "wlan1", "firefox-esr"}));
+    CHECK(desktop.app == "firefox-esr");
+    CHECK(std::get<Options>(parse({"via", "--notify", "wlan1", "--", "x"})).notify);
+    // With "--", a command word is an interface.
+    CHECK(std::get<Options>(parse({"via", "status", "--", "true"})).uplink == "status");
+}
+
+TEST_CASE("closest: typos only") {
+    using via::cli::closest;
+    CHECK(closest("--gatway", {"--gateway", "--gateway6"}) == std::optional<std::string>("--gateway"));
+    CHECK_FALSE(closest("--x", {"--gateway"}));
+}

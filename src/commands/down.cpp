@@ -1,0 +1,112 @@
+// via gc: remove what via set up for uplinks no program uses, and the ids of
+// interfaces that are gone (a tether plugged in again gets new ones).
+// via down [--force] UPLINK: remove one uplink's state; refused while a
+// program runs through it, unless --force (its programs then cannot send:
+// their sockets keep the uplink's mark, and the egress program drops what
+// would leave by another interface).
+//
+// Only via's own objects go: its ip rules and routes (protocol 86, in its
+// ranges), its nft rules (and table inet via when nothing is left), its
+// notes in /run/via and its bpf map entries. The bpf programs stay.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "via/accounts.hpp"
+#include "via/commands.hpp"
+#include "via/config.hpp"
+#include "via/constants.hpp"
+#include "via/error.hpp"
+#include "via/firewall.hpp"
+#include "via/inventory.hpp"
+#include "via/lock.hpp"
+#include "via/netlink.hpp"
+#include "via/privilege.hpp"
+#include "via/report.hpp"
+#include "via/routing.hpp"
+#include "via/served.hpp"
+#include "via/sockmark.hpp"
+
+namespace via::commands {
+namespace {
+
+// The interface a name on the command line means: a configured uplink's, or itself.
+std::string interface_of(const config::Config& conf, const std::string& name) {
+    const config::Uplink* section = config::find(conf, name);
+    return section ? section->interface : name;
+}
+
+void remove(const inventory::Removal& r, const Report& report) {
+    std::vector<checks::Rule> rules;
+    std::vector<routing::RouteSpec> routes;
+    for (const auto& u : r.remove) {
+        rules.insert(rules.end(), u.rules.begin(), u.rules.end());
+        routes.insert(routes.end(), u.routes.begin(), u.routes.end());
+    }
+    {
+        privilege::Effective net_admin({CAP_NET_ADMIN});
+        auto sock = netlink::connect_route();
+        routing::remove(sock.get(), rules, routes, report);
+        firewall::remove(r.owners, r.table, report);
+    }
+    privilege::RootFiles as_root;
+    privilege::Effective sys_admin({CAP_SYS_ADMIN});
+    for (const auto& name : r.names) {
+        served::forget(name);
+        sockmark::forget_uplink(name, report);
+    }
+}
+
+}  // namespace
+
+int down(const cli::Down& options) {
+    const Report report(options.verbose);
+    const char* command = options.uplink ? "down" : "gc";
+    try {
+        privilege::check();
+        config::Config conf;
+        {
+            privilege::RootFiles as_root;
+            conf = config::load();
+        }
+        if (auto no = config::may_take_down(conf, accounts::caller(), options.uplink)) throw Error(no->message, no->hint);
+        const std::optional<std::string> only =
+            options.uplink ? std::optional(interface_of(conf, *options.uplink)) : std::nullopt;
+
+        UniqueFd lock;
+        inventory::Removal removal;
+        {
+            privilege::RootFiles as_root;
+            lock = lock::acquire();
+            if (!lock)
+                throw Error("another via has held the lock for over a second", std::string("try 'via ") + command + "' again");
+            inventory::State state;
+            {
+                privilege::Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
+                state = inventory::read();
+            }
+            const auto uplinks = inventory::view(state);
+            if (only && std::none_of(uplinks.begin(), uplinks.end(), [&](const auto& u) { return u.name == *only; }))
+                throw Error("via has nothing set up for " + *only, "'via status' lists the uplinks via serves");
+            removal = inventory::plan_removal(uplinks, only, options.force);
+        }
+        if (only && !removal.kept.empty())
+            throw Error("not taking " + *only + " down: " + removal.kept.front().substr(removal.kept.front().find(": ") + 2),
+                        "quit those programs first ('via status " + *only + "' lists them), or use --force: they could "
+                        "no longer send");
+        remove(removal, report);
+        lock = UniqueFd();
+        privilege::drop_all();
+        report.flush();
+        for (const auto& u : removal.remove)
+            std::printf("removed %s (%s)\n", u.name.empty() ? ("ifindex " + std::to_string(u.ifindex)).c_str() : u.name.c_str(),
+                        u.present ? "unused" : "its interface is gone");
+        for (const auto& k : removal.kept) std::printf("kept %s\n", k.c_str());
+        if (removal.remove.empty() && removal.kept.empty()) std::puts("nothing to remove");
+    } catch (const std::exception& e) {
+        return failed(e);
+    }
+    return 0;
+}
+
+}  // namespace via::commands

@@ -1,0 +1,26 @@
+// What the configuration grants a launch (shared by launch and check).
+#pragma once
+
+#include <optional>
+
+#include "via/cli.hpp"
+#include "via/config.hpp"
+#include "via/ensure.hpp"
+
+namespace via::commands {
+
+struct Decision {
+    config::Grant grant;
+    std::optional<ensure::DedicatedUser> dedicated;  // the uplink's, if it has one
+};
+
+// What the configuration lets this caller do with this command line.
+// Throws via::Error with the refusal. Needs privilege::RootFiles when
+// /etc/via is closed to members.
+Decision decide(const cli::Options& options);
+
+// The request for the uplink: the granted gateways, else those root (or
+// an admin) gave an earlier launch, which hold for everybody's.
+ensure::Request request_for(const config::Grant& grant, const std::optional<ensure::DedicatedUser>& dedicated);
+
+}  // namespace via::commands
