@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The Debian package ($VIA_DEB, from scripts/package): it installs as
+# dumpcap's does (group via, file capabilities), via runs from it as a
+# member and leaves by the uplink asked for, the completions and hooks
+# are where their tools look, and it uninstalls cleanly.
+set -euo pipefail
+: "${VIA_DEB:?VIA_DEB must name the package}"
+if [ -z "${VIA_TEST_CGROUP:-}" ]; then
+    command -v via >/dev/null 2>&1 && [ "$(command -v via)" = /usr/bin/via ] && { echo "FATAL: /usr/bin/via exists"; exit 1; }
+    had_etc_via=; [ -d /etc/via ] && had_etc_via=1
+    [ -e /etc/via/via.conf ] && { echo "FATAL: /etc/via/via.conf exists (a package would keep it)"; exit 1; }
+    dpkg -i "$VIA_DEB" >/dev/null
+    uninstall() {
+        local rc=$? left
+        dpkg --purge via >/dev/null || rc=1
+        left=$(ls -d /usr/bin/via /usr/share/zsh/vendor-completions/_via /usr/share/fish/vendor_completions.d/via.fish \
+            /usr/share/bash-completion/completions/via /usr/lib/NetworkManager/dispatcher.d/90-via \
+            /usr/lib/systemd/system-sleep/via /etc/via/via.conf 2>/dev/null || true)
+        if [ -n "$left" ]; then echo "FAIL: left after purge: $left" >&2; rc=1; else echo "ok: purge removed every file"; fi
+        if [ -z "$had_etc_via" ]; then rmdir /etc/via/conf.d /etc/via 2>/dev/null || true; fi
+        exit "$rc"
+    }
+    trap uninstall EXIT
+fi
+VIA=/usr/bin/via
+source "$(dirname "$0")/../integration/lib.sh"
+setup_all
+
+expect_eq "the postinst gave via its group and mode" "root:via 755" "$(stat -c '%U:%G %a' /usr/bin/via)"
+expect_eq "and its capabilities" "/usr/bin/via cap_setgid,cap_setuid,cap_net_admin,cap_sys_admin=p" "$(getcap /usr/bin/via)"
+out=$(as_user "$VIA" "$UP1" -- $PY "$HELPERS/client.py" tcp "$SERVICE" "$PORT")
+expect_contains "a member's program leaves by $UP1" "iif=$SV1 src=10.77.1.2" "$out"
+check "via check passes for the member" as_user "$VIA" check "$UP1"
+zsh_finds() { [[ $(zsh -fc 'for d in $fpath; do [[ -e $d/_via ]] && print found; done') == *found* ]]; }
+check "zsh finds the completion in its default fpath" zsh_finds
+fish_finds() { mkdir -p "$TMP/fish"; XDG_CONFIG_HOME=$TMP/fish fish -c 'complete -C "via sta"' | grep -q status; }
+check "fish finds its completion" fish_finds
+check "bash-completion finds its completion" test -e /usr/share/bash-completion/completions/via
+check "the NetworkManager hook calls /usr/bin/via" grep -q 'exec /usr/bin/via repair' /usr/lib/NetworkManager/dispatcher.d/90-via
+check "the man pages are installed" test -e /usr/share/man/man1/via.1
+finish
