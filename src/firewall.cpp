@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cstdio>
 #include <cstring>
@@ -46,18 +45,6 @@ constexpr std::array<BaseChain, 4> chains{{
 constexpr std::string_view retired_owner = "dns ";
 constexpr BaseChain retired_chain{constants::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST};
 
-struct Address {
-    unsigned char bytes[16] = {};
-    std::uint32_t len = 0;
-};
-
-Address parse_ip(int family, const std::string& text) {
-    Address a;
-    a.len = family == AF_INET ? 4 : 16;
-    if (inet_pton(family, text.c_str(), a.bytes) != 1) throw Error("'" + text + "' is not an IP address");
-    return a;
-}
-
 // --- expressions ------------------------------------------------------------
 
 nft::Expr expr(const char* name) {
@@ -81,37 +68,12 @@ void set_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR
 void load_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_DREG); }
 void set_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_SREG); }
 
-void immediate(nftnl_rule* r, const void* data, std::uint32_t len) {
-    auto e = expr("immediate");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-    nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, data, len);
-    append(r, std::move(e));
-}
-
 void accept(nftnl_rule* r) {
     auto e = expr("immediate");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
     append(r, std::move(e));
 }
-
-void load_payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
-    auto e = expr("payload");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_BASE, base);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_LEN, len);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-    append(r, std::move(e));
-}
-
-void dnat(nftnl_rule* r, int family) {
-    auto e = expr("nat");
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_FAMILY, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-    append(r, std::move(e));
-}
-
 
 void compare(nftnl_rule* r, std::uint32_t op, const void* data, std::uint32_t len) {
     auto e = expr("cmp");
@@ -142,14 +104,6 @@ void uplink_mark(nftnl_rule* r, std::uint32_t mark) {
     mask(r, ~open_bit);
     const std::uint32_t both = mark & ~open_bit;
     equals(r, &both, sizeof both);
-}
-
-// meta mark & 0xfffeffff == M meta nfproto <family>
-void mark_and_family(nftnl_rule* r, std::uint32_t mark, int family) {
-    uplink_mark(r, mark);
-    load_meta(r, NFT_META_NFPROTO);
-    const std::uint8_t nfproto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-    equals(r, &nfproto, sizeof nfproto);
 }
 
 void load_socket_mark(nftnl_rule* r) {
