@@ -124,7 +124,7 @@ TEST_CASE("an interface named repair is still launched with --") {
     CHECK(o.uplink == "repair");
 }
 
-TEST_CASE("--help fits 80 columns and shows the whole usage") {
+TEST_CASE("help fits 80 columns and shows the whole usage") {
     const auto help = exit_of({"via", "--help"}).out;
     CHECK_THAT(help, Catch::StartsWith("Usage: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]\n"));
     std::size_t start = 0, longest = 0;
@@ -147,7 +147,7 @@ TEST_CASE("unknown options say so and suggest the closest") {
     CHECK_THAT(exit_of({"via", "stauts"}).err, Catch::Contains("did you mean 'via status'?"));
 }
 
-TEST_CASE("--dns takes one address: two after one --dns is an error") {
+TEST_CASE("one address per --dns: two after one --dns is an error") {
     const auto e = exit_of({"via", "--dns", "10.0.0.1", "10.0.0.2", "wlan1", "--", "true"});
     CHECK_THAT(e.err, Catch::Contains("one UPLINK expected") && Catch::Contains("--dns takes one address"));
     CHECK(options_of({"via", "--dns=10.0.0.1", "--dns", "10.0.0.2", "wlan1", "--", "true"}).dns.size() == 2);
