@@ -1,6 +1,7 @@
 #include "via/accounts.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/wait.h>
@@ -11,14 +12,20 @@
 #include "via/privilege.hpp"
 
 namespace via::accounts {
-namespace {
 
 std::string group_name(gid_t gid) {
     const group* g = ::getgrgid(gid);
     return g ? g->gr_name : std::to_string(gid);
 }
 
-}  // namespace
+bool in_group(gid_t gid) {
+    if (::getgid() == gid || ::getegid() == gid) return true;
+    static gid_t groups[NGROUPS_MAX];  // static: 256 KiB is no stack's business
+    const int n = ::getgroups(NGROUPS_MAX, groups);
+    for (int i = 0; i < n; ++i)
+        if (groups[i] == gid) return true;
+    return false;
+}
 
 config::Caller caller() {
     config::Caller c;

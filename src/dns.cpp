@@ -69,19 +69,6 @@ std::string resolv_conf_target() {
     return link[0] == '/' ? std::string(link) : std::string("/etc/") + link;
 }
 
-void write_file(const std::string& path, const std::string& content) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd || ::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()))
-        throw errno_error("writing " + path);
-}
-
-void make_parents(const std::string& path) {
-    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
-        const std::string dir = path.substr(0, slash);
-        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) throw errno_error("creating " + dir);
-    }
-}
-
 }  // namespace
 
 std::string private_resolv_conf(const std::vector<std::string>& servers, std::string_view original) {
@@ -184,8 +171,14 @@ std::string elsewhere(std::string_view resolv_conf, const std::string& uplink, c
     return {};
 }
 
-void warn_if_elsewhere(const std::string& uplink, const std::vector<Lan>& lans) {
-    const std::string why = elsewhere(read_file(resolv_conf_path), uplink, lans);
+std::string elsewhere(const uplink::Uplink& up) {
+    std::vector<Lan> lans;
+    for (const auto& n : up.connected) lans.push_back({n.dev, uplink::prefix_of(n)});
+    return elsewhere(read_file(resolv_conf_path), up.name, lans);
+}
+
+void warn_if_elsewhere(const uplink::Uplink& up) {
+    const std::string why = elsewhere(up);
     if (why.empty()) return;
     std::fprintf(stderr,
                  "via: warning: %s\nhint: pass --dns ADDR, or give the uplink its servers in /etc/via/via.conf "

@@ -1,5 +1,7 @@
 #include "via/instances.hpp"
 
+#include <functional>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -54,25 +56,31 @@ std::string recipe(std::string_view comm) {
     return {};
 }
 
-std::vector<pid_t> find(const std::string& comm, uid_t uid) {
-    std::vector<pid_t> out;
+void each_process(const std::function<void(pid_t, uid_t)>& f) {
     Handle<DIR, closedir> proc(::opendir("/proc"));
-    if (!proc) return out;  // a hint only: never an error
+    if (!proc) return;
     const pid_t self = ::getpid();
     while (const dirent* e = ::readdir(proc.get())) {
         if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
         const pid_t pid = static_cast<pid_t>(std::stol(e->d_name));
         struct stat st {};
-        if (pid == self || ::fstatat(::dirfd(proc.get()), e->d_name, &st, 0) < 0 || st.st_uid != uid) continue;
-        const std::string path = std::string("/proc/") + e->d_name + "/comm";
+        if (pid != self && ::fstatat(::dirfd(proc.get()), e->d_name, &st, 0) == 0) f(pid, st.st_uid);
+    }
+}
+
+std::vector<pid_t> find(const std::string& comm, uid_t uid) {
+    std::vector<pid_t> out;  // a hint only: never an error
+    each_process([&](pid_t pid, uid_t owner) {
+        if (owner != uid) return;
+        const std::string path = "/proc/" + std::to_string(pid) + "/comm";
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         char buf[32] = {};
         const ssize_t n = fd ? ::read(fd.get(), buf, sizeof buf - 1) : -1;
-        if (n <= 0) continue;
+        if (n <= 0) return;
         std::string name(buf, static_cast<std::size_t>(n));
         if (!name.empty() && name.back() == '\n') name.pop_back();
         if (name == comm) out.push_back(pid);
-    }
+    });
     return out;
 }
 

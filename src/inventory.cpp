@@ -1,16 +1,10 @@
 #include "via/inventory.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
-#include <dirent.h>
-#include <fcntl.h>
 #include <map>
 #include <pwd.h>
-#include <set>
 #include <tuple>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
@@ -19,8 +13,8 @@
 #include "via/error.hpp"
 #include "via/firewall.hpp"
 #include "via/files.hpp"
-#include "via/handle.hpp"
 #include "via/ids.hpp"
+#include "via/instances.hpp"
 #include "via/netlink.hpp"
 
 namespace via::inventory {
@@ -55,13 +49,8 @@ std::string user_name(uid_t uid) {
 }
 
 // The command line of a process, its arguments separated by spaces.
-std::string command_of(const std::string& pid) {
-    std::string text;
-    try {
-        text = read_file("/proc/" + pid + "/cmdline");
-    } catch (const Error&) {
-        return {};
-    }
+std::string command_of(pid_t pid) {
+    std::string text = read_file("/proc/" + std::to_string(pid) + "/cmdline");
     while (!text.empty() && text.back() == '\0') text.pop_back();
     std::replace(text.begin(), text.end(), '\0', ' ');
     if (text.size() > 200) text = text.substr(0, 197) + "...";
@@ -70,44 +59,31 @@ std::string command_of(const std::string& pid) {
 
 std::vector<Process> processes(const std::vector<std::pair<uid_t, sockmark::Tag>>& users) {
     std::vector<Process> out;
-    Handle<DIR, closedir> proc(::opendir("/proc"));
-    if (!proc) throw errno_error("reading /proc");
-    const pid_t self = ::getpid();
-    while (const dirent* e = ::readdir(proc.get())) {
-        if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
-        const pid_t pid = static_cast<pid_t>(std::stol(e->d_name));
-        struct stat st {};
-        if (pid == self || ::fstatat(::dirfd(proc.get()), e->d_name, &st, 0) < 0) continue;
+    instances::each_process([&](pid_t pid, uid_t uid) {
         Process p;
-        p.pid = pid;
-        p.uid = st.st_uid;
+        p.pid = p.launch = pid;
+        p.uid = uid;
         std::optional<sockmark::Tag> tag;
         try {
             tag = sockmark::tag_of(pid);
+            if (tag) p.launch = sockmark::launch_of(pid).value_or(pid);
         } catch (const Error&) {
-            continue;  // gone meanwhile
+            return;  // gone meanwhile
         }
-        p.launch = pid;
-        if (tag) {
-            try {
-                p.launch = sockmark::launch_of(pid).value_or(pid);
-            } catch (const Error&) {
-                continue;
-            }
-        } else {
-            const auto user = std::find_if(users.begin(), users.end(), [&](const auto& u) { return u.first == p.uid; });
-            if (user == users.end()) continue;
+        if (!tag) {
+            const auto user = std::find_if(users.begin(), users.end(), [&](const auto& u) { return u.first == uid; });
+            if (user == users.end()) return;
             tag = user->second;
             p.dedicated = true;
         }
+        p.command = command_of(pid);
+        if (p.command.empty()) return;  // a kernel thread, or gone
         p.uplink = tag->uplink;
         p.open = tag->open;
         p.dns = tag->dns;
-        p.user = user_name(p.uid);
-        p.command = command_of(e->d_name);
-        if (p.command.empty()) continue;  // a kernel thread, or gone
+        p.user = user_name(uid);
         out.push_back(std::move(p));
-    }
+    });
     // One entry per launch: its first process if it runs, else its oldest.
     std::sort(out.begin(), out.end(), [](const Process& a, const Process& b) {
         return std::tuple(a.launch, a.pid != a.launch, a.pid) < std::tuple(b.launch, b.pid != b.launch, b.pid);

@@ -1,5 +1,4 @@
 // via: parse the command line, run the command (src/commands/).
-#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "via/accounts.hpp"
 #include "via/cli.hpp"
 #include "via/commands.hpp"
 
@@ -41,18 +41,9 @@ void clear_library_environment(int, char**, char** envp) {
 // constructor runs: it can then only explain (and run `via check`).
 bool outsider = false;
 
-bool in_group(gid_t group) {
-    if (::getgid() == group || ::getegid() == group) return true;
-    gid_t groups[NGROUPS_MAX];
-    const int n = ::getgroups(NGROUPS_MAX, groups);
-    for (int i = 0; i < n; ++i)
-        if (groups[i] == group) return true;
-    return false;
-}
-
 void drop_outsiders() {
     struct stat self {};
-    if (::getuid() == 0 || (::stat("/proc/self/exe", &self) == 0 && in_group(self.st_gid))) return;
+    if (::getuid() == 0 || (::stat("/proc/self/exe", &self) == 0 && via::accounts::in_group(self.st_gid))) return;
     outsider = true;
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct none[2]{};

@@ -16,8 +16,8 @@ namespace {
 
 using Caps = Handle<void, cap_free>;
 
-constexpr const char* install_hint =
-    "install via with its capabilities: setcap cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p $(command -v via); see README";
+const std::string install_hint =
+    std::string("install via with its capabilities: setcap ") + file_capabilities + " $(command -v via); see README";
 
 Caps current() {
     Caps caps(cap_get_proc());

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "via/error.hpp"
+#include "via/files.hpp"
 #include "via/handle.hpp"
 
 namespace via::served {
@@ -66,11 +67,7 @@ void record(const Uplink& launch) {
     for (const char* d : {run_dir, dir})
         if (::mkdir(d, 0755) < 0 && errno != EEXIST) throw errno_error(std::string("creating ") + d);
     const std::string text = render(merge(read(launch.name), launch));
-    const std::string path = path_of(launch.name), tmp = path + ".new";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        throw errno_error("writing " + tmp);
-    if (::fchmod(fd.get(), 0644) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) throw errno_error("writing " + path);
+    replace_file(path_of(launch.name), text);
 }
 
 std::vector<Uplink> all() {

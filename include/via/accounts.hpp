@@ -9,6 +9,14 @@
 
 namespace via::accounts {
 
+// Whether the calling process is in group `gid` (real, effective or
+// supplementary): no NSS, no allocation, so that it may run before libc's
+// own set-up is done (src/main.cpp's .preinit_array).
+bool in_group(gid_t gid);
+
+// A group's name, or its number when it has none.
+std::string group_name(gid_t gid);
+
 // The caller (real uid and gid, supplementary groups), with names.
 config::Caller caller();
 

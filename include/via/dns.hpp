@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "via/uplink.hpp"
+
 namespace via::dns {
 
 // The resolv.conf the program sees: `servers` as name servers, and the
@@ -48,7 +50,11 @@ struct Lan {
 // name server on the network of another interface.
 std::string elsewhere(std::string_view resolv_conf, const std::string& uplink, const std::vector<Lan>& lans);
 
-// Warns on stderr, with a hint, when elsewhere() says so for /etc/resolv.conf.
-void warn_if_elsewhere(const std::string& uplink, const std::vector<Lan>& lans);
+// elsewhere() for this machine's /etc/resolv.conf and the networks of
+// every interface, seen from `up`.
+std::string elsewhere(const uplink::Uplink& up);
+
+// Warns on stderr, with a hint, when elsewhere(up) says so.
+void warn_if_elsewhere(const uplink::Uplink& up);
 
 }  // namespace via::dns

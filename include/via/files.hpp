@@ -1,5 +1,6 @@
-// Small whole text files that via reads (/proc, /etc): their text, or ""
-// when missing or unreadable, where absence means "nothing configured".
+// Small whole text files: read_file() for what via reads (/proc, /etc),
+// their text or "" when missing or unreadable, where absence means "nothing
+// configured"; and the few writers (src/files.cpp), which throw via::Error.
 #pragma once
 
 #include <fstream>
@@ -14,5 +15,14 @@ inline std::string read_file(const std::string& path) {
     text << in.rdbuf();
     return text.str();
 }
+
+// Creates every missing directory above `path` (mode 0755).
+void make_parents(const std::string& path);
+
+// Writes `content` to `path` (mode 0644, never through a symlink).
+void write_file(const std::string& path, const std::string& content);
+
+// The same, atomically: written beside it as PATH.new, then renamed over it.
+void replace_file(const std::string& path, const std::string& content);
 
 }  // namespace via

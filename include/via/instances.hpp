@@ -6,6 +6,7 @@
 // is known, the way to start a separate instance.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ std::optional<std::string> comm_of(std::string_view program);
 
 // How to start PROGRAM as a separate instance, if via knows; "" otherwise.
 std::string recipe(std::string_view comm);
+
+// Calls f(pid, uid) for every process in /proc but via itself (uid: its
+// /proc directory's owner, the effective uid). Needs no privilege.
+void each_process(const std::function<void(pid_t, uid_t)>& f);
 
 // The processes of the caller's uid whose comm is `comm`, other than via
 // itself, from /proc. Needs no privilege.

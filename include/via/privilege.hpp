@@ -37,6 +37,8 @@ namespace via::privilege {
 
 // The capabilities a non-root caller's via must hold, and no others.
 inline constexpr cap_value_t needed[] = {CAP_NET_ADMIN, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
+// The same, as setcap(8) takes them for via's file.
+inline constexpr const char* file_capabilities = "cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p";
 
 void check();
 

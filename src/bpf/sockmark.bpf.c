@@ -267,11 +267,17 @@ static __u32 server4(const struct via_tag *tag, __u32 daddr)
     return tag->dns4[0];
 }
 
-static int redirect4(struct bpf_sock_addr *ctx)
+// The tag of a task sending to port 53, if it has one: its DNS may go elsewhere.
+static struct via_tag *dns_tag(struct bpf_sock_addr *ctx)
 {
     if (ctx->user_port != bpf_htons(DNS_PORT))
-        return 1;
-    struct via_tag *tag = tag_of_current();
+        return 0;
+    return tag_of_current();
+}
+
+static int redirect4(struct bpf_sock_addr *ctx)
+{
+    struct via_tag *tag = dns_tag(ctx);
     if (!tag)
         return 1;
     __u32 original = ctx->user_ip4;
@@ -305,9 +311,7 @@ static void set_ip6(struct bpf_sock_addr *ctx, const __u32 *addr)
 
 static int redirect6(struct bpf_sock_addr *ctx)
 {
-    if (ctx->user_port != bpf_htons(DNS_PORT))
-        return 1;
-    struct via_tag *tag = tag_of_current();
+    struct via_tag *tag = dns_tag(ctx);
     if (!tag)
         return 1;
     __u32 original[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};

@@ -6,7 +6,6 @@
 // callers outside group via too (without capabilities: some checks are
 // then skipped).
 #include <cstdio>
-#include <grp.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,7 +23,6 @@
 #include "via/dns.hpp"
 #include "via/ensure.hpp"
 #include "via/error.hpp"
-#include "via/files.hpp"
 #include "via/firewall.hpp"
 #include "via/handle.hpp"
 #include "via/privilege.hpp"
@@ -50,22 +48,6 @@ private:
     bool failed_ = false;
 };
 
-constexpr const char* wanted_caps = "cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p";
-
-std::string group_name(gid_t gid) {
-    if (const group* g = ::getgrgid(gid)) return g->gr_name;
-    return std::to_string(gid);
-}
-
-bool in_group(gid_t gid) {
-    if (::getgid() == gid) return true;
-    std::vector<gid_t> groups(static_cast<std::size_t>(::getgroups(0, nullptr)) + 1);
-    const int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
-    for (int i = 0; i < n; ++i)
-        if (groups[static_cast<std::size_t>(i)] == gid) return true;
-    return false;
-}
-
 // The binary: owner, mode, group and file capabilities; then the caller.
 // Returns whether this via holds its capabilities (member or root).
 bool check_installation(Findings& f) {
@@ -77,7 +59,7 @@ bool check_installation(Findings& f) {
         f.add(Level::fail, "cannot read via's own file " + path);
         return false;
     }
-    const std::string group = group_name(st.st_gid);
+    const std::string group = accounts::group_name(st.st_gid);
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     using Caps = Handle<void, cap_free>;
@@ -85,15 +67,15 @@ bool check_installation(Findings& f) {
     using Text = Handle<char, cap_free>;
     Text text(caps ? cap_to_text(static_cast<cap_t>(caps.get()), nullptr) : nullptr);
     const std::string have = text ? text.get() : "none";
-    Caps wanted(cap_from_text(wanted_caps));
+    Caps wanted(cap_from_text(privilege::file_capabilities));
     const bool right_caps = caps && wanted && cap_compare(static_cast<cap_t>(caps.get()), static_cast<cap_t>(wanted.get())) == 0;
     const std::string fix_install = "reinstall via (scripts/setup, or the Debian package), or as root: chown root:via " +
-                                    path + "; chmod 0755 " + path + "; setcap " + wanted_caps + " " + path;
+                                    path + "; chmod 0755 " + path + "; setcap " + privilege::file_capabilities + " " + path;
     if (st.st_uid != 0 || (st.st_mode & 022) || (st.st_mode & (S_ISUID | S_ISGID)))
         f.add(Level::fail, path + " is " + mode + ", owned by uid " + std::to_string(st.st_uid) +
                                ": it must be root's, writable by root only, not setuid", fix_install);
     else if (!right_caps)
-        f.add(Level::fail, path + " has capabilities " + have + ", not " + wanted_caps, fix_install);
+        f.add(Level::fail, path + " has capabilities " + have + ", not " + privilege::file_capabilities, fix_install);
     else
         f.add(Level::ok, path + ": root:" + group + " " + mode + ", " + have);
 
@@ -102,7 +84,7 @@ bool check_installation(Findings& f) {
         f.add(Level::ok, "you are root");
         return true;
     }
-    if (!in_group(st.st_gid)) {
+    if (!accounts::in_group(st.st_gid)) {
         const std::string user = accounts::caller().user;
         f.add(Level::fail, "you (" + user + ") are not in group " + group + ", whose members may use via",
               "as root: usermod -aG " + group + " " + user + ", then log in again");
@@ -189,25 +171,17 @@ void check_uplink(Findings& f, const std::string& name, bool privileged) {
     else
         f.add(Level::warn, up.no_ipv6 + ": programs on it get no IPv6 (refused, not leaked)");
 
-    std::vector<std::string> servers = d.grant.dns;
-    const char* from = "the configuration";
-    if (servers.empty()) {
-        servers = dns::resolved_servers(up.ifindex);
-        from = "systemd-resolved, for this link";
-    }
+    const auto servers = name_servers(d.grant, up.ifindex);
     if (!servers.empty()) {
         std::string list;
         for (const auto& s : servers) list += (list.empty() ? "" : ", ") + s;
-        f.add(Level::ok, "DNS through " + up.name + ": " + list + " (from " + from + ")");
+        f.add(Level::ok, "DNS through " + up.name + ": " + list + " (from " +
+                             (d.grant.dns.empty() ? "systemd-resolved, for this link" : "the configuration") + ")");
+    } else if (const std::string why = dns::elsewhere(up); !why.empty()) {
+        f.add(Level::warn, "DNS: " + why,
+              "give the uplink its servers (dns = in /etc/via/via.conf), or launch with --dns ADDR");
     } else {
-        std::vector<dns::Lan> lans;
-        for (const auto& n : up.connected) lans.push_back({n.dev, uplink::prefix_of(n)});
-        const std::string why = dns::elsewhere(read_file("/etc/resolv.conf"), up.name, lans);
-        if (why.empty())
-            f.add(Level::ok, "DNS: the system's name servers, reached through " + up.name);
-        else
-            f.add(Level::warn, "DNS: " + why,
-                  "give the uplink its servers (dns = in /etc/via/via.conf), or launch with --dns ADDR");
+        f.add(Level::ok, "DNS: the system's name servers, reached through " + up.name);
     }
 
     const auto rules = checks::ip_rules();

@@ -1,9 +1,7 @@
 // via desktop UPLINK APP: writes a menu entry that starts APP via UPLINK to
 // ~/.local/share/applications, as the caller, with no capability.
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +11,6 @@
 #include "via/desktop.hpp"
 #include "via/error.hpp"
 #include "via/files.hpp"
-#include "via/handle.hpp"
 #include "via/privilege.hpp"
 
 namespace via::commands {
@@ -38,21 +35,6 @@ std::string find_entry(const std::string& app, const std::vector<std::string>& d
                 "name it by its desktop file id (ls /usr/share/applications), or give the .desktop file's path");
 }
 
-void make_dirs(const std::string& path) {
-    for (std::size_t at = 1; (at = path.find('/', at)) != std::string::npos; ++at)
-        if (::mkdir(path.substr(0, at).c_str(), 0755) < 0 && errno != EEXIST)
-            throw errno_error("creating " + path.substr(0, at));
-    if (::mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) throw errno_error("creating " + path);
-}
-
-void write_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".new";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        throw errno_error("writing " + tmp);
-    if (::rename(tmp.c_str(), path.c_str()) < 0) throw errno_error("writing " + path);
-}
-
 }  // namespace
 
 int desktop(const cli::Desktop& options) {
@@ -67,9 +49,9 @@ int desktop(const cli::Desktop& options) {
         const auto wrapped =
             desktop::wrap(read_file(source), {options.uplink, app_id, "via", data + "/via/profiles"});
         if (!wrapped.error.empty()) throw Error(source + ": " + wrapped.error);
-        make_dirs(dirs.front());
         const std::string target = dirs.front() + "/" + desktop::wrapped_id(options.uplink, app_id);
-        write_atomically(target, wrapped.entry);
+        make_parents(target);
+        replace_file(target, wrapped.entry);
         std::printf("wrote %s\nIts menu entry starts %s via %s; remove the file to remove it.\n", target.c_str(),
                     app_id.c_str(), options.uplink.c_str());
     } catch (const std::exception& e) {

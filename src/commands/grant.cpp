@@ -1,6 +1,7 @@
 #include "grant.hpp"
 
 #include "via/accounts.hpp"
+#include "via/dns.hpp"
 #include "via/error.hpp"
 #include "via/privilege.hpp"
 #include "via/served.hpp"
@@ -37,6 +38,11 @@ ensure::Request request_for(const config::Grant& grant, const std::optional<ensu
         if (!r.gateway6) r.gateway6 = before->gateway6;
     }
     return r;
+}
+
+std::vector<std::string> name_servers(const config::Grant& grant, int ifindex) {
+    if (!grant.dns.empty()) return grant.dns;
+    return dns::resolved_servers(ifindex);
 }
 
 }  // namespace via::commands

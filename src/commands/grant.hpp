@@ -2,6 +2,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "via/cli.hpp"
 #include "via/config.hpp"
@@ -22,5 +24,9 @@ Decision decide(const cli::Options& options);
 // The request for the uplink: the granted gateways, else those root (or
 // an admin) gave an earlier launch, which hold for everybody's.
 ensure::Request request_for(const config::Grant& grant, const std::optional<ensure::DedicatedUser>& dedicated);
+
+// The launch's name servers: its own (--dns, or the uplink's dns =), else
+// those systemd-resolved has for the interface; none if neither.
+std::vector<std::string> name_servers(const config::Grant& grant, int ifindex);
 
 }  // namespace via::commands

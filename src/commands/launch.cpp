@@ -115,18 +115,6 @@ void say_what_breaks(const std::vector<std::string>& warnings) {
     for (const auto& w : fresh) std::fprintf(stderr, "via: warning: %s\n", w.substr(w.find('\t') + 1).c_str());
 }
 
-// The launch's name servers: its own, else the uplink's.
-std::vector<std::string> name_servers(const config::Grant& grant, int ifindex) {
-    if (!grant.dns.empty()) return grant.dns;
-    return dns::resolved_servers(ifindex);
-}
-
-std::vector<dns::Lan> lans_of(const uplink::Uplink& up) {
-    std::vector<dns::Lan> out;
-    for (const auto& n : up.connected) out.push_back({n.dev, uplink::prefix_of(n)});
-    return out;
-}
-
 }  // namespace
 
 int launch(const cli::Options& options) {
@@ -169,7 +157,7 @@ int launch(const cli::Options& options) {
         note_running_instance(program, target.up.name);
         say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
         if (servers.empty()) {
-            dns::warn_if_elsewhere(target.up.name, lans_of(target.up));
+            dns::warn_if_elsewhere(target.up);
         } else {
             privilege::RootFiles as_root;
             privilege::Effective sys_admin({CAP_SYS_ADMIN});

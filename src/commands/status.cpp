@@ -43,8 +43,6 @@ json::Value to_json(const inventory::Uplink& u, std::size_t hidden) {
                                         {"dns", json::strings(p.dns)},
                                         {"packets", p.sent.packets},
                                         {"bytes", p.sent.bytes}});
-    std::vector<std::string> prefs;
-    for (const auto& r : u.rules) prefs.push_back(std::to_string(r.pref));
     return json::Object{{"name", u.name.empty() ? json::Value() : json::Value(u.name)},
                         {"ifindex", u.ifindex},
                         {"state", state_of(u)},
@@ -71,11 +69,12 @@ void print_text(const inventory::Uplink& u, std::size_t hidden) {
     }
     if (u.link && !u.link->addresses.empty()) std::printf("  %-12s %s\n", "addresses", join(u.link->addresses).c_str());
     std::printf("  %-12s %s\n", "next hop", u.next_hops.empty() ? "none" : join(u.next_hops).c_str());
-    std::string prefs;
+    std::vector<std::string> prefs;  // one per family and mark, mostly the same
     for (const auto& r : u.rules)
-        if (prefs.find(std::to_string(r.pref)) == std::string::npos) prefs += (prefs.empty() ? "" : ", ") + std::to_string(r.pref);
+        if (std::find(prefs.begin(), prefs.end(), std::to_string(r.pref)) == prefs.end())
+            prefs.push_back(std::to_string(r.pref));
     std::printf("  %-12s %s, table %u, ip rule %s\n", "mark", ids::hex(u.mark).c_str(), u.table,
-                prefs.empty() ? "missing" : prefs.c_str());
+                prefs.empty() ? "missing" : join(prefs).c_str());
     std::printf("  %-12s %s\n", "kill switch", u.kill_switch ? "on" : "missing");
     std::printf("  %-12s %s\n", "masquerade", u.masquerade ? "on" : "missing");
     if (u.dedicated_user) std::printf("  %-12s uid %u\n", "dedicated", static_cast<unsigned>(*u.dedicated_user));

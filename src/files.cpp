@@ -1,0 +1,33 @@
+#include "via/files.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "via/error.hpp"
+#include "via/handle.hpp"
+
+namespace via {
+
+void make_parents(const std::string& path) {
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        const std::string dir = path.substr(0, slash);
+        if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) throw errno_error("creating " + dir);
+    }
+}
+
+void write_file(const std::string& path, const std::string& content) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!fd || ::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()) ||
+        ::fchmod(fd.get(), 0644) < 0)
+        throw errno_error("writing " + path);
+}
+
+void replace_file(const std::string& path, const std::string& content) {
+    const std::string tmp = path + ".new";
+    write_file(tmp, content);
+    if (::rename(tmp.c_str(), path.c_str()) < 0) throw errno_error("writing " + path);
+}
+
+}  // namespace via
