@@ -154,8 +154,10 @@ std::vector<Uplink> view(const State& s) {
     for (const auto& p : s.processes) name(p.uplink, std::nullopt);
     for (const auto& [uid, tag] : s.users) name(tag.uplink, tag.mark);
 
-    for (const auto& [n, ifindex] : names) {
-        Uplink& u = group(ifindex);
+    // (Named copies: clang 14 does not let lambdas capture structured bindings.)
+    for (const auto& entry : names) {
+        const std::string& n = entry.first;
+        Uplink& u = group(entry.second);
         u.name = n;
         u.served = std::any_of(s.served.begin(), s.served.end(), [&](const auto& x) { return x.name == n; });
         u.mapped = std::any_of(s.marks.begin(), s.marks.end(), [&](const auto& x) { return x.first == n; });
@@ -169,7 +171,9 @@ std::vector<Uplink> view(const State& s) {
     }
 
     std::vector<Uplink> out;
-    for (auto& [ifindex, u] : groups) {
+    for (auto& entry : groups) {
+        const int ifindex = entry.first;
+        Uplink& u = entry.second;
         auto link = std::find_if(s.links.begin(), s.links.end(), [&](const Link& l) { return l.ifindex == ifindex; });
         if (link != s.links.end() && (u.name.empty() || u.name == link->name)) {
             u.present = true;

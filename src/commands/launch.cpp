@@ -131,7 +131,9 @@ int launch(const cli::Options& options) {
             env = privilege::caller_environment();
         }
         // Who may do what (nothing changes before the program is found).
-        const auto [grant, dedicated] = decide(options);
+        const Decision decision = decide(options);
+        const config::Grant& grant = decision.grant;  // (no structured binding: lambdas below capture it)
+        const auto& dedicated = decision.dedicated;
         const std::optional<accounts::Account> as_user =
             grant.as_user ? std::optional(accounts::dedicated_user(grant.uplink)) : std::nullopt;
         // Found before anything changes, so a typo leaves no state behind;
