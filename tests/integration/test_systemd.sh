@@ -73,6 +73,25 @@ expect_contains "PID 1 moved the prober into root's unit" "via-test-target.servi
 check "after the move, its connections still leave by $UP1" ct_wait_probe "$(ct_probe_lines)" "$ON_UP1" 3
 expect_eq "no connection of the prober failed" "" "$(grep -v "$ON_UP1" "$(ct_file probe.log)" || true)"
 
+# --- status and check, from a session of the member ---------------------------
+ct_script status <<EOF
+via status
+EOF
+out=$(ct_user status)
+expect_contains "via status in the container lists $UP1" "$UP1: up" "$out"
+expect_contains "and the moved prober, as the member's" "$CT_USER" "$out"
+expect_contains "by its command line" "sh -c while" "$out"
+ct_script status_json <<EOF
+via status --json | python3 -c 'import json, sys; d = json.load(sys.stdin); print(sum(p["packets"] for u in d["uplinks"] for p in u["programs"]))'
+EOF
+check "its counters count what it sent" test "$(ct_user status_json)" -gt 0
+ct_script check <<EOF
+via check $UP1; echo "exit \$?"
+EOF
+out=$(ct_user check)
+expect_contains "via check $UP1 passes in the container" "exit 0" "$out"
+expect_contains "and names $UP1's next hop" "next hop 10.77.1.1" "$out"
+
 # --- kill switch, on the moved prober ---------------------------------------
 ip -n "$H" link set "$UP1" down
 check "with $UP1 down, its connections fail at once (unreachable)" \

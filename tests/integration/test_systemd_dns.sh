@@ -39,6 +39,12 @@ via $UP1 -- cat /etc/resolv.conf
 EOF
 expect_eq "the program's resolv.conf names $UP1's server" "nameserver $DNS" "$(ct_user conf | grep nameserver)"
 
+ct_script check <<EOF
+via check $UP1
+EOF
+expect_contains "via check sees $UP1's DNS server, from resolved" \
+    "DNS through $UP1: $DNS (from systemd-resolved, for this link)" "$(ct_user check)"
+
 # (Asked last: resolved goes on retrying by $UP0 for a while.)
 ct_script plain <<EOF
 getent ahostsv4 plain.example.test || echo "no answer"
