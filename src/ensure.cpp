@@ -1,13 +1,13 @@
 #include "via/ensure.hpp"
 
-#include <functional>
-
 #include <algorithm>
+#include <functional>
 
 #include "via/accounts.hpp"
 #include "via/checks.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
+#include "via/fastpath.hpp"
 #include "via/firewall.hpp"
 #include "via/lock.hpp"
 #include "via/netlink.hpp"
@@ -44,19 +44,76 @@ Target validate(const Request& request, const Report& report) {
 
 namespace {
 
-Applied apply_locked(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked) {
-    using privilege::Effective;
-    using privilege::RootFiles;
+using privilege::Effective;
+using privilege::RootFiles;
 
-    // Without the kill switch for some programs: the uplink's open table too.
-    const bool open = !request.kill_switch || (request.user && !request.user->kill_switch);
-    UniqueFd lock;
+// Without the kill switch for some programs: the uplink's open table too.
+bool is_open(const Request& request) { return !request.kill_switch || (request.user && !request.user->kill_switch); }
+
+served::Uplink served_of(const Request& request) {
+    return {request.uplink, request.gateway, request.gateway6, is_open(request)};
+}
+
+std::vector<std::uint32_t> tables_of(const ids::UplinkIds& ids, bool open) {
+    if (open) return {ids.table, ids.open_mark};
+    return {ids.table};
+}
+
+// The uplink, and every interface whose LAN its programs reach (once each,
+// though an interface may have several networks).
+std::vector<std::string> devices(const uplink::Uplink& up) {
+    std::vector<std::string> devs{up.name};
+    for (const auto& n : up.connected)
+        if (n.family == AF_INET && !n.dev.empty() && std::find(devs.begin(), devs.end(), n.dev) == devs.end())
+            devs.push_back(n.dev);
+    return devs;
+}
+
+std::optional<std::uint64_t> observe_now(const fastpath::Watch& watch) {
+    Effective net_admin({CAP_NET_ADMIN});  // nfnetlink asks for it, even to read
+    return fastpath::observe(watch);
+}
+
+// Last, and only in BPF maps: once sockets are marked at birth, the
+// routing is in place. Each step compares before it writes.
+void mark_sockets(const Target& t, const Request& request, const Report& report) {
+    RootFiles as_root;
+    Effective sys_admin({CAP_SYS_ADMIN});
+    sockmark::ensure(t.mount, report);
+    sockmark::set_uplink(t.up.name, t.ids.mark, report);
+    sockmark::set_networks(t.up.connected, report);
+    if (request.user)
+        sockmark::set_user(request.user->uid, {t.up.name, t.ids.mark, request.user->kill_switch, request.user->dns},
+                           report);
+}
+
+// The fast path (see fastpath.hpp): the uplink as the last full ensure of
+// the same request found it, if the kernel still shows exactly what that
+// ensure left.
+std::optional<Target> verified(const Request& request, const Report& report) {
+    std::optional<fastpath::Stamp> stamp;
+    {
+        RootFiles as_root;
+        stamp = fastpath::read(request.uplink);
+        if (!stamp || stamp->request != key(request)) return std::nullopt;
+        const auto recorded = served::read(request.uplink);
+        if (!recorded || served::merge(recorded, served_of(request)) != *recorded) return std::nullopt;
+    }
+    const auto ids = ids::for_ifindex(stamp->up.ifindex);
+    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, is_open(request)))) != stamp->digest)
+        return std::nullopt;
+    report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink +
+                       ", as the last launch left them (" + fastpath::path_of(request.uplink) + ")",
+                   Outcome::present);
+    return Target{cgroup::find_mount(), stamp->up, *ids};
+}
+
+Applied apply_locked(const Target& t, const Request& request, const Report& report) {
+    const bool open = is_open(request);
     Applied applied;
     {
         RootFiles as_root;
-        lock = lock::acquire();
-        if (!lock) report.note("another via held the lock for over a second; going on without it");
-        served::record({request.uplink, request.gateway, request.gateway6, open});
+        served::record(served_of(request));
     }
     {
         Effective net_admin({CAP_NET_ADMIN});
@@ -66,36 +123,66 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
         routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);
-        // The uplink, and every interface whose LAN its programs reach (once
-        // each, though an interface may have several networks).
-        std::vector<std::string> devs{t.up.name};
-        for (const auto& n : t.up.connected)
-            if (n.family == AF_INET && !n.dev.empty() && std::find(devs.begin(), devs.end(), n.dev) == devs.end())
-                devs.push_back(n.dev);
-        for (const auto& dev : devs) routing::ensure_src_valid_mark(dev, report);
+        for (const auto& dev : devices(t.up)) routing::ensure_src_valid_mark(dev, report);
         firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
-    {
-        // Last: once sockets are marked at birth, the routing is in place.
+    mark_sockets(t, request, report);
+    // What the next launch compares with, taken after all of the above.
+    fastpath::Stamp stamp{key(request), 0, applied.pref, t.up, devices(t.up)};
+    if (const auto digest = observe_now(fastpath::watch_of(stamp, tables_of(t.ids, open)))) {
+        stamp.digest = *digest;
         RootFiles as_root;
-        Effective sys_admin({CAP_SYS_ADMIN});
-        sockmark::ensure(t.mount, report);
-        sockmark::set_uplink(t.up.name, t.ids.mark, report);
-        sockmark::set_networks(t.up.connected, report);
-        if (request.user)
-            sockmark::set_user(request.user->uid, {t.up.name, t.ids.mark, request.user->kill_switch, request.user->dns},
-                               report);
+        fastpath::write(stamp);
     }
-    if (while_locked) while_locked();
     return applied;
+}
+
+UniqueFd lock_or_note(const Report& report) {
+    RootFiles as_root;
+    UniqueFd lock = lock::acquire();
+    if (!lock) report.note("another via held the lock for over a second; going on without it");
+    return lock;
 }
 
 }  // namespace
 
+std::string key(const Request& r) {
+    std::string k = r.uplink + " gateway=" + r.gateway.value_or("-") + " gateway6=" + r.gateway6.value_or("-") +
+                    " kill_switch=" + (r.kill_switch ? "1" : "0");
+    if (r.user) {
+        k += " user=" + std::to_string(r.user->uid) + (r.user->kill_switch ? ":kill" : ":open");
+        for (const auto& server : r.user->dns) k += ":" + server;
+    }
+    return k;
+}
+
 Applied apply(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked) {
-    const Applied applied = apply_locked(t, request, report, while_locked);
+    Applied applied;
+    {
+        const UniqueFd lock = lock_or_note(report);
+        applied = apply_locked(t, request, report);
+        if (while_locked) while_locked();
+    }
     report.flush();  // the lock is released: now the caller's stderr may block us
     return applied;
+}
+
+Converged converge(const Request& request, const Report& report,
+                   const std::function<void(const Target&)>& while_locked) {
+    Converged out;
+    {
+        const UniqueFd lock = lock_or_note(report);
+        if (auto target = verified(request, report)) {
+            out.target = std::move(*target);
+            mark_sockets(out.target, request, report);
+        } else {
+            out.target = validate(request, report);
+            out.applied = apply_locked(out.target, request, report);
+        }
+        if (while_locked) while_locked(out.target);
+    }
+    report.flush();
+    return out;
 }
 
 }  // namespace via::ensure

@@ -306,21 +306,20 @@ void set_networks(const std::vector<uplink::Network>& networks, const Report& re
             wanted.push_back(key);
     }
 
-    std::vector<via_lan> stale;
-    std::size_t kept = 0;
+    std::vector<via_lan> stale, present;
     via_lan key{}, next{};
     for (const via_lan* prev = nullptr; bpf_map_get_next_key(lans.get(), prev, &next) == 0; prev = &key) {
         key = next;
-        if (std::any_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); }))
-            ++kept;
-        else
-            stale.push_back(key);
+        const bool is_wanted = std::any_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); });
+        (is_wanted ? present : stale).push_back(key);
     }
+    const std::size_t kept = present.size();
     // Added before the stale ones go, so that no moment lacks a network
     // that is still there.
     const std::uint8_t yes = 1;
     for (const auto& w : wanted)
-        if (bpf_map_update_elem(lans.get(), &w, &yes, BPF_ANY) < 0)
+        if (std::none_of(present.begin(), present.end(), [&](const via_lan& p) { return same(p, w); }) &&
+            bpf_map_update_elem(lans.get(), &w, &yes, BPF_ANY) < 0)
             throw errno_error("recording a connected network for via's programs", permission_hint(errno));
     for (const auto& k : stale)
         if (bpf_map_delete_elem(lans.get(), &k) < 0 && errno != ENOENT)

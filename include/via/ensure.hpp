@@ -59,9 +59,24 @@ struct Applied {
 };
 
 // Needs the capabilities of a launch (see privilege). `while_locked` runs
-// last, still under the lock: a launch tags itself there, so that a
-// concurrent `via gc` sees the uplink in use before it can remove it.
+// last, still under the lock. Ends by stamping what it left (fastpath).
 Applied apply(const Target& target, const Request& request, const Report& report,
               const std::function<void()>& while_locked = {});
+
+// A request as the stamp records it: equal keys, equal plans.
+std::string key(const Request& request);
+
+struct Converged {
+    Target target;
+    std::optional<Applied> applied;  // nullopt: verified by the stamp, nothing applied
+};
+
+// A launch's ensure, under via's lock: the fast path when the stamp of the
+// same request still matches what the kernel shows, else validate() and
+// apply(). `while_locked` runs last, still under the lock: a launch tags
+// itself there, so that a concurrent `via gc` sees the uplink in use
+// before it can remove it. Throws what validate() and apply() throw.
+Converged converge(const Request& request, const Report& report,
+                   const std::function<void(const Target&)>& while_locked);
 
 }  // namespace via::ensure

@@ -24,6 +24,7 @@
 #include "via/privilege.hpp"
 #include "via/report.hpp"
 #include "via/routing.hpp"
+#include "via/fastpath.hpp"
 #include "via/served.hpp"
 #include "via/sockmark.hpp"
 
@@ -53,6 +54,7 @@ void remove(const inventory::Removal& r, const Report& report) {
     privilege::Effective sys_admin({CAP_SYS_ADMIN});
     for (const auto& name : r.names) {
         served::forget(name);
+        fastpath::forget(name);
         sockmark::forget_uplink(name, report);
     }
 }

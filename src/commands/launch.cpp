@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -147,17 +148,23 @@ int launch(const cli::Options& options) {
         program = std::get<std::string>(found);
 
         const ensure::Request request = request_for(grant, dedicated);
-        const auto target = ensure::validate(request, report);
-        refuse_switching(target.up.name);
-        const auto servers = name_servers(grant, target.up.ifindex);
+        refuse_switching(request.uplink);
+        // Asked before the lock is taken (resolved may be slow); a name
+        // that is no interface gets its error from the ensure.
+        const int ifindex = static_cast<int>(::if_nametoindex(request.uplink.c_str()));
+        const auto servers = ifindex > 0 ? name_servers(grant, ifindex) : std::vector<std::string>{};
         // Tagged under the lock: from then on `via gc` sees the uplink in use.
-        const auto applied = ensure::apply(target, request, report, [&] {
+        const auto converged = ensure::converge(request, report, [&](const ensure::Target& target) {
             privilege::RootFiles as_root;
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
             sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
         });
+        const auto& target = converged.target;
         note_running_instance(program, target.up.name);
-        say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
+        // (Verified by the stamp: the rules are those of the last full
+        // ensure, whose warnings were said then.)
+        if (converged.applied)
+            say_what_breaks(checks::gather(target.ids.mark, converged.applied->pref, converged.applied->rules));
         if (servers.empty()) {
             dns::warn_if_elsewhere(target.up);
         } else {

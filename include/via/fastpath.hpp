@@ -1,0 +1,73 @@
+// A launch's fast path: verify, do not rebuild.
+//
+// Every full ensure of an uplink (a launch or `via repair`) ends by
+// writing a stamp, /run/via/stamps/NAME (root's): the request it served,
+// the uplink as it found it, and a digest of what the kernel showed right
+// after it, all of it read by narrow requests:
+//   - the interface, asked for by name (its ifindex and whether it is up);
+//   - every interface's addresses (the uplink's own, and the networks the
+//     program may reach by other interfaces);
+//   - the route the kernel would take out of the uplink, per family (a
+//     `fibmatch` lookup with the uplink as output interface: its default
+//     route and gateway, without reading the main table);
+//   - every ip rule (via's, and anybody's that would come ahead of them);
+//   - via's routing tables for the uplink, and nothing else (a dump the
+//     kernel filters by table);
+//   - the nftables generation, which any change to any table bumps;
+//   - the src_valid_mark sysctls via set.
+// The next launch reads the same things. When the digest and the request
+// are the same, nothing via depends on or made has changed, and the launch
+// takes the uplink from the stamp instead of dumping links, addresses,
+// main's routes and via's nft rules. Any difference, a missing stamp or a
+// stamp that cannot be read sends it down the full ensure, which repairs
+// and stamps again: correctness never rests on the stamp. (The BPF side is
+// checked on every launch either way: a few lookups by pin.)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "via/uplink.hpp"
+
+namespace via::fastpath {
+
+// What the digest covers, besides the interface itself.
+struct Watch {
+    std::string name;               // the uplink's interface
+    std::vector<std::uint32_t> tables;  // via's tables for it
+    std::vector<std::string> devs;  // interfaces whose src_valid_mark via set
+};
+
+// The digest of what the kernel shows now; nullopt when the interface is
+// gone or cannot be read (the full ensure says why). Needs CAP_NET_ADMIN
+// for nothing: every request is a read.
+std::optional<std::uint64_t> observe(const Watch& watch);
+
+struct Stamp {
+    std::string request;   // ensure::key() of the request it served
+    std::uint64_t digest = 0;
+    std::uint32_t pref = 0;  // the priority of via's rules
+    uplink::Uplink up;
+    std::vector<std::string> devs;
+};
+
+// Pure: the stamp file's text, and back (nullopt for anything malformed).
+std::string render(const Stamp& stamp);
+std::optional<Stamp> parse(std::string_view text);
+
+// What the stamp watches: the uplink's tables and devices.
+Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables);
+
+// /run/via/stamps/NAME.
+std::string path_of(const std::string& uplink);
+
+// Need privilege::RootFiles; read() returns nullopt
+// for a missing or unreadable stamp, forget() removes it (down, gc).
+std::optional<Stamp> read(const std::string& uplink);
+void write(const Stamp& stamp);
+void forget(const std::string& uplink);
+
+}  // namespace via::fastpath

@@ -1,0 +1,357 @@
+#include "via/fastpath.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
+
+#include "via/files.hpp"
+#include "via/handle.hpp"
+
+namespace via::fastpath {
+namespace {
+
+constexpr const char* dir = "/run/via/stamps";
+
+// FNV-1a, 64 bits: a digest to compare with the next launch's, not a
+// defence (the stamp is root's, and a match is only ever a shortcut).
+struct Digest {
+    std::uint64_t value = 0xcbf29ce484222325ull;
+    void add(const void* data, std::size_t len) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < len; ++i) value = (value ^ p[i]) * 0x100000001b3ull;
+    }
+    template <class T>
+    void add(const T& v) {
+        add(&v, sizeof v);
+    }
+};
+
+using Socket = Handle<mnl_socket, mnl_socket_close>;
+
+// One request, its answers fed to `f` message by message. False when the
+// kernel refused it (the errno, such as ENODEV or ENETUNREACH, is added
+// to the digest by the caller when it matters).
+// Calls f on each attribute after a message's fixed header.
+template <class F>
+void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
+    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, fixed));
+         mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr))
+        f(attr);
+}
+
+template <class F>
+bool ask(mnl_socket* sock, nlmsghdr* request, F f, int* error = nullptr) {
+    static std::uint32_t seq = static_cast<std::uint32_t>(std::time(nullptr));
+    request->nlmsg_seq = ++seq;
+    if (mnl_socket_sendto(sock, request, request->nlmsg_len) < 0) return false;
+    const std::uint32_t portid = mnl_socket_get_portid(sock);
+    // A dump's messages come in batches of at most 32 KiB.
+    alignas(nlmsghdr) static char buf[65536];
+    auto cb = [](const nlmsghdr* nlh, void* data) -> int {
+        (*static_cast<F*>(data))(nlh);
+        return MNL_CB_OK;
+    };
+    for (;;) {
+        const ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof buf);
+        if (n <= 0) return false;
+        const int ret = mnl_cb_run(buf, static_cast<std::size_t>(n), request->nlmsg_seq, portid, cb, &f);
+        if (ret == MNL_CB_STOP) return true;
+        if (ret < 0) {
+            if (error) *error = errno;
+            return false;
+        }
+        if (!(request->nlmsg_flags & NLM_F_DUMP)) return true;
+    }
+}
+
+nlmsghdr* header(char* buf, std::uint16_t type, std::uint16_t flags) {
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+    return nlh;
+}
+
+// A message's fixed header, then its attributes but those that change by
+// themselves (lifetimes, last use).
+void add_message(Digest& d, const nlmsghdr* nlh, std::size_t fixed, std::uint16_t skip) {
+    d.add(nlh->nlmsg_type);
+    d.add(mnl_nlmsg_get_payload(nlh), fixed);
+    each_attr(nlh, fixed, [&](const nlattr* attr) {
+        if (mnl_attr_get_type(attr) != skip) d.add(attr, mnl_attr_get_len(attr));
+    });
+}
+
+struct Link {
+    int ifindex = 0;
+    bool up = false;
+};
+
+std::optional<Link> link_by_name(mnl_socket* sock, const std::string& name) {
+    alignas(nlmsghdr) char buf[256];
+    nlmsghdr* nlh = header(buf, RTM_GETLINK, 0);
+    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+    ifi->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    std::optional<Link> out;
+    if (!ask(sock, nlh, [&](const nlmsghdr* m) {
+            if (m->nlmsg_type != RTM_NEWLINK) return;
+            const auto* info = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
+            out = Link{info->ifi_index, (info->ifi_flags & IFF_UP) != 0};
+        }))
+        return std::nullopt;
+    return out;
+}
+
+void addresses(mnl_socket* sock, Digest& d) {
+    alignas(nlmsghdr) char buf[64];
+    nlmsghdr* nlh = header(buf, RTM_GETADDR, NLM_F_DUMP);
+    auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+    ifa->ifa_family = AF_UNSPEC;
+    ask(sock, nlh, [&](const nlmsghdr* m) {
+        if (m->nlmsg_type != RTM_NEWADDR) return;
+        // Family, prefix length, scope, interface and the addresses: not
+        // the flags, which DAD and lifetimes change on their own.
+        const auto* a = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(m));
+        d.add(a->ifa_family);
+        d.add(a->ifa_prefixlen);
+        d.add(a->ifa_scope);
+        d.add(a->ifa_index);
+        each_attr(m, sizeof(ifaddrmsg), [&](const nlattr* attr) {
+            const auto type = mnl_attr_get_type(attr);
+            if (type == IFA_ADDRESS || type == IFA_LOCAL) d.add(attr, mnl_attr_get_len(attr));
+        });
+    });
+}
+
+// The route the kernel takes out of the uplink to an address no network
+// claims (TEST-NET-3, the IPv6 discard prefix): its default route, from
+// whichever table, with its gateway and metric; or the error.
+void route_out(mnl_socket* sock, int ifindex, int family, Digest& d) {
+    alignas(nlmsghdr) char buf[128];
+    nlmsghdr* nlh = header(buf, RTM_GETROUTE, 0);
+    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+    rtm->rtm_family = static_cast<unsigned char>(family);
+    rtm->rtm_flags = RTM_F_FIB_MATCH;
+    unsigned char dst[16] = {};
+    const char* far = family == AF_INET ? "203.0.113.77" : "100::1";
+    inet_pton(family, far, dst);
+    rtm->rtm_dst_len = family == AF_INET ? 32 : 128;
+    mnl_attr_put(nlh, RTA_DST, family == AF_INET ? 4 : 16, dst);
+    mnl_attr_put_u32(nlh, RTA_OIF, static_cast<std::uint32_t>(ifindex));
+    int error = 0;
+    const bool found = ask(sock, nlh, [&](const nlmsghdr* m) {
+        if (m->nlmsg_type == RTM_NEWROUTE) add_message(d, m, sizeof(rtmsg), RTA_CACHEINFO);
+    }, &error);
+    if (!found) d.add(error);
+}
+
+void rules(mnl_socket* sock, int family, Digest& d) {
+    alignas(nlmsghdr) char buf[64];
+    nlmsghdr* nlh = header(buf, RTM_GETRULE, NLM_F_DUMP);
+    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+    rtm->rtm_family = static_cast<unsigned char>(family);
+    ask(sock, nlh, [&](const nlmsghdr* m) {
+        if (m->nlmsg_type == RTM_NEWRULE) add_message(d, m, sizeof(rtmsg), 0xffff);
+    });
+}
+
+// One table's routes: the kernel walks that table only (strict checking).
+void table(mnl_socket* sock, int family, std::uint32_t id, Digest& d) {
+    alignas(nlmsghdr) char buf[64];
+    nlmsghdr* nlh = header(buf, RTM_GETROUTE, NLM_F_DUMP);
+    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+    rtm->rtm_family = static_cast<unsigned char>(family);
+    mnl_attr_put_u32(nlh, RTA_TABLE, id);
+    ask(sock, nlh, [&](const nlmsghdr* m) {
+        if (m->nlmsg_type == RTM_NEWROUTE) add_message(d, m, sizeof(rtmsg), RTA_CACHEINFO);
+    });
+}
+
+bool nft_generation(Digest& d) {
+    Socket sock(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
+    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return false;
+    alignas(nlmsghdr) char buf[64];
+    nlmsghdr* nlh = header(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0);
+    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+    nfg->nfgen_family = AF_UNSPEC;
+    nfg->version = NFNETLINK_V0;
+    bool found = false;
+    ask(sock.get(), nlh, [&](const nlmsghdr* m) {
+        each_attr(m, sizeof(nfgenmsg), [&](const nlattr* attr) {
+            if (mnl_attr_get_type(attr) != NFTA_GEN_ID) return;
+            d.add(mnl_attr_get_u32(attr));
+            found = true;
+        });
+    });
+    return found;
+}
+
+void sysctl(const std::string& dev, Digest& d) {
+    const std::string path = "/proc/sys/net/ipv4/conf/" + dev + "/src_valid_mark";
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    char value = '?';
+    if (fd && ::read(fd.get(), &value, 1) != 1) value = '?';
+    d.add(value);
+}
+
+std::string hex16(const std::array<std::uint8_t, 16>& bytes) {
+    std::string out;
+    char b[3];
+    for (auto byte : bytes) {
+        std::snprintf(b, sizeof b, "%02x", byte);
+        out += b;
+    }
+    return out;
+}
+
+bool unhex16(std::string_view text, std::array<std::uint8_t, 16>& out) {
+    if (text.size() != 32) return false;
+    for (std::size_t i = 0; i < 16; ++i) {
+        unsigned v = 0;
+        if (std::sscanf(std::string(text.substr(i * 2, 2)).c_str(), "%2x", &v) != 1) return false;
+        out[i] = static_cast<std::uint8_t>(v);
+    }
+    return true;
+}
+
+std::string hop_text(const uplink::NextHop& hop) { return hop.gateway.value_or("-"); }
+uplink::NextHop hop_of(std::string_view text) {
+    return text == "-" ? uplink::NextHop{} : uplink::NextHop{std::string(text)};
+}
+
+}  // namespace
+
+std::string path_of(const std::string& uplink) { return std::string(dir) + "/" + uplink; }
+
+std::optional<std::uint64_t> observe(const Watch& watch) {
+    Socket sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
+    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return std::nullopt;
+    int one = 1;
+    if (mnl_socket_setsockopt(sock.get(), NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) return std::nullopt;
+    const auto link = link_by_name(sock.get(), watch.name);
+    if (!link) return std::nullopt;
+    Digest d;
+    d.add(link->ifindex);
+    d.add(link->up);
+    addresses(sock.get(), d);
+    for (int family : {AF_INET, AF_INET6}) {
+        route_out(sock.get(), link->ifindex, family, d);
+        rules(sock.get(), family, d);
+        for (const auto id : watch.tables) table(sock.get(), family, id, d);
+    }
+    if (!nft_generation(d)) return std::nullopt;
+    for (const auto& dev : watch.devs) sysctl(dev, d);
+    return d.value;
+}
+
+std::string render(const Stamp& s) {
+    std::string out = "request " + s.request + "\n";
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(s.digest));
+    out += "digest " + std::string(digest) + "\n";
+    out += "pref " + std::to_string(s.pref) + "\n";
+    out += "name " + s.up.name + "\n";
+    out += "ifindex " + std::to_string(s.up.ifindex) + "\n";
+    for (const auto& a : s.up.ipv4) out += "ipv4 " + a + "\n";
+    out += "hop " + hop_text(s.up.next_hop) + "\n";
+    for (const auto& a : s.up.ipv6) out += "ipv6 " + a + "\n";
+    if (s.up.next_hop6) out += "hop6 " + hop_text(*s.up.next_hop6) + "\n";
+    if (!s.up.no_ipv6.empty()) out += "no_ipv6 " + s.up.no_ipv6 + "\n";
+    for (const auto& n : s.up.connected)
+        out += "net " + std::to_string(n.ifindex) + " " + std::to_string(n.family) + " " + hex16(n.addr) + " " +
+               std::to_string(n.prefixlen) + " " + (n.dev.empty() ? "-" : n.dev) + "\n";
+    for (const auto& dev : s.devs) out += "dev " + dev + "\n";
+    return out;
+}
+
+std::optional<Stamp> parse(std::string_view text) {
+    Stamp s;
+    bool have_digest = false, have_name = false, have_hop = false;
+    while (!text.empty()) {
+        const auto eol = text.find('\n');
+        if (eol == std::string_view::npos) return std::nullopt;  // cut short
+        const std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol + 1);
+        const auto space = line.find(' ');
+        if (space == std::string_view::npos) return std::nullopt;
+        const std::string_view key = line.substr(0, space);
+        const std::string value(line.substr(space + 1));
+        try {
+            if (key == "request") s.request = value;
+            else if (key == "digest") {
+                s.digest = std::stoull(value, nullptr, 16);
+                have_digest = true;
+            } else if (key == "pref") s.pref = static_cast<std::uint32_t>(std::stoul(value));
+            else if (key == "name") {
+                s.up.name = value;
+                have_name = true;
+            } else if (key == "ifindex") s.up.ifindex = std::stoi(value);
+            else if (key == "ipv4") s.up.ipv4.push_back(value);
+            else if (key == "hop") {
+                s.up.next_hop = hop_of(value);
+                have_hop = true;
+            } else if (key == "ipv6") s.up.ipv6.push_back(value);
+            else if (key == "hop6") s.up.next_hop6 = hop_of(value);
+            else if (key == "no_ipv6") s.up.no_ipv6 = value;
+            else if (key == "dev") s.devs.push_back(value);
+            else if (key == "net") {
+                char addr[33] = {}, dev[IFNAMSIZ + 1] = {};
+                uplink::Network n;
+                if (std::sscanf(value.c_str(), "%d %d %32s %u %16s", &n.ifindex, &n.family, addr, &n.prefixlen, dev) != 5 ||
+                    !unhex16(addr, n.addr))
+                    return std::nullopt;
+                if (std::string_view(dev) != "-") n.dev = dev;
+                s.up.connected.push_back(n);
+            } else
+                return std::nullopt;
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    if (!have_digest || !have_name || !have_hop || s.up.ifindex <= 0) return std::nullopt;
+    return s;
+}
+
+Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables) {
+    return Watch{stamp.up.name, tables, stamp.devs};
+}
+
+std::optional<Stamp> read(const std::string& uplink) {
+    UniqueFd fd(::open(path_of(uplink).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return std::nullopt;
+    struct stat st {};
+    // Root's, or nothing (the directory is root's too; a second look costs nothing).
+    if (::fstat(fd.get(), &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) return std::nullopt;
+    std::string text(16384, '\0');
+    const ssize_t n = ::read(fd.get(), text.data(), text.size());
+    if (n <= 0 || static_cast<std::size_t>(n) == text.size()) return std::nullopt;
+    text.resize(static_cast<std::size_t>(n));
+    auto stamp = parse(text);
+    if (stamp && stamp->up.name != uplink) return std::nullopt;
+    return stamp;
+}
+
+void write(const Stamp& stamp) {
+    make_parents(path_of(stamp.up.name));
+    replace_file(path_of(stamp.up.name), render(stamp));
+}
+
+void forget(const std::string& uplink) {
+    // Best effort: a stale stamp only ever leads to the full ensure.
+    ::unlink(path_of(uplink).c_str());
+}
+
+}  // namespace via::fastpath

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The launch's fast path (a stamp of what the last full ensure left) never
+# hides a repair: each piece of via's state deleted between two launches,
+# and each change to what via depends on, sends the next launch down the
+# full ensure, which puts it back; the program leaves by its uplink.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+STAMP=/run/via/stamps/$UP1
+FAST="as the last launch left them"
+mark=$(as_user "$VIA" "$UP1" -- true >/dev/null; mark_of "$UP1")
+table=$((mark))
+
+check "the first launch writes a stamp, root's" test "$(stat -c %U:%a "$STAMP" 2>/dev/null)" = root:644
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+expect_contains "the next launch takes the fast path" "$FAST" "$out"
+expect_eq "and changes nothing" 0 "$(grep -vc 'present' <<<"$out" || true)"
+
+full_path() { ! grep -q "$FAST" <<<"$1"; }
+
+# repaired DESCRIPTION EXPECTED-IN-VERBOSE-OUTPUT: the launch after a
+# deletion repaired it, by the full ensure, and its program left by $UP1.
+repaired() {
+    local out
+    out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
+    if ! full_path "$out"; then
+        fail "$1: the launch took the fast path"
+        return
+    fi
+    expect_contains "$1: repaired" "$2" "$out"
+    expect_contains "$1: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
+    out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+    expect_contains "$1: the launch after takes the fast path again" "$FAST" "$out"
+}
+
+ip -n "$H" rule del pref 31900 fwmark "$mark" lookup "$table"
+repaired "IPv4 ip rule deleted" "created  ip rule 31900: fwmark $mark"
+
+ip -n "$H" -6 rule del pref 31900 fwmark "$mark" lookup "$table"
+repaired "IPv6 ip rule deleted" "created  ip rule -6 31900: fwmark $mark"
+
+ip -n "$H" route del default table "$table" via 10.77.1.1
+repaired "default route of via's table deleted" "created  route default via 10.77.1.1 dev $UP1 table $table"
+
+ip -n "$H" route del unreachable default table "$table" metric 4294967295
+repaired "kill switch deleted" "created  route unreachable default table $table"
+
+ip -n "$H" -6 route flush table "$table"
+repaired "IPv6 table flushed" "created  route -6 default via 2001:db8:1::1 dev $UP1 table $table"
+
+in_host nft delete table inet via
+repaired "nftables table deleted" "created  nft rule inet via postrouting \"via uplink $UP1: masquerade"
+
+handle=$(in_host nft -a list chain inet via postrouting | sed -n "s/.*oifname \"$UP1\".* # handle \([0-9]*\)$/\1/p" | head -n1)
+in_host nft delete rule inet via postrouting handle "$handle"
+repaired "masquerade rule deleted" "created  nft rule inet via postrouting \"via uplink $UP1: masquerade"
+
+in_host sysctl -qw "net.ipv4.conf.$UP1.src_valid_mark=0"
+repaired "src_valid_mark reset" "created  sysctl net.ipv4.conf.$UP1.src_valid_mark=1"
+
+# The BPF side is checked on every launch, fast path or not.
+in_host rm -f /sys/fs/bpf/via/sock_create-*
+out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
+expect_contains "socket-marking program detached: attached again" "created  bpf program marking the sockets" "$out"
+expect_contains "socket-marking program detached: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
+
+rm -f "/run/via/uplinks/$UP1"
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+check "served record deleted: written again" test -e "/run/via/uplinks/$UP1"
+
+printf 'garbage\n' >"$STAMP"
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+check "a stamp that is not one: the full ensure" full_path "$out"
+check "and it is stamped again" grep -q "^digest " "$STAMP"
+
+# What via depends on, not what it made: a new gateway in main.
+in_server ip addr add 10.77.1.254/24 dev "$SV1"
+ip -n "$H" route replace default via 10.77.1.254 dev "$UP1" metric 200
+repaired "main's gateway for $UP1 changed" "created  route default via 10.77.1.254 dev $UP1 table $table"
+
+# Another request (--no-kill-switch) is not the stamped one.
+out=$(as_user "$VIA" -v --no-kill-switch "$UP1" -- true 2>&1)
+check "another request takes the full ensure" full_path "$out"
+
+# A stamp some member could write would be no stamp: it must be root's.
+as_user "$VIA" "$UP1" -- true
+chmod 0666 "$STAMP"
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+check "a stamp writable by others is ignored" full_path "$out"
+
+finish

@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+
+#include "via/ensure.hpp"
+#include "via/fastpath.hpp"
+
+using namespace via;
+
+namespace {
+
+fastpath::Stamp sample() {
+    fastpath::Stamp s;
+    s.request = "usb0 gateway=- gateway6=- kill_switch=1";
+    s.digest = 0x0afa53b0f6ab46e4ull;
+    s.pref = 31899;
+    s.up.name = "usb0";
+    s.up.ifindex = 7;
+    s.up.ipv4 = {"192.168.8.100"};
+    s.up.next_hop = uplink::NextHop{std::string("192.168.8.1")};
+    s.up.no_ipv6 = "interface 'usb0' has no global IPv6 address";
+    uplink::Network lan;
+    lan.ifindex = 7;
+    lan.dev = "usb0";
+    lan.family = AF_INET;
+    lan.addr = {192, 168, 8, 0};
+    lan.prefixlen = 24;
+    s.up.connected = {lan};
+    s.devs = {"usb0", "eth0"};
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("a stamp is written and read back whole") {
+    const auto s = sample();
+    const auto back = fastpath::parse(fastpath::render(s));
+    REQUIRE(back);
+    CHECK(back->request == s.request);
+    CHECK(back->digest == s.digest);
+    CHECK(back->pref == s.pref);
+    CHECK(back->up.name == "usb0");
+    CHECK(back->up.ifindex == 7);
+    CHECK(back->up.ipv4 == s.up.ipv4);
+    CHECK(back->up.next_hop == s.up.next_hop);
+    CHECK_FALSE(back->up.next_hop6);
+    CHECK(back->up.no_ipv6 == s.up.no_ipv6);
+    REQUIRE(back->up.connected.size() == 1);
+    CHECK(uplink::prefix_of(back->up.connected[0]) == "192.168.8.0/24");
+    CHECK(back->up.connected[0].dev == "usb0");
+    CHECK(back->devs == s.devs);
+}
+
+TEST_CASE("a point-to-point uplink's next hop (the device) and an IPv6 hop survive the round trip") {
+    auto s = sample();
+    s.up.next_hop = uplink::NextHop{};
+    s.up.next_hop6 = uplink::NextHop{std::string("fe80::1")};
+    s.up.no_ipv6.clear();
+    const auto back = fastpath::parse(fastpath::render(s));
+    REQUIRE(back);
+    CHECK_FALSE(back->up.next_hop.gateway);
+    REQUIRE(back->up.next_hop6);
+    CHECK(back->up.next_hop6->gateway == std::optional<std::string>("fe80::1"));
+}
+
+TEST_CASE("anything but a whole stamp is no stamp") {
+    const std::string good = fastpath::render(sample());
+    CHECK_FALSE(fastpath::parse(""));
+    CHECK_FALSE(fastpath::parse("garbage\n"));
+    CHECK_FALSE(fastpath::parse(good.substr(0, good.size() - 1)));  // cut short
+    CHECK_FALSE(fastpath::parse(good + "future line\n"));
+    CHECK_FALSE(fastpath::parse(good + "net 1 2 zz 24 eth0\n"));
+    CHECK_FALSE(fastpath::parse("digest 12\nname usb0\nhop -\n"));  // no ifindex
+}
+
+TEST_CASE("requests that plan differently have different keys") {
+    ensure::Request a{"usb0", std::nullopt, std::nullopt, true, std::nullopt};
+    auto b = a;
+    b.kill_switch = false;
+    auto c = a;
+    c.gateway = "192.168.8.1";
+    auto d = a;
+    d.user = ensure::DedicatedUser{1001, true, {"9.9.9.9"}};
+    auto e = d;
+    e.user->dns = {"1.1.1.1"};
+    const std::vector<std::string> keys{ensure::key(a), ensure::key(b), ensure::key(c), ensure::key(d), ensure::key(e)};
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        for (std::size_t j = i + 1; j < keys.size(); ++j) CHECK(keys[i] != keys[j]);
+    CHECK(ensure::key(a) == ensure::key(ensure::Request{"usb0", std::nullopt, std::nullopt, true, std::nullopt}));
+}
