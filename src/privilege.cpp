@@ -4,7 +4,10 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <cstdint>
+#include <linux/capability.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -14,23 +17,47 @@
 namespace via::privilege {
 namespace {
 
-using Caps = Handle<void, cap_free>;
-
 const std::string install_hint =
     std::string("install via with its capabilities: setcap ") + file_capabilities + " $(command -v via); see README";
 
-Caps current() {
-    Caps caps(cap_get_proc());
-    if (!caps) throw errno_error("reading via's capabilities");
-    return caps;
+// The three sets, 64 bits each, straight from capget(2): one system call
+// where libcap walks every capability with prctl.
+struct Sets {
+    std::uint64_t effective = 0, permitted = 0, inheritable = 0;
+};
+
+constexpr std::uint64_t bit(cap_value_t cap) { return std::uint64_t{1} << cap; }
+
+Sets read_sets() {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capget, &header, data) < 0) throw errno_error("reading via's capabilities");
+    const auto join = [](std::uint32_t low, std::uint32_t high) { return low | (std::uint64_t{high} << 32); };
+    return {join(data[0].effective, data[1].effective), join(data[0].permitted, data[1].permitted),
+            join(data[0].inheritable, data[1].inheritable)};
 }
 
-void set_effective(const std::vector<cap_value_t>& list, cap_flag_value_t value, const char* what) {
-    Caps caps = current();
-    auto* raw = static_cast<cap_t>(caps.get());
-    if (cap_set_flag(raw, CAP_EFFECTIVE, static_cast<int>(list.size()), list.data(), value) < 0 ||
-        cap_set_proc(raw) < 0)
-        throw errno_error(what, install_hint);
+void write_sets(const Sets& s, const char* what) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    for (int i = 0; i < 2; ++i) {
+        data[i].effective = static_cast<std::uint32_t>(s.effective >> (32 * i));
+        data[i].permitted = static_cast<std::uint32_t>(s.permitted >> (32 * i));
+        data[i].inheritable = static_cast<std::uint32_t>(s.inheritable >> (32 * i));
+    }
+    if (::syscall(SYS_capset, &header, data) < 0) throw errno_error(what, install_hint);
+}
+
+std::uint64_t mask_of(const std::vector<cap_value_t>& list) {
+    std::uint64_t m = 0;
+    for (const auto cap : list) m |= bit(cap);
+    return m;
+}
+
+void set_effective(const std::vector<cap_value_t>& list, bool raise, const char* what) {
+    Sets s = read_sets();
+    s.effective = raise ? (s.effective | mask_of(list)) : (s.effective & ~mask_of(list));
+    write_sets(s, what);
 }
 
 std::string cap_name(cap_value_t cap) {
@@ -39,39 +66,29 @@ std::string cap_name(cap_value_t cap) {
     return name ? name.get() : "capability " + std::to_string(cap);
 }
 
-// The running kernel may know more capabilities than the headers via was built with.
-cap_value_t last_cap() { return static_cast<cap_value_t>(cap_max_bits()) - 1; }
-
-bool is_needed(cap_value_t cap) {
-    return std::find(std::begin(needed), std::end(needed), cap) != std::end(needed);
-}
-
 }  // namespace
 
 void check() {
     if (getuid() != geteuid() || getgid() != getegid())
         throw Error("via is installed setuid or setgid, which it refuses", install_hint);
     if (getuid() == 0) return;  // root holds everything via needs
-    Caps caps = current();
-    auto* raw = static_cast<cap_t>(caps.get());
-    for (cap_value_t cap = 0; cap <= last_cap(); ++cap) {
-        cap_flag_value_t permitted = CAP_CLEAR;
-        cap_get_flag(raw, cap, CAP_PERMITTED, &permitted);
-        if (permitted == CAP_SET && !is_needed(cap))
+    const std::uint64_t permitted = read_sets().permitted;
+    const std::uint64_t wanted = mask_of({std::begin(needed), std::end(needed)});
+    for (cap_value_t cap = 0; cap < 64; ++cap) {
+        if ((permitted & bit(cap)) && !(wanted & bit(cap)))
             throw Error("via holds " + cap_name(cap) + ", which it must not", install_hint);
-        if (permitted == CAP_CLEAR && is_needed(cap))
-            throw Error("via lacks " + cap_name(cap), install_hint);
+        if (!(permitted & bit(cap)) && (wanted & bit(cap))) throw Error("via lacks " + cap_name(cap), install_hint);
     }
 }
 
 Effective::Effective(std::initializer_list<cap_value_t> caps) : caps_(caps) {
-    set_effective(caps_, CAP_SET, "raising capabilities");
+    set_effective(caps_, true, "raising capabilities");
 }
 
 Effective::~Effective() {
     // Best effort: drop_all() clears and verifies everything before exec.
     try {
-        set_effective(caps_, CAP_CLEAR, "lowering capabilities");
+        set_effective(caps_, false, "lowering capabilities");
     } catch (...) {
     }
 }
@@ -106,18 +123,16 @@ std::vector<std::string> caller_environment() {
 }
 
 void drop_all() {
-    Caps none(cap_init());
-    if (!none || cap_set_proc(static_cast<cap_t>(none.get())) < 0)
-        throw errno_error("dropping capabilities");
-    if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) throw errno_error("clearing ambient capabilities");
+    // One capset empties all three sets, and with them the ambient set,
+    // which the kernel keeps within permitted and inheritable.
+    write_sets(Sets{}, "dropping capabilities");
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        throw errno_error("clearing ambient capabilities");
     RootFiles::restore_ids();
 
     // Verify what the kernel now says, as bubblewrap does after each drop.
-    Caps now = current();
-    if (cap_compare(static_cast<cap_t>(now.get()), static_cast<cap_t>(none.get())) != 0)
-        throw Error("capabilities remain after dropping them");
-    for (cap_value_t cap = 0; cap <= last_cap() && CAP_AMBIENT_SUPPORTED(); ++cap)
-        if (cap_get_ambient(cap) > 0) throw Error("ambient " + cap_name(cap) + " remains after dropping it");
+    const Sets now = read_sets();
+    if (now.effective || now.permitted || now.inheritable) throw Error("capabilities remain after dropping them");
     if (geteuid() != getuid() || setfsuid(static_cast<uid_t>(-1)) != static_cast<int>(getuid()) ||
         getegid() != getgid() || setfsgid(static_cast<gid_t>(-1)) != static_cast<int>(getgid()))
         throw Error("via's user identity is not the caller's after dropping privileges");
