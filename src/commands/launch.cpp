@@ -161,10 +161,12 @@ int launch(const cli::Options& options) {
         });
         const auto& target = converged.target;
         note_running_instance(program, target.up.name);
-        // (Verified by the stamp: the rules are those of the last full
-        // ensure, whose warnings were said then.)
-        if (converged.applied)
-            say_what_breaks(checks::gather(target.ids.mark, converged.applied->pref, converged.applied->rules));
+        // Verified by the stamp, the ip rules are those of the last full
+        // ensure, whose warnings about them were said then; what the
+        // machine's files say is looked at every time.
+        const ensure::Applied none;
+        const ensure::Applied& applied = converged.applied ? *converged.applied : none;
+        say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
         if (servers.empty()) {
             dns::warn_if_elsewhere(target.up);
         } else {
