@@ -110,6 +110,7 @@ std::optional<Target> verified(const Request& request, const Report& report) {
 
 Applied apply_locked(const Target& t, const Request& request, const Report& report) {
     const bool open = is_open(request);
+    const auto devs = devices(t.up);
     Applied applied;
     {
         RootFiles as_root;
@@ -123,12 +124,12 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
         routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);
-        for (const auto& dev : devices(t.up)) routing::ensure_src_valid_mark(dev, report);
+        for (const auto& dev : devs) routing::ensure_src_valid_mark(dev, report);
         firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
     mark_sockets(t, request, report);
     // What the next launch compares with, taken after all of the above.
-    fastpath::Stamp stamp{key(request), 0, applied.pref, t.up, devices(t.up)};
+    fastpath::Stamp stamp{key(request), 0, applied.pref, t.up, devs};
     if (const auto digest = observe_now(fastpath::watch_of(stamp, tables_of(t.ids, open)))) {
         stamp.digest = *digest;
         RootFiles as_root;
