@@ -60,6 +60,7 @@ int on_rule(const nlmsghdr* nlh, void* data) {
     rule.selects_more = hdr->src_len || hdr->dst_len || hdr->tos;
     rule.invert = hdr->flags & FIB_RULE_INVERT;
     rule.lookup = hdr->action == FR_ACT_TO_TBL;
+    rule.action = hdr->action;
     rule.table = hdr->table;
     rule.family = hdr->family;
     // (mnl_attr_for_each's void* arithmetic is C, not C++.)
@@ -72,6 +73,7 @@ int on_rule(const nlmsghdr* nlh, void* data) {
             case FRA_TABLE: rule.table = mnl_attr_get_u32(attr); break;
             case FRA_FWMARK: rule.fwmark = mnl_attr_get_u32(attr); break;
             case FRA_FWMASK: rule.fwmask = mnl_attr_get_u32(attr); break;
+            case FRA_GOTO: rule.target = mnl_attr_get_u32(attr); break;
             case FRA_PROTOCOL: rule.via = mnl_attr_get_u8(attr) == constants::rt_protocol; break;
             case FRA_SUPPRESS_PREFIXLEN:
             case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset

@@ -22,7 +22,7 @@ constexpr std::uint16_t family = NFPROTO_INET;
 
 struct BaseChain {
     std::string_view name;
-    const char* type;
+    const char* type;  // none: a regular chain, reached by a jump
     std::uint32_t hook;
     std::int32_t priority;
 };
@@ -32,12 +32,14 @@ struct BaseChain {
 //   chain prerouting  { type filter hook prerouting  priority mangle; }
 //   chain postrouting { type nat    hook postrouting priority srcnat; }
 //   chain input       { type filter hook input       priority mangle; }
+//   chain uplinks     { }
 // }
-constexpr std::array<BaseChain, 4> chains{{
+constexpr std::array<BaseChain, 5> chains{{
     {constants::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
     {constants::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
     {constants::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
     {constants::nft_chain_input, "filter", NF_INET_LOCAL_IN, NF_IP_PRI_MANGLE},
+    {constants::nft_chain_masquerade, nullptr, 0, 0},
 }};
 
 // Where an older via redirected DNS (now done per launch by sockmark):
@@ -68,12 +70,15 @@ void set_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR
 void load_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_DREG); }
 void set_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_SREG); }
 
-void accept(nftnl_rule* r) {
+void verdict(nftnl_rule* r, std::int32_t code, const char* chain = nullptr) {
     auto e = expr("immediate");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, static_cast<std::uint32_t>(code));
+    if (chain) nftnl_expr_set_str(e.get(), NFTNL_EXPR_IMM_CHAIN, chain);
     append(r, std::move(e));
 }
+
+void accept(nftnl_rule* r) { verdict(r, NF_ACCEPT); }
 
 void compare(nftnl_rule* r, std::uint32_t op, const void* data, std::uint32_t len) {
     auto e = expr("cmp");
@@ -167,6 +172,12 @@ struct Builder {
         set_meta(r, NFT_META_MARK);
     }
 
+    void operator()(const ToMasquerade&) const {
+        load_meta(r, NFT_META_MARK);
+        is_via_mark(r);
+        verdict(r, NFT_JUMP, std::string(constants::nft_chain_masquerade).c_str());
+    }
+
     void operator()(const Masquerade& m) const {
         uplink_mark(r, m.mark);
         load_meta(r, NFT_META_OIFNAME);
@@ -193,6 +204,7 @@ nft::Chain make_chain(const BaseChain& spec) {
     nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, family);
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, std::string(constants::nft_table).c_str());
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, std::string(spec.name).c_str());
+    if (!spec.type) return c;
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, spec.type);
     nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, spec.hook);
     nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, spec.priority);
@@ -230,7 +242,9 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids) {
                        KeepMark{}});
     p.rules.push_back({std::string(constants::nft_chain_prerouting), "conntrack",
                        "via conntrack: restore the mark of via's connections", RestoreMark{}});
-    p.rules.push_back({std::string(constants::nft_chain_postrouting), owner,
+    p.rules.push_back({std::string(constants::nft_chain_postrouting), "nat",
+                       "via nat: only via's marks go on to the uplinks' masquerade rules", ToMasquerade{}});
+    p.rules.push_back({std::string(constants::nft_chain_masquerade), owner,
                        via + owner + ": masquerade marks " + ids::hex(ids.mark) + " and " + ids::hex(ids.open_mark) +
                            " leaving " + uplink,
                        Masquerade{ids.mark, uplink}});

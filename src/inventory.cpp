@@ -117,7 +117,7 @@ State read() {
     auto sock = netlink::connect_route();
     s.links = links(sock.get());
     for (const auto& r : checks::ip_rules())
-        if (r.via) s.rules.push_back(r);
+        if (r.via && !routing::is_skip_rule(r)) s.rules.push_back(r);  // the skip pairs belong to no uplink
     s.routes = routing::via_routes(sock.get());
     s.nft = firewall::existing();
     s.served = served::all();

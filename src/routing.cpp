@@ -1,6 +1,7 @@
 #include "via/routing.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
@@ -122,24 +123,51 @@ bool rule_matches(const checks::Rule& r, const RuleSpec& want) {
            r.fwmask == 0xffffffff && r.lookup && !r.invert && r.table == want.table;
 }
 
-void send_rule(nl_sock* sock, int family, std::uint32_t pref, std::uint32_t mark, std::uint32_t table, bool add,
-               const std::string& what) {
+// An ip rule as sent: to add (all of it) or to delete (the kernel deletes
+// the first rule that matches what is given: priority, mark, action).
+struct Wire {
+    int family = 0;
+    std::uint32_t pref = 0;
+    std::uint32_t mark = 0, mask = 0;
+    std::uint8_t action = FR_ACT_UNSPEC;
+    std::uint32_t table = 0, target = 0;
+    bool invert = false;
+};
+
+Wire wire_of(const RuleSpec& spec) {
+    return {spec.family, spec.pref, spec.mark, 0xffffffff, FR_ACT_TO_TBL, spec.table};
+}
+
+Wire wire_of(const checks::Rule& r) {
+    return {r.family, r.pref, r.fwmark, r.fwmark ? r.fwmask : 0, r.action, 0, r.target, r.invert};
+}
+
+// The pair of a SkipSpec: the goto, then its target.
+std::array<Wire, 2> wires_of(const SkipSpec& s) {
+    return {Wire{s.family, s.pref - 1, constants::open_mark_base, constants::any_mark_mask, FR_ACT_GOTO, 0, s.pref + 1, true},
+            Wire{s.family, s.pref + 1, 0, 0, FR_ACT_NOP}};
+}
+
+void send_rule(nl_sock* sock, const Wire& w, bool add, const std::string& what) {
     netlink::Rule rule(rtnl_rule_alloc());
     if (!rule) throw Error("building ip rule: out of memory");
-    rtnl_rule_set_family(rule.get(), family);
-    rtnl_rule_set_prio(rule.get(), pref);
-    rtnl_rule_set_mark(rule.get(), mark);
-    rtnl_rule_set_mask(rule.get(), 0xffffffff);
-    rtnl_rule_set_protocol(rule.get(), constants::rt_protocol);
-    if (add) {
-        rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
-        rtnl_rule_set_table(rule.get(), table);
+    rtnl_rule_set_family(rule.get(), w.family);
+    rtnl_rule_set_prio(rule.get(), w.pref);
+    if (w.mark) {
+        rtnl_rule_set_mark(rule.get(), w.mark);
+        rtnl_rule_set_mask(rule.get(), w.mask);
     }
+    rtnl_rule_set_protocol(rule.get(), constants::rt_protocol);
+    if (w.action != FR_ACT_UNSPEC) rtnl_rule_set_action(rule.get(), w.action);
+    if (add && w.action == FR_ACT_TO_TBL) rtnl_rule_set_table(rule.get(), w.table);
+    if (w.action == FR_ACT_GOTO) rtnl_rule_set_goto(rule.get(), w.target);  // the kernel wants it to delete too
     nl_msg* raw = nullptr;
     const int err = add ? rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &raw)
                         : rtnl_rule_build_delete_request(rule.get(), 0, &raw);
     if (err < 0) throw netlink_error(err, "building ip rule '" + what + "'");
     netlink::Msg msg(raw);
+    // libnl 3.7 has no setter for "not".
+    if (w.invert) static_cast<fib_rule_hdr*>(nlmsg_data(nlmsg_hdr(msg.get())))->flags |= FIB_RULE_INVERT;
     netlink::request(sock, msg.get(), (add ? "adding ip rule '" : "deleting ip rule '") + what + "'",
                      {add ? EEXIST : ENOENT});
 }
@@ -153,10 +181,44 @@ void remove_other_rules(nl_sock* sock, const std::vector<checks::Rule>& rules, c
     for (const auto& r : rules) {
         const bool planned_mark = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return w.mark == r.fwmark; });
         const bool planned_rule = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return rule_matches(r, w); });
-        if (!r.via || !planned_mark || planned_rule) continue;
-        const std::string what = std::string(family_flag(r.family)) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.fwmark);
-        send_rule(sock, r.family, r.pref, r.fwmark, 0, false, what);
-        report.ensured("deleted an older via's ip rule " + what, Outcome::replaced);
+        if (!r.via || !is_mark_rule(r) || !planned_mark || planned_rule) continue;
+        send_rule(sock, wire_of(r), false, describe(r));
+        report.ensured("deleted an older via's ip rule " + describe(r), Outcome::replaced);
+    }
+}
+
+// The skip pairs, as the rules now in the kernel call for them.
+void converge_skips(nl_sock* sock, const Report& report) {
+    const auto rules = checks::ip_rules();
+    const auto wanted = skips(rules);
+    const auto has = [&](const Wire& w) {
+        return std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) {
+            return is_skip_rule(r) && r.family == w.family && r.pref == w.pref && r.action == w.action &&
+                   r.target == w.target;
+        });
+    };
+    for (const auto& s : wanted) {
+        auto pair = wires_of(s);
+        std::swap(pair[0], pair[1]);  // the target first
+        for (const auto& w : pair) {
+            const std::string what = describe(checks::Rule{w.pref, false, w.mark, w.mask, w.invert, false, 0, false,
+                                                           true, w.family, w.action, w.target});
+            const bool present = has(w);
+            if (!present) send_rule(sock, w, true, what);
+            report.ensured("ip rule " + what, present ? Outcome::present : Outcome::created);
+        }
+    }
+    for (const auto& r : rules) {
+        if (!is_skip_rule(r)) continue;
+        const bool still = std::any_of(wanted.begin(), wanted.end(), [&](const SkipSpec& s) {
+            const auto pair = wires_of(s);
+            return std::any_of(pair.begin(), pair.end(), [&](const Wire& w) {
+                return r.family == w.family && r.pref == w.pref && r.action == w.action && r.target == w.target;
+            });
+        });
+        if (still) continue;
+        send_rule(sock, wire_of(r), false, describe(r));
+        report.ensured("deleted ip rule " + describe(r), Outcome::replaced);
     }
 }
 
@@ -203,9 +265,42 @@ std::string describe(const RouteSpec& r) {
     return s + " table " + std::to_string(r.table) + " metric " + std::to_string(r.metric);
 }
 
+bool is_mark_rule(const checks::Rule& r) { return r.via && r.fwmask == 0xffffffff && ids::is_via_mark(r.fwmark); }
+
+bool is_skip_rule(const checks::Rule& r) {
+    const bool jump = r.action == FR_ACT_GOTO && r.invert && r.fwmark == constants::open_mark_base &&
+                      r.fwmask == constants::any_mark_mask;
+    const bool target = r.action == FR_ACT_NOP && r.fwmark == 0;
+    return r.via && (jump || target);
+}
+
+std::vector<SkipSpec> skips(const std::vector<checks::Rule>& rules) {
+    std::vector<SkipSpec> out;
+    for (const auto& r : rules) {
+        const SkipSpec s{r.family, r.pref};
+        if (!is_mark_rule(r) || !r.lookup || std::find(out.begin(), out.end(), s) != out.end()) continue;
+        const bool crowded = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& o) {
+            return !o.via && o.family == s.family && (o.pref == s.pref || o.pref == s.pref - 1);
+        });
+        if (!crowded) out.push_back(s);
+    }
+    return out;
+}
+
 std::string describe(const RuleSpec& r) {
     return family_flag(r.family) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.mark) + " lookup " +
            std::to_string(r.table);
+}
+
+std::string describe(const checks::Rule& r) {
+    std::string s = family_flag(r.family) + std::to_string(r.pref) + ": " + (r.invert ? "not " : "");
+    if (r.fwmark) s += "fwmark " + ids::hex(r.fwmark) + (r.fwmask != 0xffffffff ? "/" + ids::hex(r.fwmask) : "") + " ";
+    switch (r.action) {
+        case FR_ACT_TO_TBL: return s + "lookup " + std::to_string(r.table);
+        case FR_ACT_GOTO: return s + "goto " + std::to_string(r.target);
+        case FR_ACT_NOP: return s + "nop";
+        default: return s + "action " + std::to_string(r.action);
+    }
 }
 
 void apply(nl_sock* sock, const Plan& p, const std::vector<checks::Rule>& rules, const Report& report) {
@@ -215,10 +310,11 @@ void apply(nl_sock* sock, const Plan& p, const std::vector<checks::Rule>& rules,
     converge_routes(sock, routes.get(), p.routes, report);
     for (const auto& spec : p.rules) {
         const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return rule_matches(r, spec); });
-        if (!present) send_rule(sock, spec.family, spec.pref, spec.mark, spec.table, true, describe(spec));
+        if (!present) send_rule(sock, wire_of(spec), true, describe(spec));
         report.ensured("ip rule " + describe(spec), present ? Outcome::present : Outcome::created);
     }
     remove_other_rules(sock, rules, p, report);
+    converge_skips(sock, report);
 }
 
 void ensure_src_valid_mark(const std::string& uplink, const Report& report) {
@@ -251,14 +347,14 @@ void remove(nl_sock* sock, const std::vector<checks::Rule>& rules, const std::ve
             const Report& report) {
     for (const auto& r : rules) {
         if (!r.via) continue;
-        const std::string what = std::string(family_flag(r.family)) + std::to_string(r.pref) + ": fwmark " + ids::hex(r.fwmark);
-        send_rule(sock, r.family, r.pref, r.fwmark, 0, false, what);
-        report.ensured("deleted ip rule " + what, Outcome::replaced);
+        send_rule(sock, wire_of(r), false, describe(r));
+        report.ensured("deleted ip rule " + describe(r), Outcome::replaced);
     }
     for (const auto& route : routes) {
         send_route(sock, route, false);
         report.ensured("deleted route " + describe(route), Outcome::replaced);
     }
+    converge_skips(sock, report);
 }
 
 }  // namespace via::routing

@@ -32,6 +32,8 @@ struct Rule {
     bool suppresses = false;  // suppress_prefixlength or suppress_ifgroup
     bool via = false;         // proto 86
     int family = 0;           // AF_INET or AF_INET6
+    std::uint8_t action = 1;  // FR_ACT_TO_TBL (lookup), FR_ACT_GOTO, FR_ACT_NOP...
+    std::uint32_t target = 0; // a goto's priority
 };
 
 // A rule that comes before via's and sends packets with `mark` elsewhere.

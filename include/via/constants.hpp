@@ -41,7 +41,8 @@ inline constexpr std::uint32_t any_mark_mask = 0xfffe'0000;
 // priority), each launch and `via repair` put via's rule just ahead of the
 // first such rule, one lower, but never below pref_floor, so that the rule
 // after "lookup local" never reaches 0. Packets a rule ahead of via's
-// takes are dropped by the egress program.
+// takes are dropped by the egress program. Around via's rules at P, a
+// skip pair at P-1 and P+1 (see routing::SkipSpec).
 inline constexpr std::uint32_t pref = 31900;
 inline constexpr std::uint32_t pref_floor = 1000;
 
@@ -60,6 +61,8 @@ inline constexpr std::string_view nft_table = "via";
 inline constexpr std::string_view nft_chain_output = "output";
 inline constexpr std::string_view nft_chain_prerouting = "prerouting";
 inline constexpr std::string_view nft_chain_postrouting = "postrouting";
+// (Not "masquerade": a keyword of nft(8), which could then not read its own listing back.)
+inline constexpr std::string_view nft_chain_masquerade = "uplinks";
 inline constexpr std::string_view nft_chain_nat_output = "nat_output";
 inline constexpr std::string_view nft_chain_input = "input";
 

@@ -43,7 +43,13 @@ struct InboundMark {};
 // Gives replies their connection's mark back, for src_valid_mark (see routing).
 struct RestoreMark {};
 
-// chain postrouting: meta mark & 0xfffeffff == O oifname "DEV" counter masquerade
+// chain postrouting, one rule for all uplinks: only packets with one of
+// via's marks go on to the uplinks' masquerade rules, so the first packet of
+// everybody else's connections reads one rule, not one per uplink:
+//   meta mark & 0xfffe0000 == 0x56480000 jump uplinks
+struct ToMasquerade {};
+
+// chain uplinks: meta mark & 0xfffeffff == O oifname "DEV" counter masquerade
 // (O = M & 0xfffeffff: the mark M, or the open mark O of --no-kill-switch launches)
 // The program's sockets chose their source address by the main table, before
 // the mark rerouted them; masquerade gives them the uplink's current address.
@@ -59,7 +65,7 @@ struct RuleSpec {
     // kernel differs in any way from the plan's, it is replaced whole.
     std::string owner;
     std::string comment;
-    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, Masquerade> action;
+    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, ToMasquerade, Masquerade> action;
 };
 
 struct Plan {

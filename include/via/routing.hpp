@@ -45,6 +45,28 @@ struct Plan {
     std::vector<RuleSpec> rules;
 };
 
+// Everybody else's route lookups jump over via's rules. For each family and
+// each priority P that via's mark rules use, a pair:
+//   P-1: not fwmark 0x56480000/0xfffe0000 goto P+1
+//   P+1: nop
+// so a lookup without one of via's marks reads 2 rules, not one per uplink
+// (and per open mark). Only where no rule of another tool is at P-1 or P:
+// the goto would jump over it too. A goto whose target is gone is ignored by
+// the kernel, so a half-deleted pair costs speed, never a route.
+struct SkipSpec {
+    int family = 0;
+    std::uint32_t pref = 0;  // P, that of via's mark rules
+    bool operator==(const SkipSpec&) const = default;
+};
+
+// One of via's `fwmark M lookup M` rules (or an older via's, of a mark).
+bool is_mark_rule(const checks::Rule& rule);
+// One of the pair's two rules.
+bool is_skip_rule(const checks::Rule& rule);
+
+// The pairs the rules as they are call for.
+std::vector<SkipSpec> skips(const std::vector<checks::Rule>& rules);
+
 // The uplink's table M holds, per family: the uplink's default route (IPv6
 // only when the uplink has it), a copy of every directly connected network
 // of the machine (so LAN hosts stay reachable the way the kernel reaches
@@ -64,10 +86,11 @@ std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializ
 // The `ip` equivalents, for messages and --verbose.
 std::string describe(const RouteSpec& route);
 std::string describe(const RuleSpec& rule);
+std::string describe(const checks::Rule& rule);
 
 // Converges the kernel to the plan, given the ip rules as they are
-// (checks::ip_rules), and removes the rules an older via made for the
-// plan's marks.
+// (checks::ip_rules), removes the rules an older via made for the plan's
+// marks, then converges the skip pairs to the rules now there.
 void apply(nl_sock* sock, const Plan& plan, const std::vector<checks::Rule>& rules, const Report& report);
 
 // Replies to the program arrive on the uplink while main routes their source
@@ -86,7 +109,8 @@ void ensure_src_valid_mark(const std::string& uplink, const Report& report);
 // The routes of via's tables (in its mark range, protocol 86), both families.
 std::vector<RouteSpec> via_routes(nl_sock* sock);
 
-// Deletes these ip rules of via's and these routes (via gc, via down).
+// Deletes these ip rules of via's and these routes (via gc, via down), and
+// the skip pairs no mark rule calls for any more.
 void remove(nl_sock* sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
             const Report& report);
 

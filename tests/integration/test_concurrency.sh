@@ -15,8 +15,12 @@ expect_eq "all $N parallel launches succeeded" 0 "$failures"
 expect_eq "all $N went out by $UP1" "$N" "$(cat "$TMP"/out.* | grep -c "tcp iif=$SV1 src=10.77.1.2")"
 
 mark=$(mark_of "$UP1")
-expect_eq "one ip rule to the uplink's table, per family" "31900:	from all fwmark $mark lookup $((mark)) proto 86
-31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(via_rules)"
+expect_eq "one ip rule to the uplink's table, and one skip pair, per family" "31899:	not from all fwmark 0x56480000/0xfffe0000 goto 31901 proto 86
+31900:	from all fwmark $mark lookup $((mark)) proto 86
+31901:	from all nop proto 86
+31899:	not from all fwmark 0x56480000/0xfffe0000 goto 31901 proto 86
+31900:	from all fwmark $mark lookup $((mark)) proto 86
+31901:	from all nop proto 86" "$(via_rules)"
 expect_eq "one kill switch in the uplink's table" 1 "$(kill_switch_in "$mark")"
 expect_eq "one in its IPv6 table" 1 "$(kill_switch_in "$mark" -6)"
 expect_eq "one default route in the uplink's table" 1 "$(table_default "$mark" | wc -l)"
@@ -47,7 +51,8 @@ expect_eq "one reply rule" 1 "$(grep -c 'comment "via marks: replies' <<<"$rules
 expect_eq "one inbound rule" 1 "$(grep -c 'comment "via inbound:' <<<"$ruleset")"
 expect_eq "one restore rule" 1 "$(grep -c 'comment "via conntrack:' <<<"$ruleset")"
 expect_eq "one masquerade rule" 1 "$(grep -c "comment \"via uplink $UP1: masquerade" <<<"$ruleset")"
-expect_eq "five rules in all" 5 "$(grep -c 'comment "via ' <<<"$ruleset")"
+expect_eq "one jump to the masquerade rules" 1 "$(grep -c 'comment "via nat:' <<<"$ruleset")"
+expect_eq "six rules in all" 6 "$(grep -c 'comment "via ' <<<"$ruleset")"
 expect_eq "one nft table of via's" 1 "$(ip netns exec "$H" nft list tables | grep -c 'inet via')"
 
 finish

@@ -97,6 +97,7 @@ expect_eq "nor the old interface's rule" "" "$(via_rules | grep "$old_dummy" || 
 expect_eq "nor its kill switch" "" "$(ip -n "$H" route show table $((old_dummy)) 2>/dev/null)"
 expect_eq "nor $UP2's masquerade" "" "$(in_host nft list table inet via | grep "oifname \"$UP2\"" || true)"
 expect_eq "$UP1's rules are untouched" "$up1_rules" "$(via_rules | grep "$(mark_of "$UP1")")"
+expect_eq "and so is the skip pair they sit in, in both families" 2 "$(via_rules | grep -c 'goto 31901')"
 from=$(probe_lines)
 check "and its program still goes by $UP1" wait_probe "$from" "tcp iif=$SV1 src=10.77.1.2"
 expect_eq "nothing of the other tool's changed" "$foreign_before" "$(foreign)"

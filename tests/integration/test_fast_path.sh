@@ -49,11 +49,21 @@ ip -n "$H" -6 route flush table "$table"
 repaired "IPv6 table flushed" "created  route -6 default via 2001:db8:1::1 dev $UP1 table $table"
 
 in_host nft delete table inet via
-repaired "nftables table deleted" "created  nft rule inet via postrouting \"via uplink $UP1: masquerade"
+repaired "nftables table deleted" "created  nft rule inet via uplinks \"via uplink $UP1: masquerade"
 
-handle=$(in_host nft -a list chain inet via postrouting | sed -n "s/.*oifname \"$UP1\".* # handle \([0-9]*\)$/\1/p" | head -n1)
+handle=$(in_host nft -a list chain inet via uplinks | sed -n "s/.*oifname \"$UP1\".* # handle \([0-9]*\)$/\1/p" | head -n1)
+in_host nft delete rule inet via uplinks handle "$handle"
+repaired "masquerade rule deleted" "created  nft rule inet via uplinks \"via uplink $UP1: masquerade"
+
+handle=$(in_host nft -a list chain inet via postrouting | sed -n "s/.*jump uplinks.* # handle \([0-9]*\)$/\1/p" | head -n1)
 in_host nft delete rule inet via postrouting handle "$handle"
-repaired "masquerade rule deleted" "created  nft rule inet via postrouting \"via uplink $UP1: masquerade"
+repaired "jump to the masquerade rules deleted" "created  nft rule inet via postrouting \"via nat: only via's marks"
+
+in_host ip rule del pref 31899
+repaired "IPv4 skip rule deleted" "created  ip rule 31899: not fwmark 0x56480000/0xfffe0000 goto 31901"
+
+in_host ip -6 rule del pref 31901
+repaired "IPv6 skip target deleted" "created  ip rule -6 31901: nop"
 
 in_host sysctl -qw "net.ipv4.conf.$UP1.src_valid_mark=0"
 repaired "src_valid_mark reset" "created  sysctl net.ipv4.conf.$UP1.src_valid_mark=1"

@@ -48,4 +48,17 @@ expect_eq "foreign tables, rules and routes are unchanged" "$before" "$after"
 expect_eq "the foreign rule in via's priority range is still there" 1 \
     "$(ip -n "$H" rule show | grep -c '^31950:	from all to 192.0.2.0/24 lookup main$')"
 
+# The skip pair would jump over another tool's rule at via's own priority:
+# it goes from that family while the rule is there (the rule then still
+# decides for other programs), and comes back after.
+ip -n "$H" rule add pref 31900 to 192.0.2.0/24 lookup 1
+as_user "$VIA" "$UP1" -- true
+expect_eq "no IPv4 skip pair while another tool's rule is at via's priority" 0 \
+    "$(ip -n "$H" rule show | grep -c 'goto 31901')"
+expect_eq "IPv6 keeps its pair" 1 "$(ip -n "$H" -6 rule show | grep -c 'goto 31901')"
+expect_contains "that rule still decides for other programs" "via 10.77.2.1 dev $UP2" "$(ip -n "$H" route get 192.0.2.1)"
+ip -n "$H" rule del pref 31900 to 192.0.2.0/24 lookup 1
+as_user "$VIA" "$UP1" -- true
+expect_eq "the pair is back once that rule is gone" 1 "$(ip -n "$H" rule show | grep -c 'goto 31901')"
+
 finish

@@ -42,8 +42,14 @@ mark=$(mark_of "$UP1")
 rules=$(ip -n "$H" rule show | grep "fwmark $mark")
 expect_eq "one ip rule sends the mark to its table, at via's priority" \
     "31900:	from all fwmark $mark lookup $((mark)) proto 86" "$rules"
-expect_eq "it comes after lookup local, before main" "0:	from all lookup local
-31900:	from all fwmark $mark lookup $((mark)) proto 86" "$(ip -n "$H" rule show | head -n2)"
+expect_eq "it comes after lookup local, before main, between the skip pair" "0:	from all lookup local
+31899:	not from all fwmark 0x56480000/0xfffe0000 goto 31901 proto 86
+31900:	from all fwmark $mark lookup $((mark)) proto 86
+31901:	from all nop proto 86
+32766:	from all lookup main
+32767:	from all lookup default" "$(ip -n "$H" rule show | grep -v "fwmark $(mark_of "$UP2") ")"
+expect_eq "the same pair for IPv6" "31899:	not from all fwmark 0x56480000/0xfffe0000 goto 31901 proto 86
+31901:	from all nop proto 86" "$(ip -n "$H" -6 rule show | grep -E '^3190[01]:|^31899:' | grep -v fwmark\ 0x5649)"
 expect_contains "the uplink's table holds copies of the connected networks" \
     "10.77.0.0/24 dev $UP0 proto 86 scope link metric 100" "$(ip -n "$H" route show table $((mark)))"
 expect_eq "the uplink's table holds its default route" \
@@ -53,7 +59,7 @@ expect_eq "the uplink's table holds its default route" \
 # its connections.
 counter() { ip netns exec "$H" nft list chain inet via "$1" | grep "$2" | sed -E 's/.*counter packets ([0-9]+).*/\1/'; }
 check "the mark rule counted packets" test "$(counter output "via marks: each packet")" -gt 0
-check "the masquerade rule counted connections" test "$(counter postrouting "uplink $UP1:")" -gt 0
+check "the masquerade rule counted connections" test "$(counter uplinks "uplink $UP1:")" -gt 0
 
 # Second launch: verified by the stamp the first left (test_fast_path.sh).
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)

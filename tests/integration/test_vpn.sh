@@ -71,10 +71,13 @@ check "with the VPN's rules ahead of via's, the running prober fails closed" wai
 expect_eq "none of its packets entered the VPN" "$vpn" "$(server_packets "$SV2" "$PORT")"
 # ... until `via repair` (what the hooks run when the tunnel comes up).
 as_user "$VIA" repair
+# (They landed at 31898 and 31897, ahead of via's skip rule at 31899.)
 expect_eq "via repair put via's rule just ahead of the VPN's catch-all" "0:	from all lookup local
-31898:	from all lookup main suppress_prefixlength 0
-31898:	from all fwmark $mark lookup $((mark)) proto 86
-31899:	not from all fwmark 0xca6c lookup 51820" "$(ip -n "$H" rule show | head -n 4)"
+31897:	from all lookup main suppress_prefixlength 0
+31897:	from all fwmark $mark lookup $((mark)) proto 86
+31898:	not from all fwmark 0xca6c lookup 51820" "$(ip -n "$H" rule show | head -n 4)"
+expect_eq "with no skip pair in IPv4: the VPN's rule at 31897 would be jumped over" "" \
+    "$(ip -n "$H" rule show | grep goto || true)"
 from=$(probe_lines)
 check "the running prober is back on $UP1" wait_probe "$from" "$ON_UP1" 2
 stop_prober

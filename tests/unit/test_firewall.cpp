@@ -43,13 +43,14 @@ const firewall::RuleSpec& with_comment(const firewall::Plan& p, const std::strin
 
 TEST_CASE("the plan: keep the socket's mark, restore from conntrack, masquerade") {
     auto p = wlan1_plan();
-    REQUIRE(p.rules.size() == 5);
+    REQUIRE(p.rules.size() == 6);
     // Replies first: they must not get the socket's mark back.
     CHECK(in_chain(p, "output").comment == "via marks: replies to connections that came in go back by the interface they came by");
     CHECK(with_comment(p, "via marks: each packet").chain == "output");
     CHECK(in_chain(p, "input").comment == "via inbound: a connection to a socket of via's remembers the interface it came by");
     CHECK(in_chain(p, "prerouting").owner == "conntrack");
-    CHECK(in_chain(p, "postrouting").comment == "via uplink wlan1: masquerade marks 0x56490003 and 0x56480003 leaving wlan1");
+    CHECK(in_chain(p, "postrouting").owner == "nat");
+    CHECK(in_chain(p, "uplinks").comment == "via uplink wlan1: masquerade marks 0x56490003 and 0x56480003 leaving wlan1");
     for (const auto& r : p.rules) CHECK(firewall::owner_of(r.comment) == r.owner);
 }
 
@@ -113,8 +114,14 @@ TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
               "[ ct load mark => reg 1 ]",
               "[ meta set mark with reg 1 ]",
           });
-    // oifname "lo" in the captured bytecode; "wlan1" here.
     CHECK(expressions(firewall::build(in_chain(p, "postrouting"))) ==
+          std::vector<std::string>{
+              "[ meta load mark => reg 1 ]",
+              "[ bitwise reg 1 = ( reg 1 & 0xfffe0000 ) ^ 0x00000000 ]",
+              "[ cmp eq reg 1 0x56480000 ]",
+              "[ immediate reg 0 jump -> uplinks ]",
+          });
+    CHECK(expressions(firewall::build(in_chain(p, "uplinks"))) ==
           std::vector<std::string>{
               "[ meta load mark => reg 1 ]",
               "[ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00000000 ]",
@@ -129,7 +136,7 @@ TEST_CASE("the restore and masquerade rules are the bytecode nft would write") {
 TEST_CASE("diff: an empty table gets every rule") {
     auto p = wlan1_plan();
     auto d = firewall::diff(p, {});
-    CHECK(d.add.size() == 5);
+    CHECK(d.add.size() == 6);
     CHECK(d.remove.empty());
     CHECK(d.present.empty());
 }
@@ -142,7 +149,7 @@ TEST_CASE("diff: identical rules are present, nothing is sent") {
     auto d = firewall::diff(p, existing);
     CHECK(d.add.empty());
     CHECK(d.remove.empty());
-    CHECK(d.present.size() == 5);
+    CHECK(d.present.size() == 6);
 }
 
 TEST_CASE("diff: an older via's per-uplink mark rule in output is removed") {
@@ -155,7 +162,26 @@ TEST_CASE("diff: an older via's per-uplink mark rule in output is removed") {
     CHECK(d.add.empty());
     REQUIRE(d.remove.size() == 1);
     CHECK(d.remove[0].handle == 20);
-    CHECK(d.present.size() == 5);
+    CHECK(d.present.size() == 6);
+}
+
+TEST_CASE("diff: an older via's masquerade rule in postrouting moves to chain uplinks") {
+    const auto p = wlan1_plan();
+    std::vector<nft::ExistingRule> existing;
+    std::uint64_t handle = 10;
+    for (const auto& r : p.rules)
+        if (r.chain != "uplinks" && r.owner != "nat") existing.push_back({r.chain, handle++, r.comment});
+    const std::string masquerade = in_chain(p, "uplinks").comment;
+    existing.push_back({"postrouting", 20, masquerade});
+    existing.push_back({"postrouting", 21, "via uplink usb0: masquerade marks 0x56490004 and 0x56480004 leaving usb0"});
+
+    const auto d = firewall::diff(p, existing);
+    REQUIRE(d.remove.size() == 1);  // usb0's stays until usb0's next launch
+    CHECK(d.remove[0].handle == 20);
+    REQUIRE(d.add.size() == 2);
+    CHECK(d.add[0].owner == "nat");
+    CHECK(d.add[1].chain == "uplinks");
+    CHECK(d.add[1].comment == masquerade);
 }
 
 TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
@@ -170,11 +196,12 @@ TEST_CASE("diff: other uplinks' rules and foreign rules are left alone") {
     CHECK(d.remove.empty());
     // usb0's mark, inbound and restore rules are the shared ones: wlan1
     // finds them present.
-    REQUIRE(d.present.size() == 4);
+    REQUIRE(d.present.size() == 5);
     CHECK(d.present[0].owner == "marks");
     CHECK(d.present[1].owner == "marks");
     CHECK(d.present[2].owner == "inbound");
     CHECK(d.present[3].owner == "conntrack");
+    CHECK(d.present[4].owner == "nat");
     CHECK(d.add.size() == 1);
 }
 
@@ -192,7 +219,7 @@ TEST_CASE("diff: a group with a duplicate is replaced whole, in one batch") {
     CHECK(d.remove[2].handle == 20);
     REQUIRE(d.add.size() == 2);
     CHECK(d.add[0].chain == "output");
-    CHECK(d.present.size() == 3);
+    CHECK(d.present.size() == 4);
 }
 
 TEST_CASE("an older via's DNS rules, and their chain, go") {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -122,4 +123,42 @@ TEST_CASE("a point-to-point uplink routes to the device") {
     REQUIRE_FALSE(p.routes.empty());
     CHECK(routing::describe(p.routes[0]) == "default dev tun0 table 1447624716 metric 100");
     CHECK_FALSE(p.routes[0].gateway);
+}
+
+TEST_CASE("skip pairs: one per family and priority via's mark rules use, none where another tool's rule would be jumped over") {
+    // {pref, selects_more, fwmark, fwmask, invert, lookup, table, suppresses, via, family}
+    const checks::Rule local{0, false, 0, 0, false, true, RT_TABLE_LOCAL, false, false, AF_INET};
+    const checks::Rule wlan1{31900, false, 0x56490003, 0xffffffff, false, true, 0x56490003, false, true, AF_INET};
+    const checks::Rule usb0{31900, false, 0x56490004, 0xffffffff, false, true, 0x56490004, false, true, AF_INET};
+    const checks::Rule wlan1_6{31900, false, 0x56490003, 0xffffffff, false, true, 0x56490003, false, true, AF_INET6};
+    const checks::Rule moved{5269, false, 0x56490005, 0xffffffff, false, true, 0x56490005, false, true, AF_INET};
+    CHECK(routing::skips({}).empty());
+    CHECK(routing::skips({local}).empty());
+    CHECK(routing::skips({local, wlan1, usb0, wlan1_6, moved}) ==
+          std::vector<routing::SkipSpec>{{AF_INET, 31900}, {AF_INET6, 31900}, {AF_INET, 5269}});
+
+    // Another tool's rule at P or P-1 would be jumped over too: no pair
+    // there (the other family keeps its own).
+    for (const std::uint32_t pref : {31899u, 31900u}) {
+        const checks::Rule foreign{pref, false, 0, 0, false, true, 100, false, false, AF_INET};
+        CHECK(routing::skips({wlan1, wlan1_6, foreign}) == std::vector<routing::SkipSpec>{{AF_INET6, 31900}});
+    }
+    // At P+1, or elsewhere, it is not.
+    const checks::Rule after{31901, false, 0, 0, false, true, 100, false, false, AF_INET};
+    CHECK(routing::skips({wlan1, after}) == std::vector<routing::SkipSpec>{{AF_INET, 31900}});
+
+    // The pair itself is via's, and no mark rule: it calls for nothing.
+    checks::Rule jump{31899, false, 0x56480000, 0xfffe0000, true, false, 0, false, true, AF_INET};
+    jump.action = FR_ACT_GOTO;
+    jump.target = 31901;
+    checks::Rule nop{31901, false, 0, 0, false, false, 0, false, true, AF_INET};
+    nop.action = FR_ACT_NOP;
+    CHECK(routing::is_skip_rule(jump));
+    CHECK(routing::is_skip_rule(nop));
+    CHECK_FALSE(routing::is_skip_rule(wlan1));
+    CHECK_FALSE(routing::is_mark_rule(jump));
+    CHECK(routing::skips({jump, nop}).empty());
+    CHECK(routing::skips({jump, nop, wlan1}) == std::vector<routing::SkipSpec>{{AF_INET, 31900}});
+    CHECK(routing::describe(jump) == "31899: not fwmark 0x56480000/0xfffe0000 goto 31901");
+    CHECK(routing::describe(nop) == "31901: nop");
 }
