@@ -1,5 +1,6 @@
 #include "via/accounts.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <grp.h>
@@ -27,15 +28,18 @@ bool in_group(gid_t gid) {
     return false;
 }
 
-config::Caller caller() {
+config::Caller caller(config::Names names) {
     config::Caller c;
     c.uid = ::getuid();
-    const passwd* pw = ::getpwuid(c.uid);
-    c.user = pw ? pw->pw_name : std::to_string(c.uid);
+    if (names.user) {
+        const passwd* pw = ::getpwuid(c.uid);
+        c.user = pw ? pw->pw_name : std::to_string(c.uid);
+    }
+    if (!names.groups) return c;
     const int n = ::getgroups(0, nullptr);
     std::vector<gid_t> gids(n > 0 ? static_cast<std::size_t>(n) : 0);
     if (n > 0 && ::getgroups(n, gids.data()) < 0) throw errno_error("reading the caller's groups");
-    gids.push_back(::getgid());
+    if (std::find(gids.begin(), gids.end(), ::getgid()) == gids.end()) gids.push_back(::getgid());
     for (const gid_t g : gids) c.groups.push_back(group_name(g));
     return c;
 }

@@ -1,5 +1,8 @@
 #include "via/cgroup.hpp"
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -77,6 +80,15 @@ std::uint64_t id_of(const std::string& path) {
     std::uint64_t id = 0;
     std::memcpy(&id, fh->f_handle, sizeof id);
     return id;
+}
+
+Mount mount_or_find(const Mount& last, std::uint64_t last_id) {
+    struct statfs st {};
+    if (last_id && ::statfs(last.point.c_str(), &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) try {
+            if (id_of(last.point) == last_id) return last;
+        } catch (const Error&) {
+        }
+    return find_mount();
 }
 
 }  // namespace via::cgroup

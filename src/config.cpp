@@ -183,7 +183,7 @@ bool named_in(const std::vector<std::string>& list, const Caller& caller, bool g
         if (groups_marked && entry.starts_with('@')) {
             if (std::find(caller.groups.begin(), caller.groups.end(), entry.substr(1)) != caller.groups.end())
                 return true;
-        } else if (entry == caller.user) {
+        } else if (!caller.user.empty() && entry == caller.user) {
             return true;
         }
     }
@@ -192,7 +192,7 @@ bool named_in(const std::vector<std::string>& list, const Caller& caller, bool g
 
 bool may_use(const Uplink& u, const Caller& caller) {
     if (u.users.empty() && u.groups.empty()) return true;
-    if (std::find(u.users.begin(), u.users.end(), caller.user) != u.users.end()) return true;
+    if (!caller.user.empty() && std::find(u.users.begin(), u.users.end(), caller.user) != u.users.end()) return true;
     return std::any_of(u.groups.begin(), u.groups.end(), [&](const std::string& g) {
         return std::find(caller.groups.begin(), caller.groups.end(), g) != caller.groups.end();
     });
@@ -243,6 +243,21 @@ const Uplink* find(const Config& config, const std::string& name) {
     for (const auto& u : config.uplinks)
         if (u.interface == name) return &u;
     return nullptr;
+}
+
+Names names_needed(const Config& config) {
+    Names n;
+    const auto mixed = [&](const std::vector<std::string>& list) {  // users, and @groups
+        for (const auto& entry : list) (entry.starts_with('@') ? n.groups : n.user) = true;
+    };
+    mixed(config.defaults.admins);
+    for (const auto& u : config.uplinks) {
+        n.user = n.user || !u.users.empty();
+        n.groups = n.groups || !u.groups.empty();
+        mixed(u.admins);
+        mixed(u.as_user);
+    }
+    return n;
 }
 
 std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, const Ask& ask) {

@@ -105,7 +105,7 @@ std::optional<Target> verified(const Request& request, const Report& report) {
     report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink +
                        ", as the last launch left them (" + fastpath::path_of(request.uplink) + ")",
                    Outcome::present);
-    return Target{cgroup::find_mount(), stamp->up, *ids};
+    return Target{cgroup::mount_or_find(stamp->cgroup, stamp->cgroup_id), stamp->up, *ids};
 }
 
 Applied apply_locked(const Target& t, const Request& request, const Report& report) {
@@ -129,7 +129,7 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
     }
     mark_sockets(t, request, report);
     // What the next launch compares with, taken after all of the above.
-    fastpath::Stamp stamp{key(request), 0, applied.pref, t.up, devs};
+    fastpath::Stamp stamp{key(request), 0, applied.pref, t.up, devs, t.mount, cgroup::id_of(t.mount.point)};
     if (const auto digest = observe_now(fastpath::watch_of(stamp, tables_of(t.ids, open)))) {
         stamp.digest = *digest;
         RootFiles as_root;

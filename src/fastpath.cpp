@@ -274,6 +274,10 @@ std::string render(const Stamp& s) {
         out += "net " + std::to_string(n.ifindex) + " " + std::to_string(n.family) + " " + hex16(n.addr) + " " +
                std::to_string(n.prefixlen) + " " + (n.dev.empty() ? "-" : n.dev) + "\n";
     for (const auto& dev : s.devs) out += "dev " + dev + "\n";
+    const auto one_line = [](const std::string& v) { return !v.empty() && v.find('\n') == std::string::npos; };
+    if (s.cgroup_id && one_line(s.cgroup.root) && one_line(s.cgroup.point))
+        out += "cgroup_id " + std::to_string(s.cgroup_id) + "\ncgroup_root " + s.cgroup.root + "\ncgroup_point " +
+               s.cgroup.point + "\n";
     return out;
 }
 
@@ -307,6 +311,9 @@ std::optional<Stamp> parse(std::string_view text) {
             else if (key == "hop6") s.up.next_hop6 = hop_of(value);
             else if (key == "no_ipv6") s.up.no_ipv6 = value;
             else if (key == "dev") s.devs.push_back(value);
+            else if (key == "cgroup_id") s.cgroup_id = std::stoull(value);
+            else if (key == "cgroup_root") s.cgroup.root = value;
+            else if (key == "cgroup_point") s.cgroup.point = value;
             else if (key == "net") {
                 char addr[33] = {}, dev[IFNAMSIZ + 1] = {};
                 uplink::Network n;
@@ -322,6 +329,7 @@ std::optional<Stamp> parse(std::string_view text) {
         }
     }
     if (!have_digest || !have_name || !have_hop || s.up.ifindex <= 0) return std::nullopt;
+    if (s.cgroup.root.empty() || s.cgroup.point.empty()) s.cgroup_id = 0;  // then looked up
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <cstdint>
 #include <linux/capability.h>
 #include <sys/fsuid.h>
@@ -37,6 +38,15 @@ Sets read_sets() {
             join(data[0].inheritable, data[1].inheritable)};
 }
 
+// What via last read or set: only via changes its own capabilities, so
+// raising and lowering need no capget each time.
+std::optional<Sets> known;
+
+Sets current_sets() {
+    if (!known) known = read_sets();
+    return *known;
+}
+
 void write_sets(const Sets& s, const char* what) {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2] = {};
@@ -45,7 +55,9 @@ void write_sets(const Sets& s, const char* what) {
         data[i].permitted = static_cast<std::uint32_t>(s.permitted >> (32 * i));
         data[i].inheritable = static_cast<std::uint32_t>(s.inheritable >> (32 * i));
     }
+    known.reset();  // unknown until it succeeded
     if (::syscall(SYS_capset, &header, data) < 0) throw errno_error(what, install_hint);
+    known = s;
 }
 
 std::uint64_t mask_of(const std::vector<cap_value_t>& list) {
@@ -55,7 +67,7 @@ std::uint64_t mask_of(const std::vector<cap_value_t>& list) {
 }
 
 void set_effective(const std::vector<cap_value_t>& list, bool raise, const char* what) {
-    Sets s = read_sets();
+    Sets s = current_sets();
     s.effective = raise ? (s.effective | mask_of(list)) : (s.effective & ~mask_of(list));
     write_sets(s, what);
 }

@@ -17,8 +17,9 @@ bool in_group(gid_t gid);
 // A group's name, or its number when it has none.
 std::string group_name(gid_t gid);
 
-// The caller (real uid and gid, supplementary groups), with names.
-config::Caller caller();
+// The caller (real uid and gid, supplementary groups), with the names
+// asked for (without a name, a list entry cannot match it).
+config::Caller caller(config::Names names = {true, true});
 
 struct Account {
     std::string name;

@@ -29,4 +29,8 @@ Mount find_mount();
 // information and `socket cgroupv2` report it.
 std::uint64_t id_of(const std::string& path);
 
+// The mount a full ensure found (the stamp's), if it is still a cgroup2
+// mount whose root has that id; else the mount as find_mount() finds it.
+Mount mount_or_find(const Mount& last, std::uint64_t last_id);
+
 }  // namespace via::cgroup

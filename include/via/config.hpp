@@ -105,6 +105,16 @@ struct Caller {
     std::vector<std::string> groups;  // names of all of its groups
 };
 
+// Which of the caller's names the configuration's lists (users, groups,
+// admins, as-user) can match: only those are looked up (NSS, one of the
+// slowest parts of a launch when they are not needed).
+struct Names {
+    bool user = false;
+    bool groups = false;
+    bool operator==(const Names&) const = default;
+};
+Names names_needed(const Config& config);
+
 // What a launch asks for (from the command line).
 struct Ask {
     std::string name;  // an uplink or an interface

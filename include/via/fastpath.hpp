@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "via/cgroup.hpp"
 #include "via/uplink.hpp"
 
 namespace via::fastpath {
@@ -52,6 +53,10 @@ struct Stamp {
     std::uint32_t pref = 0;  // the priority of via's rules
     uplink::Uplink up;
     std::vector<std::string> devs;
+    // The cgroup2 mount via's programs are attached at, and its root's id:
+    // a launch that finds the same id there reads no /proc/self/mountinfo.
+    cgroup::Mount cgroup;
+    std::uint64_t cgroup_id = 0;
 };
 
 // Pure: the stamp file's text, and back (nullopt for anything malformed).

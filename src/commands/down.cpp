@@ -71,7 +71,7 @@ int down(const cli::Down& options) {
             privilege::RootFiles as_root;
             conf = config::load();
         }
-        if (auto no = config::may_take_down(conf, accounts::caller(), options.uplink)) throw Error(no->message, no->hint);
+        if (auto no = config::may_take_down(conf, accounts::caller(config::names_needed(conf)), options.uplink)) throw Error(no->message, no->hint);
         const std::optional<std::string> only =
             options.uplink ? std::optional(interface_of(conf, *options.uplink)) : std::nullopt;
 

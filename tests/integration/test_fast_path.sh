@@ -74,6 +74,17 @@ out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PO
 expect_contains "socket-marking program detached: attached again" "created  bpf program marking the sockets" "$out"
 expect_contains "socket-marking program detached: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
 
+# The stamp names the cgroup2 mount the programs are attached at, so that
+# the fast path reads no /proc/self/mountinfo; a wrong id there makes the
+# launch look the mount up, and its sockets are marked all the same.
+expect_eq "the stamp names the cgroup2 mount" "cgroup_point $(findmnt -n -o TARGET -t cgroup2 | tail -n1)" \
+    "$(grep '^cgroup_point ' "$STAMP")"
+sed -i 's/^cgroup_id .*/cgroup_id 12345/' "$STAMP"
+out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
+expect_contains "a wrong cgroup id in the stamp: still the fast path" "$FAST" "$out"
+expect_contains "and the program still leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
+expect_eq "no program was attached anew" "" "$(grep created <<<"$out" || true)"
+
 rm -f "/run/via/uplinks/$UP1"
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "served record deleted: written again" test -e "/run/via/uplinks/$UP1"

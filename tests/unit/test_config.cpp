@@ -159,6 +159,22 @@ TEST_CASE("who may use an uplink") {
     CHECK(granted(c, root, {.name = "vpn"}).interface == "wg0");
 }
 
+TEST_CASE("only the names the lists can match are looked up") {
+    CHECK(names_needed(parsed("")) == Names{false, false});
+    CHECK(names_needed(parsed("[defaults]\ninterfaces = eth1\n")) == Names{false, false});
+    CHECK(names_needed(parsed("[defaults]\nadmins = alice\n")) == Names{true, false});
+    CHECK(names_needed(parsed("[defaults]\nadmins = @wheel\n")) == Names{false, true});
+    CHECK(names_needed(parsed("[uplink vpn]\ninterface = wg0\nusers = bob\n")) == Names{true, false});
+    CHECK(names_needed(parsed("[uplink vpn]\ninterface = wg0\ngroups = family\n")) == Names{false, true});
+    CHECK(names_needed(parsed("[uplink vpn]\ninterface = wg0\nas-user = @family\nadmins = carol\n")) == Names{true, true});
+    // A caller looked up without names matches no list, and needs none.
+    const auto c = parsed("[uplink vpn]\ninterface = wg0\ngroups = family\n[uplink open]\ninterface = eth1\n");
+    CHECK(names_needed(c) == Names{false, true});
+    CHECK(granted(c, Caller{1000, "", {"family"}}, {.name = "vpn"}).interface == "wg0");
+    CHECK(granted(c, Caller{1000, "", {}}, {.name = "open"}).interface == "eth1");
+    CHECK(std::holds_alternative<Refusal>(decide(c, Caller{1000, "", {}}, {.name = "vpn"})));
+}
+
 TEST_CASE("which interfaces members may name directly") {
     CHECK(granted(parsed(""), alice, {.name = "eth0"}).interface == "eth0");
     const auto none = parsed("[defaults]\ninterfaces = none\n[uplink vpn]\ninterface = wg0\n");

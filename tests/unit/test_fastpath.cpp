@@ -25,6 +25,8 @@ fastpath::Stamp sample() {
     lan.prefixlen = 24;
     s.up.connected = {lan};
     s.devs = {"usb0", "eth0"};
+    s.cgroup = {"/", "/sys/fs/cgroup"};
+    s.cgroup_id = 1;
     return s;
 }
 
@@ -47,6 +49,18 @@ TEST_CASE("a stamp is written and read back whole") {
     CHECK(uplink::prefix_of(back->up.connected[0]) == "192.168.8.0/24");
     CHECK(back->up.connected[0].dev == "usb0");
     CHECK(back->devs == s.devs);
+    CHECK(back->cgroup.root == "/");
+    CHECK(back->cgroup.point == "/sys/fs/cgroup");
+    CHECK(back->cgroup_id == 1);
+}
+
+TEST_CASE("a stamp without its cgroup mount, or with a mount point that is not one line, has no cgroup id") {
+    auto s = sample();
+    s.cgroup = {};
+    CHECK(fastpath::parse(fastpath::render(s))->cgroup_id == 0);
+    s.cgroup = {"/", "/sys/fs/cgroup\nx"};
+    CHECK(fastpath::parse(fastpath::render(s))->cgroup_id == 0);
+    CHECK(fastpath::parse("request r\ndigest 1\nname u\nifindex 3\nhop 10.0.0.1\ncgroup_id 5\n")->cgroup_id == 0);
 }
 
 TEST_CASE("a point-to-point uplink's next hop (the device) and an IPv6 hop survive the round trip") {
