@@ -172,6 +172,9 @@ Converged converge(const Request& request, const Report& report,
                    const std::function<void(const Target&)>& while_locked) {
     Converged out;
     {
+        // Root's file identity for all of the work under the lock (the
+        // steps' own scopes nest in it): one switch, not one per step.
+        RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
         if (auto target = verified(request, report)) {
             out.target = std::move(*target);

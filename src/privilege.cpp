@@ -60,16 +60,11 @@ void write_sets(const Sets& s, const char* what) {
     known = s;
 }
 
-std::uint64_t mask_of(const std::vector<cap_value_t>& list) {
+template <typename List>
+std::uint64_t mask_of(const List& list) {
     std::uint64_t m = 0;
     for (const auto cap : list) m |= bit(cap);
     return m;
-}
-
-void set_effective(const std::vector<cap_value_t>& list, bool raise, const char* what) {
-    Sets s = current_sets();
-    s.effective = raise ? (s.effective | mask_of(list)) : (s.effective & ~mask_of(list));
-    write_sets(s, what);
 }
 
 std::string cap_name(cap_value_t cap) {
@@ -84,8 +79,8 @@ void check() {
     if (getuid() != geteuid() || getgid() != getegid())
         throw Error("via is installed setuid or setgid, which it refuses", install_hint);
     if (getuid() == 0) return;  // root holds everything via needs
-    const std::uint64_t permitted = read_sets().permitted;
-    const std::uint64_t wanted = mask_of({std::begin(needed), std::end(needed)});
+    const std::uint64_t permitted = current_sets().permitted;
+    const std::uint64_t wanted = mask_of(needed);
     for (cap_value_t cap = 0; cap < 64; ++cap) {
         if ((permitted & bit(cap)) && !(wanted & bit(cap)))
             throw Error("via holds " + cap_name(cap) + ", which it must not", install_hint);
@@ -93,19 +88,30 @@ void check() {
     }
 }
 
-Effective::Effective(std::initializer_list<cap_value_t> caps) : caps_(caps) {
-    set_effective(caps_, true, "raising capabilities");
+Effective::Effective(std::initializer_list<cap_value_t> caps) {
+    Sets s = current_sets();
+    raised_ = mask_of(caps) & ~s.effective;
+    if (!raised_) return;
+    s.effective |= raised_;
+    write_sets(s, "raising capabilities");
 }
 
 Effective::~Effective() {
+    if (!raised_) return;
     // Best effort: drop_all() clears and verifies everything before exec.
     try {
-        set_effective(caps_, false, "lowering capabilities");
+        Sets s = current_sets();
+        s.effective &= ~raised_;
+        write_sets(s, "lowering capabilities");
     } catch (...) {
     }
 }
 
 RootFiles::RootFiles() {
+    if (depth_ > 0) {
+        ++depth_;
+        return;
+    }
     {
         Effective ids({CAP_SETUID, CAP_SETGID});
         setfsgid(0);
@@ -116,9 +122,12 @@ RootFiles::RootFiles() {
         restore_ids();
         throw Error("switching to root's file identity failed", install_hint);
     }
+    depth_ = 1;
 }
 
-RootFiles::~RootFiles() { restore_ids(); }
+RootFiles::~RootFiles() {
+    if (--depth_ == 0) restore_ids();
+}
 
 void RootFiles::restore_ids() noexcept {
     // Back to the caller's own ids: allowed without any capability.

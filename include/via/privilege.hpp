@@ -4,7 +4,8 @@
 // it starts with an empty effective set, as the caller.
 //
 //   1. check()       refuse a setuid/setgid install and unexpected capabilities.
-//   2. Effective     raises one capability for one scope of privileged work:
+//   2. Effective     raises one capability for one scope of privileged work
+//                    (and lowers, at its end, only what it raised):
 //                    cap_net_admin for rtnetlink, nftables and the uplink's
 //                    net sysctl; cap_sys_admin for bpf(2) (loading, pinning
 //                    and attaching the programs that mark sockets, tagging
@@ -16,7 +17,8 @@
 //                    root's, in directories only root may write; and so
 //                    that via can read its own /proc/self/environ, which
 //                    the kernel gives to root while via is privileged, and
-//                    a root-only /etc/via.
+//                    a root-only /etc/via. Nested, an inner scope changes
+//                    nothing: the outer one switches back.
 //      accounts::become  for --as-user only: cap_setuid and cap_setgid
 //                    make the program's uids and gids the uplink's
 //                    dedicated user's, last, before drop_all().
@@ -27,6 +29,7 @@
 // Nothing in the environment changes what via does with its privileges.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -50,7 +53,7 @@ public:
     Effective& operator=(const Effective&) = delete;
 
 private:
-    std::vector<cap_value_t> caps_;
+    std::uint64_t raised_ = 0;  // those that were not effective already
 };
 
 class RootFiles {
@@ -61,6 +64,9 @@ public:
     RootFiles& operator=(const RootFiles&) = delete;
 
     static void restore_ids() noexcept;
+
+private:
+    static inline int depth_ = 0;
 };
 
 // The environment exactly as the caller passed it. Because via gains
