@@ -247,11 +247,10 @@ std::optional<std::uint64_t> observe(const Watch& watch) {
     d.add(link->ifindex);
     d.add(link->up);
     addresses(sock.get(), d);
-    for (int family : {AF_INET, AF_INET6}) {
-        route_out(sock.get(), link->ifindex, family, d);
-        rules(sock.get(), family, d);
-        for (const auto id : watch.tables) table(sock.get(), family, id, d);
-    }
+    for (int family : {AF_INET, AF_INET6}) route_out(sock.get(), link->ifindex, family, d);
+    // Both families in one dump each.
+    rules(sock.get(), AF_UNSPEC, d);
+    for (const auto id : watch.tables) table(sock.get(), AF_UNSPEC, id, d);
     if (!nft_generation(d)) return std::nullopt;
     for (const auto& dev : watch.devs) sysctl(dev, d);
     return d.value;
