@@ -245,17 +245,42 @@ const Uplink* find(const Config& config, const std::string& name) {
     return nullptr;
 }
 
+namespace {
+
+void mixed(Names& n, const std::vector<std::string>& list) {  // users, and @groups
+    for (const auto& entry : list) (entry.starts_with('@') ? n.groups : n.user) = true;
+}
+
+// Only admins may set the uplink's gateways or lift a kill switch that is
+// always on.
+bool asks_for_admin(const Uplink* u, const Ask& ask) {
+    return ask.gateway || ask.gateway6 || (ask.no_kill_switch && (u ? u->kill_switch : KillSwitch::on) == KillSwitch::always);
+}
+
+bool asks_as_user(const Uplink* u, const Ask& ask) { return ask.as_user || (u && u->mode == Mode::user); }
+
+}  // namespace
+
+Names names_needed(const Config& config, const Ask& ask) {
+    Names n;
+    const Uplink* u = find(config, ask.name);
+    if (u) {
+        n.user = !u->users.empty();
+        n.groups = !u->groups.empty();
+    }
+    if (asks_for_admin(u, ask)) mixed(n, u ? u->admins : config.defaults.admins);
+    if (u && asks_as_user(u, ask)) mixed(n, u->as_user);
+    return n;
+}
+
 Names names_needed(const Config& config) {
     Names n;
-    const auto mixed = [&](const std::vector<std::string>& list) {  // users, and @groups
-        for (const auto& entry : list) (entry.starts_with('@') ? n.groups : n.user) = true;
-    };
-    mixed(config.defaults.admins);
+    mixed(n, config.defaults.admins);
     for (const auto& u : config.uplinks) {
         n.user = n.user || !u.users.empty();
         n.groups = n.groups || !u.groups.empty();
-        mixed(u.admins);
-        mixed(u.as_user);
+        mixed(n, u.admins);
+        mixed(n, u.as_user);
     }
     return n;
 }
@@ -278,7 +303,8 @@ std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, 
             return Refusal{"interface '" + ask.name + "' is not an uplink of " + main_file + ", and members may not name interfaces directly",
                            "use one of its uplinks, or " + conf_hint + " ([defaults] interfaces)"};
     }
-    const bool admin = root || named_in(u ? u->admins : config.defaults.admins, caller, true);
+    // Read only when asked for (names_needed looks the names up only then).
+    const bool admin = asks_for_admin(u, ask) && (root || named_in(u ? u->admins : config.defaults.admins, caller, true));
 
     // What applies to every program on the uplink.
     for (const auto& [given, option] : {std::pair{ask.gateway.has_value(), "--gateway"},
@@ -299,7 +325,7 @@ std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, 
     g.dns_from_caller = !ask.dns.empty();
     g.dns = g.dns_from_caller ? ask.dns : (u ? u->dns : std::vector<std::string>{});
 
-    g.as_user = ask.as_user || (u && u->mode == Mode::user);
+    g.as_user = asks_as_user(u, ask);
     if (g.as_user && !root && !(u && named_in(u->as_user, caller, true)))
         return Refusal{"you may not run programs as the dedicated user of " + where,
                        u ? conf_hint + " (as-user)" : "dedicated users belong to uplinks of " + std::string(main_file) + "; see via.conf(5)"};

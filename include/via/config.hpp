@@ -144,6 +144,11 @@ struct Refusal {
 
 std::variant<Grant, Refusal> decide(const Config& config, const Caller& caller, const Ask& ask);
 
+// The names decide() reads for this request: the uplink's users and
+// groups, its admins only for what only admins may ask, its as-user list
+// only for a dedicated user.
+Names names_needed(const Config& config, const Ask& ask);
+
 // Whether the caller may remove via's state: `via down NAME` (NAME's
 // admins) or, with no name, `via gc` ([defaults] admins). Root always.
 std::optional<Refusal> may_take_down(const Config& config, const Caller& caller, const std::optional<std::string>& name);

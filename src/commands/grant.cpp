@@ -16,7 +16,7 @@ Decision decide(const cli::Options& options) {
     }
     const config::Ask ask{options.uplink, options.gateway, options.gateway6, options.dns, !options.kill_switch,
                           options.as_user};
-    auto decision = config::decide(conf, accounts::caller(config::names_needed(conf)), ask);
+    auto decision = config::decide(conf, accounts::caller(config::names_needed(conf, ask)), ask);
     if (const auto* no = std::get_if<config::Refusal>(&decision)) throw Error(no->message, no->hint);
     Decision d{std::get<config::Grant>(decision), std::nullopt};
     // The uplink's dedicated user, for the kernel to mark its sockets by

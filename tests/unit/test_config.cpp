@@ -175,6 +175,47 @@ TEST_CASE("only the names the lists can match are looked up") {
     CHECK(std::holds_alternative<Refusal>(decide(c, Caller{1000, "", {}}, {.name = "vpn"})));
 }
 
+TEST_CASE("a request decides the same with only the names it needs looked up") {
+    const auto c = parsed(
+        "[defaults]\ninterfaces = eth1\nadmins = carol @wheel\n"
+        "[uplink vpn]\ninterface = wg0\nusers = bob\ngroups = family\nadmins = alice\nas-user = @family dave\n"
+        "[uplink tether]\ninterface = usb0\nkill-switch = always\nadmins = @wheel\nmode = user\nas-user = erin\n"
+        "[uplink open]\ninterface = eth2\n");
+    const std::vector<Caller> callers{alice, bob, root, Caller{1002, "carol", {"wheel"}}, Caller{1003, "dave", {"x"}},
+                                      Caller{1004, "erin", {"family"}}};
+    std::vector<Ask> asks;
+    for (const char* name : {"vpn", "wg0", "tether", "open", "eth1", "eth9"})
+        for (int flags = 0; flags < 16; ++flags) {
+            Ask a{.name = name};
+            if (flags & 1) a.gateway = "10.0.0.1";
+            if (flags & 2) a.gateway6 = "fe80::1";
+            a.no_kill_switch = flags & 4;
+            a.as_user = flags & 8;
+            asks.push_back(a);
+        }
+    const auto same = [](const std::variant<Grant, Refusal>& a, const std::variant<Grant, Refusal>& b) {
+        if (a.index() != b.index()) return false;
+        if (const auto* r = std::get_if<Refusal>(&a)) return r->message == std::get<Refusal>(b).message;
+        const auto &x = std::get<Grant>(a), &y = std::get<Grant>(b);
+        return x.uplink == y.uplink && x.gateway == y.gateway && x.kill_switch == y.kill_switch && x.as_user == y.as_user;
+    };
+    int name_matters = 0;  // (the lists do decide: without any name, some answers differ)
+    for (const auto& who : callers)
+        for (const auto& ask : asks) {
+            if (!same(decide(c, who, ask), decide(c, Caller{who.uid, "", {}}, ask))) ++name_matters;
+            const Names n = names_needed(c, ask);
+            const Caller without{who.uid, n.user ? who.user : "", n.groups ? who.groups : std::vector<std::string>{}};
+            INFO(who.user << " asks for " << ask.name << (ask.gateway ? " --gateway" : "") << (ask.gateway6 ? " --gateway6" : "")
+                          << (ask.no_kill_switch ? " --no-kill-switch" : "") << (ask.as_user ? " --as-user" : ""));
+            CHECK(same(decide(c, who, ask), decide(c, without, ask)));
+        }
+    CHECK(name_matters > 20);
+    // And a plain launch on an uplink open to all looks up nothing.
+    CHECK(names_needed(c, {.name = "open"}) == Names{false, false});
+    CHECK(names_needed(c, {.name = "eth1"}) == Names{false, false});
+    CHECK(names_needed(c, {.name = "eth1", .gateway = "10.0.0.1"}) == Names{true, true});
+}
+
 TEST_CASE("which interfaces members may name directly") {
     CHECK(granted(parsed(""), alice, {.name = "eth0"}).interface == "eth0");
     const auto none = parsed("[defaults]\ninterfaces = none\n[uplink vpn]\ninterface = wg0\n");
