@@ -39,9 +39,6 @@ struct Digest {
 
 using Socket = Handle<mnl_socket, mnl_socket_close>;
 
-// One request, its answers fed to `f` message by message. False when the
-// kernel refused it (the errno, such as ENODEV or ENETUNREACH, is added
-// to the digest by the caller when it matters).
 // Calls f on each attribute after a message's fixed header.
 template <class F>
 void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
@@ -51,22 +48,27 @@ void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
         f(attr);
 }
 
+// What every request shares: its sequence numbers, and one receive buffer
+// (a dump's messages come in batches of at most 32 KiB).
+std::uint32_t last_seq = static_cast<std::uint32_t>(std::time(nullptr));
+alignas(nlmsghdr) char answers[65536];
+
+// One request, its answers fed to `f` message by message. False when the
+// kernel refused it (the errno, such as ENODEV or ENETUNREACH, is added
+// to the digest by the caller when it matters).
 template <class F>
 bool ask(mnl_socket* sock, nlmsghdr* request, F f, int* error = nullptr) {
-    static std::uint32_t seq = static_cast<std::uint32_t>(std::time(nullptr));
-    request->nlmsg_seq = ++seq;
+    request->nlmsg_seq = ++last_seq;
     if (mnl_socket_sendto(sock, request, request->nlmsg_len) < 0) return false;
     const std::uint32_t portid = mnl_socket_get_portid(sock);
-    // A dump's messages come in batches of at most 32 KiB.
-    alignas(nlmsghdr) static char buf[65536];
     auto cb = [](const nlmsghdr* nlh, void* data) -> int {
         (*static_cast<F*>(data))(nlh);
         return MNL_CB_OK;
     };
     for (;;) {
-        const ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof buf);
+        const ssize_t n = mnl_socket_recvfrom(sock, answers, sizeof answers);
         if (n <= 0) return false;
-        const int ret = mnl_cb_run(buf, static_cast<std::size_t>(n), request->nlmsg_seq, portid, cb, &f);
+        const int ret = mnl_cb_run(answers, static_cast<std::size_t>(n), request->nlmsg_seq, portid, cb, &f);
         if (ret == MNL_CB_STOP) return true;
         if (ret < 0) {
             if (error) *error = errno;
