@@ -11,6 +11,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
+#include <linux/ip.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
@@ -39,13 +40,27 @@ struct Digest {
 
 using Socket = Handle<mnl_socket, mnl_socket_close>;
 
-// Calls f on each attribute after a message's fixed header.
+// Calls f on each attribute from `start` to `end` (libmnl's own loops do
+// void* arithmetic, which is C, not C++).
+template <class F>
+void each_between(const void* start, const void* end, F f) {
+    for (auto* attr = static_cast<const nlattr*>(start);
+         mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(end) - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr))
+        f(attr);
+}
+
+// ... after a message's fixed header.
 template <class F>
 void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
-    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
-    for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, fixed));
-         mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr))
-        f(attr);
+    each_between(mnl_nlmsg_get_payload_offset(nlh, fixed), mnl_nlmsg_get_payload_tail(nlh), f);
+}
+
+// ... nested in `nest`.
+template <class F>
+void each_nested(const nlattr* nest, F f) {
+    each_between(mnl_attr_get_payload(nest),
+                 static_cast<const char*>(mnl_attr_get_payload(nest)) + mnl_attr_get_payload_len(nest), f);
 }
 
 // What every request shares: its sequence numbers, and one receive buffer
@@ -201,12 +216,39 @@ bool nft_generation(Digest& d) {
     return found;
 }
 
-void sysctl(const std::string& dev, Digest& d) {
-    const std::string path = "/proc/sys/net/ipv4/conf/" + dev + "/src_valid_mark";
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    char value = '?';
-    if (fd && ::read(fd.get(), &value, 1) != 1) value = '?';
-    d.add(value);
+// src_valid_mark of the devices, in their order ('?' for one that is
+// gone): from one link dump, whose IPv4 part carries each interface's
+// devconf, rather than a file of /proc/sys per device.
+void src_valid_marks(mnl_socket* sock, const std::vector<std::string>& devs, Digest& d) {
+    alignas(nlmsghdr) char buf[64];
+    nlmsghdr* nlh = header(buf, RTM_GETLINK, NLM_F_DUMP);
+    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+    ifi->ifi_family = AF_UNSPEC;
+    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    std::vector<char> values(devs.size(), '?');
+    ask(sock, nlh, [&](const nlmsghdr* m) {
+        if (m->nlmsg_type != RTM_NEWLINK) return;
+        const char* name = nullptr;
+        std::optional<std::uint32_t> mark;
+        each_attr(m, sizeof(ifinfomsg), [&](const nlattr* attr) {
+            if (mnl_attr_get_type(attr) == IFLA_IFNAME) name = mnl_attr_get_str(attr);
+            if (mnl_attr_get_type(attr) != IFLA_AF_SPEC) return;
+            each_nested(attr, [&](const nlattr* family) {
+                if (mnl_attr_get_type(family) != AF_INET) return;
+                each_nested(family, [&](const nlattr* conf) {
+                    const std::size_t at = (IPV4_DEVCONF_SRC_VMARK - 1) * sizeof(std::uint32_t);
+                    if (mnl_attr_get_type(conf) != IFLA_INET_CONF || mnl_attr_get_payload_len(conf) < at + 4) return;
+                    std::uint32_t v;
+                    std::memcpy(&v, static_cast<const char*>(mnl_attr_get_payload(conf)) + at, sizeof v);
+                    mark = v;
+                });
+            });
+        });
+        if (!name || !mark) return;
+        for (std::size_t i = 0; i < devs.size(); ++i)
+            if (devs[i] == name) values[i] = *mark ? '1' : '0';
+    });
+    for (const char v : values) d.add(v);
 }
 
 std::string hex16(const std::array<std::uint8_t, 16>& bytes) {
@@ -254,7 +296,7 @@ std::optional<std::uint64_t> observe(const Watch& watch) {
     rules(sock.get(), AF_UNSPEC, d);
     for (const auto id : watch.tables) table(sock.get(), AF_UNSPEC, id, d);
     if (!nft_generation(d)) return std::nullopt;
-    for (const auto& dev : watch.devs) sysctl(dev, d);
+    src_valid_marks(sock.get(), watch.devs, d);
     return d.value;
 }
 
