@@ -209,6 +209,34 @@ UniqueFd pidfd_of(pid_t pid) {
     return fd;
 }
 
+// Every key of the networks map: in batches of up to 256, one system call
+// each, where the kernel has batch lookups for tries; one by one where not.
+constexpr int kernel_enotsupp = 524;  // ENOTSUPP: the kernel's own, which bpf(2) may return
+
+std::vector<via_lan> lan_keys(int fd) {
+    std::vector<via_lan> keys(256);
+    std::vector<std::uint8_t> values(keys.size());
+    std::vector<via_lan> out;
+    via_lan batch{};
+    for (bool first = true;; first = false) {
+        __u32 count = static_cast<__u32>(keys.size());
+        const int err = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, keys.data(), values.data(), &count, nullptr);
+        out.insert(out.end(), keys.begin(), keys.begin() + count);
+        if (err == 0) continue;
+        if (errno == ENOENT) return out;  // the last batch
+        if (!first || (errno != EINVAL && errno != kernel_enotsupp && errno != EOPNOTSUPP))
+            throw errno_error("reading via's map of connected networks");
+        break;
+    }
+    out.clear();
+    via_lan key{}, next{};
+    for (const via_lan* prev = nullptr; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
+        key = next;
+        out.push_back(key);
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string pin_name(const std::string& what, const std::string& stamp) { return what + "-" + stamp; }
@@ -307,9 +335,7 @@ void set_networks(const std::vector<uplink::Network>& networks, const Report& re
     }
 
     std::vector<via_lan> stale, present;
-    via_lan key{}, next{};
-    for (const via_lan* prev = nullptr; bpf_map_get_next_key(lans.get(), prev, &next) == 0; prev = &key) {
-        key = next;
+    for (const auto& key : lan_keys(lans.get())) {
         const bool is_wanted = std::any_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); });
         (is_wanted ? present : stale).push_back(key);
     }
