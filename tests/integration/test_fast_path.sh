@@ -103,6 +103,21 @@ repaired "main's gateway for $UP1 changed" "created  route default via 10.77.1.2
 out=$(as_user "$VIA" -v --no-kill-switch "$UP1" -- true 2>&1)
 check "another request takes the full ensure" full_path "$out"
 
+# With many devices (their LANs reachable, so their src_valid_mark set),
+# the stamp reads the settings from one link dump instead of /proc/sys.
+for n in $(seq 1 8); do
+    ip -n "$H" link add "vm$n$RUN" type veth peer name "vn$n$RUN" netns "$S"
+    ip -n "$H" addr add "10.79.$n.2/24" dev "vm$n$RUN"
+    ip -n "$H" link set "vm$n$RUN" up
+    ip -n "$S" link set "vn$n$RUN" up
+done
+as_user "$VIA" "$UP1" -- true
+expect_eq "the stamp watches them all" 11 "$(grep -c '^dev ' "$STAMP")"
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+expect_contains "with 11 devices, the fast path" "$FAST" "$out"
+in_host sysctl -qw "net.ipv4.conf.vm5$RUN.src_valid_mark=0"
+repaired "src_valid_mark of one of 11 devices reset" "created  sysctl net.ipv4.conf.vm5$RUN.src_valid_mark=1"
+
 # A stamp some member could write would be no stamp: it must be root's.
 as_user "$VIA" "$UP1" -- true
 chmod 0666 "$STAMP"
