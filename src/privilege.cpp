@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <iterator>
 #include <optional>
 #include <cstdint>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "via/error.hpp"
+#include "via/files.hpp"
 #include "via/handle.hpp"
 
 namespace via::privilege {
@@ -136,10 +136,14 @@ void RootFiles::restore_ids() noexcept {
 }
 
 std::vector<std::string> caller_environment() {
-    std::ifstream in("/proc/self/environ", std::ios::binary);
-    if (!in) throw errno_error("reading the caller's environment from /proc/self/environ");
+    const auto text = read_whole("/proc/self/environ");
+    if (!text) throw errno_error("reading the caller's environment from /proc/self/environ");
     std::vector<std::string> env;
-    for (std::string entry; std::getline(in, entry, '\0');) env.push_back(entry);
+    for (std::size_t start = 0; start < text->size();) {  // NUL-terminated entries
+        const std::size_t end = std::min(text->find('\0', start), text->size());
+        env.emplace_back(*text, start, end - start);
+        start = end + 1;
+    }
     return env;
 }
 

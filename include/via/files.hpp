@@ -3,18 +3,15 @@
 // configured"; and the few writers (src/files.cpp), which throw via::Error.
 #pragma once
 
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <string>
 
 namespace via {
 
-inline std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+// The whole file, or nullopt (errno set) when it cannot be opened or read.
+std::optional<std::string> read_whole(const std::string& path);
+
+inline std::string read_file(const std::string& path) { return read_whole(path).value_or(std::string()); }
 
 // Creates every missing directory above `path` (mode 0755).
 void make_parents(const std::string& path);
