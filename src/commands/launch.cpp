@@ -147,18 +147,22 @@ int launch(const cli::Options& options) {
         }
         program = std::get<std::string>(found);
 
-        const ensure::Request request = request_for(grant, dedicated);
-        refuse_switching(request.uplink);
         // Asked before the lock is taken (resolved may be slow); a name
         // that is no interface gets its error from the ensure.
-        const int ifindex = static_cast<int>(::if_nametoindex(request.uplink.c_str()));
+        const int ifindex = static_cast<int>(::if_nametoindex(grant.interface.c_str()));
         const auto servers = ifindex > 0 ? name_servers(grant, ifindex) : std::vector<std::string>{};
-        // Tagged under the lock: from then on `via gc` sees the uplink in use.
-        const auto converged = ensure::converge(request, report, [&](const ensure::Target& target) {
+        ensure::Converged converged;
+        {
+            // Root's file identity once for these three (their own scopes nest).
             privilege::RootFiles as_root;
-            privilege::Effective sys_admin({CAP_SYS_ADMIN});
-            sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
-        });
+            const ensure::Request request = request_for(grant, dedicated);
+            refuse_switching(request.uplink);
+            // Tagged under the lock: from then on `via gc` sees the uplink in use.
+            converged = ensure::converge(request, report, [&](const ensure::Target& target) {
+                privilege::Effective sys_admin({CAP_SYS_ADMIN});
+                sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
+            });
+        }
         const auto& target = converged.target;
         note_running_instance(program, target.up.name);
         // Verified by the stamp, the ip rules are those of the last full
