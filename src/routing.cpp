@@ -142,10 +142,24 @@ Wire wire_of(const checks::Rule& r) {
     return {r.family, r.pref, r.fwmark, r.fwmark ? r.fwmask : 0, r.action, 0, r.target, r.invert};
 }
 
-// The pair of a SkipSpec: the goto, then its target.
+// The pair of a SkipSpec: the target first, so that the goto is resolved
+// from the moment it is there.
 std::array<Wire, 2> wires_of(const SkipSpec& s) {
-    return {Wire{s.family, s.pref - 1, constants::open_mark_base, constants::any_mark_mask, FR_ACT_GOTO, 0, s.pref + 1, true},
-            Wire{s.family, s.pref + 1, 0, 0, FR_ACT_NOP}};
+    return {Wire{s.family, s.pref + 1, 0, 0, FR_ACT_NOP},
+            Wire{s.family, s.pref - 1, constants::open_mark_base, constants::any_mark_mask, FR_ACT_GOTO, 0, s.pref + 1, true}};
+}
+
+// A rule of the kernel's is that rule of a pair.
+bool is_wire(const checks::Rule& r, const Wire& w) {
+    return is_skip_rule(r) && r.family == w.family && r.pref == w.pref && r.action == w.action && r.target == w.target;
+}
+
+// The rule as the kernel shows it, for messages.
+std::string shown(const Wire& w) {
+    checks::Rule r{w.pref, false, w.mark, w.mask, w.invert, w.action == FR_ACT_TO_TBL, w.table, false, true, w.family};
+    r.action = w.action;
+    r.target = w.target;
+    return routing::describe(r);
 }
 
 void send_rule(nl_sock* sock, const Wire& w, bool add, const std::string& what) {
@@ -191,32 +205,19 @@ void remove_other_rules(nl_sock* sock, const std::vector<checks::Rule>& rules, c
 void converge_skips(nl_sock* sock, const Report& report) {
     const auto rules = checks::ip_rules();
     const auto wanted = skips(rules);
-    const auto has = [&](const Wire& w) {
-        return std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) {
-            return is_skip_rule(r) && r.family == w.family && r.pref == w.pref && r.action == w.action &&
-                   r.target == w.target;
-        });
-    };
-    for (const auto& s : wanted) {
-        auto pair = wires_of(s);
-        std::swap(pair[0], pair[1]);  // the target first
-        for (const auto& w : pair) {
-            const std::string what = describe(checks::Rule{w.pref, false, w.mark, w.mask, w.invert, false, 0, false,
-                                                           true, w.family, w.action, w.target});
-            const bool present = has(w);
-            if (!present) send_rule(sock, w, true, what);
-            report.ensured("ip rule " + what, present ? Outcome::present : Outcome::created);
+    for (const auto& s : wanted)
+        for (const auto& w : wires_of(s)) {
+            const bool present =
+                std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return is_wire(r, w); });
+            if (!present) send_rule(sock, w, true, shown(w));
+            report.ensured("ip rule " + shown(w), present ? Outcome::present : Outcome::created);
         }
-    }
     for (const auto& r : rules) {
-        if (!is_skip_rule(r)) continue;
         const bool still = std::any_of(wanted.begin(), wanted.end(), [&](const SkipSpec& s) {
             const auto pair = wires_of(s);
-            return std::any_of(pair.begin(), pair.end(), [&](const Wire& w) {
-                return r.family == w.family && r.pref == w.pref && r.action == w.action && r.target == w.target;
-            });
+            return std::any_of(pair.begin(), pair.end(), [&](const Wire& w) { return is_wire(r, w); });
         });
-        if (still) continue;
+        if (!is_skip_rule(r) || still) continue;
         send_rule(sock, wire_of(r), false, describe(r));
         report.ensured("deleted ip rule " + describe(r), Outcome::replaced);
     }
