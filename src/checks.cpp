@@ -6,7 +6,6 @@
 #include <sstream>
 #include <sys/stat.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -15,6 +14,7 @@
 #include "via/handle.hpp"
 #include "via/constants.hpp"
 #include "via/ids.hpp"
+#include "via/mnl.hpp"
 
 namespace via::checks {
 namespace {
@@ -51,10 +51,9 @@ std::vector<std::string> networkd_confs() {
     return out;
 }
 
-// One rtnetlink dump of the ip rules, read with libmnl: libnl 3.7 keeps a
+// An ip rule as the kernel sends it, read with libmnl: libnl 3.7 keeps a
 // rule's flags ("not") and suppress_* to itself.
-int on_rule(const nlmsghdr* nlh, void* data) {
-    auto* out = static_cast<std::vector<Rule>*>(data);
+Rule rule_of(const nlmsghdr* nlh) {
     const auto* hdr = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(nlh));
     Rule rule;
     rule.selects_more = hdr->src_len || hdr->dst_len || hdr->tos;
@@ -63,11 +62,7 @@ int on_rule(const nlmsghdr* nlh, void* data) {
     rule.action = hdr->action;
     rule.table = hdr->table;
     rule.family = hdr->family;
-    // (mnl_attr_for_each's void* arithmetic is C, not C++.)
-    for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof *hdr));
-         mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh)) -
-                                            reinterpret_cast<const char*>(attr)));
-         attr = mnl_attr_next(attr)) {
+    mnl::each_attr(nlh, sizeof *hdr, [&](const nlattr* attr) {
         switch (mnl_attr_get_type(attr)) {
             case FRA_PRIORITY: rule.pref = mnl_attr_get_u32(attr); break;
             case FRA_TABLE: rule.table = mnl_attr_get_u32(attr); break;
@@ -83,10 +78,9 @@ int on_rule(const nlmsghdr* nlh, void* data) {
             case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
             default: break;
         }
-    }
+    });
     if (rule.fwmark && !rule.fwmask) rule.fwmask = 0xffffffff;
-    out->push_back(rule);
-    return MNL_CB_OK;
+    return rule;
 }
 
 }  // namespace
@@ -133,23 +127,15 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
 
 std::vector<Rule> ip_rules() {
     std::vector<Rule> out;
-    Handle<mnl_socket, mnl_socket_close> sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
+    mnl::Socket sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
     if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return out;  // a warning only
-    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_GETRULE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    const unsigned seq = nlh->nlmsg_seq = 1;
+    alignas(nlmsghdr) char buf[64];
+    nlmsghdr* nlh = mnl::header(buf, RTM_GETRULE, NLM_F_DUMP);
     auto* hdr = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
     hdr->family = AF_UNSPEC;
-    if (mnl_socket_sendto(sock.get(), nlh, nlh->nlmsg_len) < 0) return out;
-    const unsigned port = mnl_socket_get_portid(sock.get());
-    for (;;) {
-        const ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
-        if (n <= 0) break;
-        const int r = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, port, on_rule, &out);
-        if (r <= MNL_CB_STOP) break;
-    }
+    mnl::ask(sock.get(), nlh, [&](const nlmsghdr* m) {
+        if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
+    });
     return out;
 }
 

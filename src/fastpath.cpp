@@ -4,14 +4,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/ip.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -20,6 +18,7 @@
 
 #include "via/files.hpp"
 #include "via/handle.hpp"
+#include "via/mnl.hpp"
 
 namespace via::fastpath {
 namespace {
@@ -40,67 +39,11 @@ struct Digest {
     }
 };
 
-using Socket = Handle<mnl_socket, mnl_socket_close>;
-
-// Calls f on each attribute from `start` to `end` (libmnl's own loops do
-// void* arithmetic, which is C, not C++).
-template <class F>
-void each_between(const void* start, const void* end, F f) {
-    for (auto* attr = static_cast<const nlattr*>(start);
-         mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(end) - reinterpret_cast<const char*>(attr)));
-         attr = mnl_attr_next(attr))
-        f(attr);
-}
-
-// ... after a message's fixed header.
-template <class F>
-void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
-    each_between(mnl_nlmsg_get_payload_offset(nlh, fixed), mnl_nlmsg_get_payload_tail(nlh), f);
-}
-
-// ... nested in `nest`.
-template <class F>
-void each_nested(const nlattr* nest, F f) {
-    each_between(mnl_attr_get_payload(nest),
-                 static_cast<const char*>(mnl_attr_get_payload(nest)) + mnl_attr_get_payload_len(nest), f);
-}
-
-// What every request shares: its sequence numbers, and one receive buffer
-// (a dump's messages come in batches of at most 32 KiB).
-std::uint32_t last_seq = static_cast<std::uint32_t>(std::time(nullptr));
-alignas(nlmsghdr) char answers[65536];
-
-// One request, its answers fed to `f` message by message. False when the
-// kernel refused it (the errno, such as ENODEV or ENETUNREACH, is added
-// to the digest by the caller when it matters).
-template <class F>
-bool ask(mnl_socket* sock, nlmsghdr* request, F f, int* error = nullptr) {
-    request->nlmsg_seq = ++last_seq;
-    if (mnl_socket_sendto(sock, request, request->nlmsg_len) < 0) return false;
-    const std::uint32_t portid = mnl_socket_get_portid(sock);
-    auto cb = [](const nlmsghdr* nlh, void* data) -> int {
-        (*static_cast<F*>(data))(nlh);
-        return MNL_CB_OK;
-    };
-    for (;;) {
-        const ssize_t n = mnl_socket_recvfrom(sock, answers, sizeof answers);
-        if (n <= 0) return false;
-        const int ret = mnl_cb_run(answers, static_cast<std::size_t>(n), request->nlmsg_seq, portid, cb, &f);
-        if (ret == MNL_CB_STOP) return true;
-        if (ret < 0) {
-            if (error) *error = errno;
-            return false;
-        }
-        if (!(request->nlmsg_flags & NLM_F_DUMP)) return true;
-    }
-}
-
-nlmsghdr* header(char* buf, std::uint16_t type, std::uint16_t flags) {
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-    return nlh;
-}
+using mnl::ask;
+using mnl::each_attr;
+using mnl::each_nested;
+using mnl::header;
+using mnl::Socket;
 
 // A message's fixed header, then its attributes but those that change by
 // themselves (lifetimes, last use).

@@ -4,7 +4,8 @@
 // writing a stamp, /run/via/stamps/NAME (root's): the request it served,
 // the uplink as it found it, and a digest of what the kernel showed right
 // after it, all of it read by narrow requests:
-//   - the interface, asked for by name (its ifindex and whether it is up);
+//   - the interface, asked for by name (its ifindex and whether it is up,
+//     by ioctl);
 //   - every interface's addresses (the uplink's own, and the networks the
 //     program may reach by other interfaces);
 //   - the route the kernel would take out of the uplink, per family (a
@@ -14,7 +15,8 @@
 //   - via's routing tables for the uplink, and nothing else (a dump the
 //     kernel filters by table);
 //   - the nftables generation, which any change to any table bumps;
-//   - the src_valid_mark sysctls via set.
+//   - the src_valid_mark sysctls via set (from /proc/sys for a few
+//     devices, from one link dump for many).
 // The next launch reads the same things. When the digest and the request
 // are the same, nothing via depends on or made has changed, and the launch
 // takes the uplink from the stamp instead of dumping links, addresses,
@@ -43,8 +45,8 @@ struct Watch {
 };
 
 // The digest of what the kernel shows now; nullopt when the interface is
-// gone or cannot be read (the full ensure says why). Needs CAP_NET_ADMIN
-// for nothing: every request is a read.
+// gone or cannot be read (the full ensure says why). Every request is a
+// read, but nfnetlink asks for CAP_NET_ADMIN even for the generation.
 std::optional<std::uint64_t> observe(const Watch& watch);
 
 struct Stamp {
