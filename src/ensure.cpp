@@ -59,16 +59,6 @@ std::vector<std::uint32_t> tables_of(const ids::UplinkIds& ids, bool open) {
     return {ids.table};
 }
 
-// The uplink, and every interface whose LAN its programs reach (once each,
-// though an interface may have several networks).
-std::vector<std::string> devices(const uplink::Uplink& up) {
-    std::vector<std::string> devs{up.name};
-    for (const auto& n : up.connected)
-        if (n.family == AF_INET && !n.dev.empty() && std::find(devs.begin(), devs.end(), n.dev) == devs.end())
-            devs.push_back(n.dev);
-    return devs;
-}
-
 std::optional<std::uint64_t> observe_now(const fastpath::Watch& watch) {
     Effective net_admin({CAP_NET_ADMIN});  // nfnetlink asks for it, even to read
     return fastpath::observe(watch);
@@ -110,7 +100,6 @@ std::optional<Target> verified(const Request& request, const Report& report) {
 
 Applied apply_locked(const Target& t, const Request& request, const Report& report) {
     const bool open = is_open(request);
-    const auto devs = devices(t.up);
     Applied applied;
     {
         RootFiles as_root;
@@ -124,12 +113,12 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
         routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);
-        for (const auto& dev : devs) routing::ensure_src_valid_mark(dev, report);
+        for (const auto& dev : uplink::devices(t.up)) routing::ensure_src_valid_mark(dev, report);
         firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
     mark_sockets(t, request, report);
     // What the next launch compares with, taken after all of the above.
-    fastpath::Stamp stamp{key(request), 0, applied.pref, t.up, devs, t.mount, cgroup::id_of(t.mount.point)};
+    fastpath::Stamp stamp{key(request), 0, t.up, t.mount, cgroup::id_of(t.mount.point)};
     if (const auto digest = observe_now(fastpath::watch_of(stamp, tables_of(t.ids, open)))) {
         stamp.digest = *digest;
         RootFiles as_root;

@@ -261,7 +261,6 @@ std::string render(const Stamp& s) {
     char digest[17];
     std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(s.digest));
     out += "digest " + std::string(digest) + "\n";
-    out += "pref " + std::to_string(s.pref) + "\n";
     out += "name " + s.up.name + "\n";
     out += "ifindex " + std::to_string(s.up.ifindex) + "\n";
     for (const auto& a : s.up.ipv4) out += "ipv4 " + a + "\n";
@@ -272,7 +271,6 @@ std::string render(const Stamp& s) {
     for (const auto& n : s.up.connected)
         out += "net " + std::to_string(n.ifindex) + " " + std::to_string(n.family) + " " + hex16(n.addr) + " " +
                std::to_string(n.prefixlen) + " " + (n.dev.empty() ? "-" : n.dev) + "\n";
-    for (const auto& dev : s.devs) out += "dev " + dev + "\n";
     const auto one_line = [](const std::string& v) { return !v.empty() && v.find('\n') == std::string::npos; };
     if (s.cgroup_id && one_line(s.cgroup.root) && one_line(s.cgroup.point))
         out += "cgroup_id " + std::to_string(s.cgroup_id) + "\ncgroup_root " + s.cgroup.root + "\ncgroup_point " +
@@ -297,8 +295,7 @@ std::optional<Stamp> parse(std::string_view text) {
             else if (key == "digest") {
                 s.digest = std::stoull(value, nullptr, 16);
                 have_digest = true;
-            } else if (key == "pref") s.pref = static_cast<std::uint32_t>(std::stoul(value));
-            else if (key == "name") {
+            } else if (key == "name") {
                 s.up.name = value;
                 have_name = true;
             } else if (key == "ifindex") s.up.ifindex = std::stoi(value);
@@ -309,7 +306,6 @@ std::optional<Stamp> parse(std::string_view text) {
             } else if (key == "ipv6") s.up.ipv6.push_back(value);
             else if (key == "hop6") s.up.next_hop6 = hop_of(value);
             else if (key == "no_ipv6") s.up.no_ipv6 = value;
-            else if (key == "dev") s.devs.push_back(value);
             else if (key == "cgroup_id") s.cgroup_id = std::stoull(value);
             else if (key == "cgroup_root") s.cgroup.root = value;
             else if (key == "cgroup_point") s.cgroup.point = value;
@@ -333,7 +329,7 @@ std::optional<Stamp> parse(std::string_view text) {
 }
 
 Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables) {
-    return Watch{stamp.up.name, tables, stamp.devs};
+    return Watch{stamp.up.name, tables, uplink::devices(stamp.up)};
 }
 
 std::optional<Stamp> read(const std::string& uplink) {

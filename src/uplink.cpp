@@ -101,6 +101,14 @@ std::vector<Network> connected_networks(nl_cache* routes, nl_cache* links) {
 
 }  // namespace
 
+std::vector<std::string> devices(const Uplink& up) {
+    std::vector<std::string> devs{up.name};
+    for (const auto& n : up.connected)
+        if (n.family == AF_INET && !n.dev.empty() && std::find(devs.begin(), devs.end(), n.dev) == devs.end())
+            devs.push_back(n.dev);
+    return devs;
+}
+
 std::string prefix_of(const Network& network) {
     char text[INET6_ADDRSTRLEN] = {};
     inet_ntop(network.family, network.addr.data(), text, sizeof text);

@@ -52,9 +52,7 @@ std::optional<std::uint64_t> observe(const Watch& watch);
 struct Stamp {
     std::string request;   // ensure::key() of the request it served
     std::uint64_t digest = 0;
-    std::uint32_t pref = 0;  // the priority of via's rules
     uplink::Uplink up;
-    std::vector<std::string> devs;
     // The cgroup2 mount via's programs are attached at, and its root's id:
     // a launch that finds the same id there reads no /proc/self/mountinfo.
     cgroup::Mount cgroup;
@@ -65,7 +63,8 @@ struct Stamp {
 std::string render(const Stamp& stamp);
 std::optional<Stamp> parse(std::string_view text);
 
-// What the stamp watches: the uplink's tables and devices.
+// What the stamp watches: the uplink's tables, and its devices
+// (uplink::devices).
 Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables);
 
 // /run/via/stamps/NAME.

@@ -48,6 +48,11 @@ struct Uplink {
     std::vector<Network> connected;
 };
 
+// The uplink, and every interface whose IPv4 LAN its programs reach (once
+// each, though an interface may have several networks): where via sets
+// src_valid_mark.
+std::vector<std::string> devices(const Uplink& up);
+
 // A default route of the main table that leaves by the uplink.
 struct DefaultRoute {
     std::optional<std::string> gateway;

@@ -11,7 +11,6 @@ fastpath::Stamp sample() {
     fastpath::Stamp s;
     s.request = "usb0 gateway=- gateway6=- kill_switch=1";
     s.digest = 0x0afa53b0f6ab46e4ull;
-    s.pref = 31899;
     s.up.name = "usb0";
     s.up.ifindex = 7;
     s.up.ipv4 = {"192.168.8.100"};
@@ -23,8 +22,11 @@ fastpath::Stamp sample() {
     lan.family = AF_INET;
     lan.addr = {192, 168, 8, 0};
     lan.prefixlen = 24;
-    s.up.connected = {lan};
-    s.devs = {"usb0", "eth0"};
+    uplink::Network home = lan;
+    home.ifindex = 2;
+    home.dev = "eth0";
+    home.addr = {192, 168, 1, 0};
+    s.up.connected = {lan, home};
     s.cgroup = {"/", "/sys/fs/cgroup"};
     s.cgroup_id = 1;
     return s;
@@ -38,17 +40,18 @@ TEST_CASE("a stamp is written and read back whole") {
     REQUIRE(back);
     CHECK(back->request == s.request);
     CHECK(back->digest == s.digest);
-    CHECK(back->pref == s.pref);
     CHECK(back->up.name == "usb0");
     CHECK(back->up.ifindex == 7);
     CHECK(back->up.ipv4 == s.up.ipv4);
     CHECK(back->up.next_hop == s.up.next_hop);
     CHECK_FALSE(back->up.next_hop6);
     CHECK(back->up.no_ipv6 == s.up.no_ipv6);
-    REQUIRE(back->up.connected.size() == 1);
+    REQUIRE(back->up.connected.size() == 2);
     CHECK(uplink::prefix_of(back->up.connected[0]) == "192.168.8.0/24");
     CHECK(back->up.connected[0].dev == "usb0");
-    CHECK(back->devs == s.devs);
+    CHECK(uplink::prefix_of(back->up.connected[1]) == "192.168.1.0/24");
+    // The devices the stamp watches: the uplink and those of its LANs.
+    CHECK(fastpath::watch_of(*back, {}).devs == std::vector<std::string>{"usb0", "eth0"});
     CHECK(back->cgroup.root == "/");
     CHECK(back->cgroup.point == "/sys/fs/cgroup");
     CHECK(back->cgroup_id == 1);
