@@ -68,31 +68,21 @@ Error bpf_error(int err, const std::string& what) {
 // via's links, in the order they are attached: the fork program first, so
 // that once sockets are marked, children are tagged too; the guard last.
 struct LinkSpec {
-    const char* name;  // of the pin, before the stamp
+    const char* name;  // of the pin, before the stamp; the program is via_NAME
     const char* what;
-    bpf_program* (*program)(sockmark_bpf*);
     std::optional<bpf_attach_type> cgroup_hook;  // none: a tracepoint
 };
 
 const LinkSpec links[] = {
-    {"fork", "bpf program copying via's tags to new tasks",
-     [](sockmark_bpf* s) { return s->progs.via_fork; }, std::nullopt},
-    {"sock_create", "bpf program marking the sockets of tagged tasks",
-     [](sockmark_bpf* s) { return s->progs.via_sock_create; }, BPF_CGROUP_INET_SOCK_CREATE},
-    {"egress", "bpf program dropping what via's sockets send by another interface",
-     [](sockmark_bpf* s) { return s->progs.via_egress; }, BPF_CGROUP_INET_EGRESS},
-    {"connect4", "bpf program sending a launch's IPv4 DNS to its servers (connect)",
-     [](sockmark_bpf* s) { return s->progs.via_connect4; }, BPF_CGROUP_INET4_CONNECT},
-    {"connect6", "bpf program sending a launch's IPv6 DNS to its servers (connect)",
-     [](sockmark_bpf* s) { return s->progs.via_connect6; }, BPF_CGROUP_INET6_CONNECT},
-    {"sendmsg4", "bpf program sending a launch's IPv4 DNS to its servers (sendmsg)",
-     [](sockmark_bpf* s) { return s->progs.via_sendmsg4; }, BPF_CGROUP_UDP4_SENDMSG},
-    {"sendmsg6", "bpf program sending a launch's IPv6 DNS to its servers (sendmsg)",
-     [](sockmark_bpf* s) { return s->progs.via_sendmsg6; }, BPF_CGROUP_UDP6_SENDMSG},
-    {"recvmsg4", "bpf program showing DNS replies from the address asked (IPv4)",
-     [](sockmark_bpf* s) { return s->progs.via_recvmsg4; }, BPF_CGROUP_UDP4_RECVMSG},
-    {"recvmsg6", "bpf program showing DNS replies from the address asked (IPv6)",
-     [](sockmark_bpf* s) { return s->progs.via_recvmsg6; }, BPF_CGROUP_UDP6_RECVMSG},
+    {"fork", "bpf program copying via's tags to new tasks", std::nullopt},
+    {"sock_create", "bpf program marking the sockets of tagged tasks", BPF_CGROUP_INET_SOCK_CREATE},
+    {"egress", "bpf program dropping what via's sockets send by another interface", BPF_CGROUP_INET_EGRESS},
+    {"connect4", "bpf program sending a launch's IPv4 DNS to its servers (connect)", BPF_CGROUP_INET4_CONNECT},
+    {"connect6", "bpf program sending a launch's IPv6 DNS to its servers (connect)", BPF_CGROUP_INET6_CONNECT},
+    {"sendmsg4", "bpf program sending a launch's IPv4 DNS to its servers (sendmsg)", BPF_CGROUP_UDP4_SENDMSG},
+    {"sendmsg6", "bpf program sending a launch's IPv6 DNS to its servers (sendmsg)", BPF_CGROUP_UDP6_SENDMSG},
+    {"recvmsg4", "bpf program showing DNS replies from the address asked (IPv4)", BPF_CGROUP_UDP4_RECVMSG},
+    {"recvmsg6", "bpf program showing DNS replies from the address asked (IPv6)", BPF_CGROUP_UDP6_RECVMSG},
 };
 
 // Pins of older vias' maps, whose format has changed: removed.
@@ -102,18 +92,18 @@ std::string pin_path(const LinkSpec& link) { return std::string(constants::bpf_d
 
 struct MapSpec {
     const char* pin;
-    bpf_map* (*map)(sockmark_bpf*);
+    const char* map;  // its name in the object
 };
 
 const MapSpec maps[] = {
-    {constants::bpf_tags_pin, [](sockmark_bpf* s) { return s->maps.via_tags; }},
-    {constants::bpf_uplinks_pin, [](sockmark_bpf* s) { return s->maps.via_uplinks; }},
-    {constants::bpf_lans_pin, [](sockmark_bpf* s) { return s->maps.via_lans; }},
-    {constants::bpf_users_pin, [](sockmark_bpf* s) { return s->maps.via_users; }},
-    {constants::bpf_dns_peers_pin, [](sockmark_bpf* s) { return s->maps.via_dns_peers; }},
-    {constants::bpf_launches_pin, [](sockmark_bpf* s) { return s->maps.via_launches; }},
-    {constants::bpf_owners_pin, [](sockmark_bpf* s) { return s->maps.via_owners; }},
-    {constants::bpf_traffic_pin, [](sockmark_bpf* s) { return s->maps.via_traffic; }},
+    {constants::bpf_tags_pin, "via_tags"},
+    {constants::bpf_uplinks_pin, "via_uplinks"},
+    {constants::bpf_lans_pin, "via_lans"},
+    {constants::bpf_users_pin, "via_users"},
+    {constants::bpf_dns_peers_pin, "via_dns_peers"},
+    {constants::bpf_launches_pin, "via_launches"},
+    {constants::bpf_owners_pin, "via_owners"},
+    {constants::bpf_traffic_pin, "via_traffic"},
 };
 
 // systemd mounts a bpffs at /sys/fs/bpf; elsewhere via mounts one there, as
@@ -271,9 +261,12 @@ void ensure(const cgroup::Mount& mount, const Report& report) {
     if (!skel) throw bpf_error(errno, "opening via's bpf object");
     // Reused when pinned already (the tags of running programs are in
     // them), created and pinned otherwise.
-    for (const auto& m : maps)
-        if (int err = bpf_map__set_pin_path(m.map(skel.get()), m.pin); err < 0)
+    for (const auto& m : maps) {
+        bpf_map* map = bpf_object__find_map_by_name(skel->obj, m.map);
+        if (!map) throw Error(std::string("via's bpf object has no map ") + m.map);
+        if (int err = bpf_map__set_pin_path(map, m.pin); err < 0)
             throw bpf_error(err, std::string("pinning at ") + m.pin);
+    }
     if (int err = sockmark_bpf__load(skel.get()); err < 0) throw bpf_error(err, "loading via's bpf programs");
     report.ensured(maps_what, have_maps ? Outcome::present : Outcome::created);
 
@@ -287,7 +280,9 @@ void ensure(const cgroup::Mount& mount, const Report& report) {
         }
         // A cgroup link attaches with BPF_F_ALLOW_MULTI: beside the programs
         // others attached, and it replaces none of them.
-        bpf_program* prog = link.program(skel.get());
+        const std::string program = "via_" + std::string(link.name);
+        bpf_program* prog = bpf_object__find_program_by_name(skel->obj, program.c_str());
+        if (!prog) throw Error("via's bpf object has no program " + program);
         pin(Link(link.cgroup_hook ? bpf_program__attach_cgroup(prog, root.get()) : bpf_program__attach_trace(prog)),
             pin_path(link), where(link));
         report.ensured(where(link), Outcome::created);
