@@ -245,6 +245,11 @@ const Uplink* find(const Config& config, const std::string& name) {
     return nullptr;
 }
 
+std::string interface_of(const Config& config, const std::string& name) {
+    const Uplink* u = find(config, name);
+    return u ? u->interface : name;
+}
+
 namespace {
 
 void mixed(Names& n, const std::vector<std::string>& list) {  // users, and @groups

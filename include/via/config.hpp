@@ -93,6 +93,10 @@ std::optional<ParseError> parse(std::string_view text, const std::string& file, 
 // The section an uplink name or interface name refers to, if any.
 const Uplink* find(const Config& config, const std::string& name);
 
+// The interface a name on the command line means: a configured uplink's,
+// or the name itself.
+std::string interface_of(const Config& config, const std::string& name);
+
 // The dedicated user of an uplink: "via-" and its name.
 std::string user_of(const std::string& uplink);
 

@@ -31,12 +31,6 @@
 namespace via::commands {
 namespace {
 
-// The interface a name on the command line means: a configured uplink's, or itself.
-std::string interface_of(const config::Config& conf, const std::string& name) {
-    const config::Uplink* section = config::find(conf, name);
-    return section ? section->interface : name;
-}
-
 void remove(const inventory::Removal& r, const Report& report) {
     std::vector<checks::Rule> rules;
     std::vector<routing::RouteSpec> routes;
@@ -73,7 +67,7 @@ int down(const cli::Down& options) {
         }
         if (auto no = config::may_take_down(conf, accounts::caller(config::names_needed(conf)), options.uplink)) throw Error(no->message, no->hint);
         const std::optional<std::string> only =
-            options.uplink ? std::optional(interface_of(conf, *options.uplink)) : std::nullopt;
+            options.uplink ? std::optional(config::interface_of(conf, *options.uplink)) : std::nullopt;
 
         UniqueFd lock;
         inventory::Removal removal;

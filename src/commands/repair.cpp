@@ -63,10 +63,7 @@ int repair(const cli::Repair& options) {
         }
         // Named by uplink or by interface.
         std::vector<std::string> wanted;
-        for (const auto& n : options.uplinks) {
-            const config::Uplink* section = config::find(conf, n);
-            wanted.push_back(section ? section->interface : n);
-        }
+        for (const auto& n : options.uplinks) wanted.push_back(config::interface_of(conf, n));
         for (const auto& [name, request] : requests(conf)) {
             if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
             std::optional<ensure::Target> target;

@@ -276,3 +276,10 @@ TEST_CASE("dedicated users: root, the as-user list, and mode = user") {
     CHECK_THAT(refused(c, root, {.name = "eth0", .as_user = true}).message, Catch::Contains("has no dedicated user"));
     CHECK(user_of("vpn") == "via-vpn");
 }
+
+TEST_CASE("a name on the command line means its uplink's interface, or itself") {
+    const auto c = parsed("[uplink tether]\ninterface = usb0\n");
+    CHECK(interface_of(c, "tether") == "usb0");
+    CHECK(interface_of(c, "usb0") == "usb0");
+    CHECK(interface_of(c, "eth1") == "eth1");
+}
