@@ -65,22 +65,31 @@ std::optional<std::uint64_t> observe_now(const fastpath::Watch& watch) {
 }
 
 // Last, and only in BPF maps: once sockets are marked at birth, the
-// routing is in place. Each step compares before it writes.
-void mark_sockets(const Target& t, const Request& request, const Report& report) {
+// routing is in place. Each step compares before it writes. True when the
+// programs and maps were all in place.
+bool mark_sockets(const Target& t, const Request& request, const Report& report) {
     RootFiles as_root;
     Effective sys_admin({CAP_SYS_ADMIN});
-    sockmark::ensure(t.mount, report);
+    const bool intact = sockmark::ensure(t.mount, report);
     sockmark::set_uplink(t.up.name, t.ids.mark, report);
     sockmark::set_networks(t.up.connected, report);
     if (request.user)
         sockmark::set_user(request.user->uid, {t.up.name, t.ids.mark, request.user->kill_switch, request.user->dns},
                            report);
+    return intact;
+}
+
+// The count of src_valid_mark writes (see sockmark.hpp).
+std::optional<std::uint64_t> sysctl_writes() {
+    RootFiles as_root;
+    Effective sys_admin({CAP_SYS_ADMIN});
+    return sockmark::sysctl_writes();
 }
 
 // The fast path (see fastpath.hpp): the uplink as the last full ensure of
 // the same request found it, if the kernel still shows exactly what that
 // ensure left.
-std::optional<Target> verified(const Request& request, const Report& report) {
+std::optional<Target> verified(const Request& request) {
     std::optional<fastpath::Stamp> stamp;
     {
         RootFiles as_root;
@@ -90,12 +99,18 @@ std::optional<Target> verified(const Request& request, const Report& report) {
         if (!recorded || served::merge(recorded, served_of(request)) != *recorded) return std::nullopt;
     }
     const auto ids = ids::for_ifindex(stamp->up.ifindex);
-    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, is_open(request)))) != stamp->digest)
+    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, is_open(request)))) != stamp->digest ||
+        sysctl_writes() != stamp->sysctl_writes)
         return std::nullopt;
-    report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink +
-                       ", as the last launch left them (" + fastpath::path_of(request.uplink) + ")",
-                   Outcome::present);
     return Target{cgroup::mount_or_find(stamp->cgroup, stamp->cgroup_id), stamp->up, *ids};
+}
+
+// src_valid_mark on the uplink's devices (see routing.hpp); `writes`, the
+// count of writes read before, follows via's own.
+void set_src_valid_marks(const uplink::Uplink& up, std::optional<std::uint64_t>& writes, const Report& report) {
+    Effective net_admin({CAP_NET_ADMIN});
+    for (const auto& dev : uplink::devices(up))
+        if (routing::ensure_src_valid_mark(dev, report) && writes) ++*writes;
 }
 
 Applied apply_locked(const Target& t, const Request& request, const Report& report) {
@@ -105,6 +120,10 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         RootFiles as_root;
         served::record(served_of(request));
     }
+    // Counted before the sysctls are set: with via's own writes added, the
+    // count the stamp may hold. Anybody else's write, even during this
+    // ensure, leaves the count elsewhere.
+    std::optional<std::uint64_t> writes = sysctl_writes();
     {
         Effective net_admin({CAP_NET_ADMIN});
         auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
@@ -113,14 +132,25 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
         routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);
-        for (const auto& dev : uplink::devices(t.up)) routing::ensure_src_valid_mark(dev, report);
+        set_src_valid_marks(t.up, writes, report);
         firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
     mark_sockets(t, request, report);
+    if (!writes) {
+        // The sysctl program was attached just now: what was set before it
+        // counted is looked at again.
+        writes = sysctl_writes();
+        const Report quiet(false);
+        set_src_valid_marks(t.up, writes, quiet);
+    }
     // What the next launch compares with, taken after all of the above.
-    fastpath::Stamp stamp{key(request), 0, t.up, t.mount, cgroup::id_of(t.mount.point)};
-    if (const auto digest = observe_now(fastpath::watch_of(stamp, tables_of(t.ids, open)))) {
+    // No stamp while the sysctl program was missing, nor after a write
+    // not via's.
+    fastpath::Stamp stamp{key(request), 0, 0, t.up, t.mount, cgroup::id_of(t.mount.point)};
+    const auto digest = observe_now(fastpath::watch_of(stamp, tables_of(t.ids, open)));
+    if (digest && writes && sysctl_writes() == writes) {
         stamp.digest = *digest;
+        stamp.sysctl_writes = *writes;
         RootFiles as_root;
         fastpath::write(stamp);
     }
@@ -165,9 +195,14 @@ Converged converge(const Request& request, const Report& report,
         // steps' own scopes nest in it): one switch, not one per step.
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
-        if (auto target = verified(request, report)) {
+        auto target = verified(request);
+        // The count of sysctl writes, which the stamp was checked against,
+        // holds only while the sysctl program was attached all along.
+        if (target && mark_sockets(*target, request, report)) {
+            report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink +
+                               ", as the last launch left them (" + fastpath::path_of(request.uplink) + ")",
+                           Outcome::present);
             out.target = std::move(*target);
-            mark_sockets(out.target, request, report);
         } else {
             out.target = validate(request, report);
             out.applied = apply_locked(out.target, request, report);

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <linux/if.h>
-#include <linux/ip.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
@@ -41,7 +40,6 @@ struct Digest {
 
 using mnl::ask;
 using mnl::each_attr;
-using mnl::each_nested;
 using mnl::header;
 using mnl::Socket;
 
@@ -157,56 +155,6 @@ bool nft_generation(Digest& d) {
     return found;
 }
 
-// src_valid_mark of the devices, in their order ('?' for one that is
-// gone). A few are read from /proc/sys; many from one link dump, whose IPv4
-// part carries each interface's devconf (the dump holds every setting of
-// every link: it costs about as much as reading 6 files).
-constexpr std::size_t dump_from = 8;
-
-char src_valid_mark(const std::string& dev) {
-    const std::string path = "/proc/sys/net/ipv4/conf/" + dev + "/src_valid_mark";
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    char value = '?';
-    if (fd && ::read(fd.get(), &value, 1) != 1) value = '?';
-    return value;
-}
-
-void src_valid_marks(mnl_socket* sock, const std::vector<std::string>& devs, Digest& d) {
-    if (devs.size() < dump_from) {
-        for (const auto& dev : devs) d.add(src_valid_mark(dev));
-        return;
-    }
-    alignas(nlmsghdr) char buf[64];
-    nlmsghdr* nlh = header(buf, RTM_GETLINK, NLM_F_DUMP);
-    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-    ifi->ifi_family = AF_UNSPEC;
-    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    std::vector<char> values(devs.size(), '?');
-    ask(sock, nlh, [&](const nlmsghdr* m) {
-        if (m->nlmsg_type != RTM_NEWLINK) return;
-        const char* name = nullptr;
-        std::optional<std::uint32_t> mark;
-        each_attr(m, sizeof(ifinfomsg), [&](const nlattr* attr) {
-            if (mnl_attr_get_type(attr) == IFLA_IFNAME) name = mnl_attr_get_str(attr);
-            if (mnl_attr_get_type(attr) != IFLA_AF_SPEC) return;
-            each_nested(attr, [&](const nlattr* family) {
-                if (mnl_attr_get_type(family) != AF_INET) return;
-                each_nested(family, [&](const nlattr* conf) {
-                    const std::size_t at = (IPV4_DEVCONF_SRC_VMARK - 1) * sizeof(std::uint32_t);
-                    if (mnl_attr_get_type(conf) != IFLA_INET_CONF || mnl_attr_get_payload_len(conf) < at + 4) return;
-                    std::uint32_t v;
-                    std::memcpy(&v, static_cast<const char*>(mnl_attr_get_payload(conf)) + at, sizeof v);
-                    mark = v;
-                });
-            });
-        });
-        if (!name || !mark) return;
-        for (std::size_t i = 0; i < devs.size(); ++i)
-            if (devs[i] == name) values[i] = *mark ? '1' : '0';
-    });
-    for (const char v : values) d.add(v);
-}
-
 std::string hex16(const std::array<std::uint8_t, 16>& bytes) {
     std::string out;
     char b[3];
@@ -252,7 +200,6 @@ std::optional<std::uint64_t> observe(const Watch& watch) {
     rules(sock.get(), AF_UNSPEC, d);
     for (const auto id : watch.tables) table(sock.get(), AF_UNSPEC, id, d);
     if (!nft_generation(d)) return std::nullopt;
-    src_valid_marks(sock.get(), watch.devs, d);
     return d.value;
 }
 
@@ -261,6 +208,7 @@ std::string render(const Stamp& s) {
     char digest[17];
     std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(s.digest));
     out += "digest " + std::string(digest) + "\n";
+    out += "sysctl_writes " + std::to_string(s.sysctl_writes) + "\n";
     out += "name " + s.up.name + "\n";
     out += "ifindex " + std::to_string(s.up.ifindex) + "\n";
     for (const auto& a : s.up.ipv4) out += "ipv4 " + a + "\n";
@@ -280,7 +228,7 @@ std::string render(const Stamp& s) {
 
 std::optional<Stamp> parse(std::string_view text) {
     Stamp s;
-    bool have_digest = false, have_name = false, have_hop = false;
+    bool have_digest = false, have_writes = false, have_name = false, have_hop = false;
     while (!text.empty()) {
         const auto eol = text.find('\n');
         if (eol == std::string_view::npos) return std::nullopt;  // cut short
@@ -295,6 +243,9 @@ std::optional<Stamp> parse(std::string_view text) {
             else if (key == "digest") {
                 s.digest = std::stoull(value, nullptr, 16);
                 have_digest = true;
+            } else if (key == "sysctl_writes") {
+                s.sysctl_writes = std::stoull(value);
+                have_writes = true;
             } else if (key == "name") {
                 s.up.name = value;
                 have_name = true;
@@ -323,13 +274,13 @@ std::optional<Stamp> parse(std::string_view text) {
             return std::nullopt;
         }
     }
-    if (!have_digest || !have_name || !have_hop || s.up.ifindex <= 0) return std::nullopt;
+    if (!have_digest || !have_writes || !have_name || !have_hop || s.up.ifindex <= 0) return std::nullopt;
     if (s.cgroup.root.empty() || s.cgroup.point.empty()) s.cgroup_id = 0;  // then looked up
     return s;
 }
 
 Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables) {
-    return Watch{stamp.up.name, tables, uplink::devices(stamp.up)};
+    return Watch{stamp.up.name, tables};
 }
 
 std::optional<Stamp> read(const std::string& uplink) {

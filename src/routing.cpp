@@ -318,7 +318,7 @@ void apply(nl_sock* sock, const Plan& p, const std::vector<checks::Rule>& rules,
     converge_skips(sock, report);
 }
 
-void ensure_src_valid_mark(const std::string& uplink, const Report& report) {
+bool ensure_src_valid_mark(const std::string& uplink, const Report& report) {
     const std::string path = "/proc/sys/net/ipv4/conf/" + uplink + "/src_valid_mark";
     const std::string what = "sysctl net.ipv4.conf." + uplink + ".src_valid_mark=1";
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
@@ -326,10 +326,11 @@ void ensure_src_valid_mark(const std::string& uplink, const Report& report) {
     char current = '0';
     if (::read(fd.get(), &current, 1) == 1 && current == '1') {
         report.ensured(what, Outcome::present);
-        return;
+        return false;
     }
     if (::pwrite(fd.get(), "1\n", 2, 0) != 2) throw errno_error("setting " + what);
     report.ensured(what, Outcome::created);
+    return true;
 }
 
 std::vector<RouteSpec> via_routes(nl_sock* sock) {

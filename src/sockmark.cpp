@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -83,6 +84,7 @@ const LinkSpec links[] = {
     {"sendmsg6", "bpf program sending a launch's IPv6 DNS to its servers (sendmsg)", BPF_CGROUP_UDP6_SENDMSG},
     {"recvmsg4", "bpf program showing DNS replies from the address asked (IPv4)", BPF_CGROUP_UDP4_RECVMSG},
     {"recvmsg6", "bpf program showing DNS replies from the address asked (IPv6)", BPF_CGROUP_UDP6_RECVMSG},
+    {"sysctl", "bpf program counting writes to src_valid_mark sysctls", BPF_CGROUP_SYSCTL},
 };
 
 // Pins of older vias' maps, whose format has changed: removed.
@@ -104,6 +106,7 @@ const MapSpec maps[] = {
     {constants::bpf_launches_pin, "via_launches"},
     {constants::bpf_owners_pin, "via_owners"},
     {constants::bpf_traffic_pin, "via_traffic"},
+    {constants::bpf_sysctl_writes_pin, "via_sysctl_writes"},
 };
 
 // systemd mounts a bpffs at /sys/fs/bpf; elsewhere via mounts one there, as
@@ -227,6 +230,16 @@ std::vector<via_lan> lan_keys(int fd) {
     return out;
 }
 
+// While the sysctl program was not attached, writes went uncounted: its
+// count starts again from a random value, which no stamp holds.
+void restart_count(sockmark_bpf* skel) {
+    std::uint64_t start = 0;
+    if (::getrandom(&start, sizeof start, 0) != sizeof start) throw errno_error("getrandom");
+    const std::uint32_t key = 0;
+    if (bpf_map__update_elem(skel->maps.via_sysctl_writes, &key, sizeof key, &start, sizeof start, BPF_ANY) < 0)
+        throw errno_error("starting the count of src_valid_mark writes");
+}
+
 }  // namespace
 
 std::string pin_name(const std::string& what, const std::string& stamp) { return what + "-" + stamp; }
@@ -236,7 +249,7 @@ const std::string& stamp() {
     return s;
 }
 
-void ensure(const cgroup::Mount& mount, const Report& report) {
+bool ensure(const cgroup::Mount& mount, const Report& report) {
     libbpf_set_print(keep_warnings);
     ensure_bpffs(report);
     ensure_dir(report);
@@ -254,7 +267,7 @@ void ensure(const cgroup::Mount& mount, const Report& report) {
     if (have_maps && std::all_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
         report.ensured(maps_what, Outcome::present);
         for (const auto& link : links) report.ensured(where(link), Outcome::present);
-        return;
+        return true;
     }
 
     Skeleton skel(sockmark_bpf__open());
@@ -285,9 +298,19 @@ void ensure(const cgroup::Mount& mount, const Report& report) {
         if (!prog) throw Error("via's bpf object has no program " + program);
         pin(Link(link.cgroup_hook ? bpf_program__attach_cgroup(prog, root.get()) : bpf_program__attach_trace(prog)),
             pin_path(link), where(link));
+        if (link.cgroup_hook == BPF_CGROUP_SYSCTL) restart_count(skel.get());
         report.ensured(where(link), Outcome::created);
     }
     remove_other_stamps(report);
+    return false;
+}
+
+std::optional<std::uint64_t> sysctl_writes() {
+    const UniqueFd map = open_map(constants::bpf_sysctl_writes_pin, true);
+    const std::uint32_t key = 0;
+    std::uint64_t count = 0;
+    if (!map || bpf_map_lookup_elem(map.get(), &key, &count) < 0) return std::nullopt;
+    return count;
 }
 
 void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& report) {

@@ -14,9 +14,15 @@
 //   - every ip rule (via's, and anybody's that would come ahead of them);
 //   - via's routing tables for the uplink, and nothing else (a dump the
 //     kernel filters by table);
-//   - the nftables generation, which any change to any table bumps;
-//   - the src_valid_mark sysctls via set (from /proc/sys for a few
-//     devices, from one link dump for many).
+//   - the nftables generation, which any change to any table bumps.
+// Beside the digest, the stamp holds the count of writes to src_valid_mark
+// sysctls that via's `cgroup/sysctl` program keeps (sockmark.hpp): the
+// launch compares one number instead of reading one file per interface
+// via set it on, so it costs the same with 64 uplinks as with one. That
+// count sees every write through /proc/sys by a process of the cgroup
+// hierarchy via's programs are attached to, which is how sysctl(8),
+// systemd-networkd and NetworkManager set them. It does not see the
+// IFLA_INET_CONF attribute of RTM_SETLINK, which no common tool sends.
 // The next launch reads the same things. When the digest and the request
 // are the same, nothing via depends on or made has changed, and the launch
 // takes the uplink from the stamp instead of dumping links, addresses,
@@ -39,9 +45,8 @@ namespace via::fastpath {
 
 // What the digest covers, besides the interface itself.
 struct Watch {
-    std::string name;               // the uplink's interface
+    std::string name;                   // the uplink's interface
     std::vector<std::uint32_t> tables;  // via's tables for it
-    std::vector<std::string> devs;  // interfaces whose src_valid_mark via set
 };
 
 // The digest of what the kernel shows now; nullopt when the interface is
@@ -52,6 +57,7 @@ std::optional<std::uint64_t> observe(const Watch& watch);
 struct Stamp {
     std::string request;   // ensure::key() of the request it served
     std::uint64_t digest = 0;
+    std::uint64_t sysctl_writes = 0;  // sockmark::sysctl_writes() before the sysctls were set
     uplink::Uplink up;
     // The cgroup2 mount via's programs are attached at, and its root's id:
     // a launch that finds the same id there reads no /proc/self/mountinfo.
@@ -63,8 +69,7 @@ struct Stamp {
 std::string render(const Stamp& stamp);
 std::optional<Stamp> parse(std::string_view text);
 
-// What the stamp watches: the uplink's tables, and its devices
-// (uplink::devices).
+// What the stamp watches: the uplink's interface and tables.
 Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables);
 
 // /run/via/stamps/NAME.

@@ -104,7 +104,8 @@ void apply(nl_sock* sock, const Plan& plan, const std::vector<checks::Rule>& rul
 // reach (replies from the LAN come in there); wg-quick and Tailscale set it
 // on all of them at once.
 // https://docs.kernel.org/networking/ip-sysctl.html (src_valid_mark)
-void ensure_src_valid_mark(const std::string& uplink, const Report& report);
+// True when it wrote the setting (one write).
+bool ensure_src_valid_mark(const std::string& uplink, const Report& report);
 
 // The routes of via's tables (in its mark range, protocol 86), both families.
 std::vector<RouteSpec> via_routes(nl_sock* sock);

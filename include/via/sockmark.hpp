@@ -51,11 +51,17 @@ std::string pin_name(const std::string& what, const std::string& stamp);
 // The stamp of the BPF object built into this via.
 const std::string& stamp();
 
-// Makes sure the maps and both programs are loaded, attached (sock_create
-// at the root of `mount`) and pinned, replacing pins of another stamp.
-// Mounts a bpffs at /sys/fs/bpf if there is none. Call with the lock held,
-// with CAP_SYS_ADMIN effective and privilege::RootFiles (the pins are root's).
-void ensure(const cgroup::Mount& mount, const Report& report);
+// Makes sure the maps and the programs are loaded, attached (the cgroup
+// programs at the root of `mount`) and pinned, replacing pins of another
+// stamp. Mounts a bpffs at /sys/fs/bpf if there is none. True when all of
+// it was in place already. Call with the lock held, with CAP_SYS_ADMIN
+// effective and privilege::RootFiles (the pins are root's).
+bool ensure(const cgroup::Mount& mount, const Report& report);
+
+// How many writes to a src_valid_mark sysctl (any interface, any network
+// namespace) the `cgroup/sysctl` program has counted since it was first
+// attached; nullopt while it is not. Same privileges as ensure().
+std::optional<std::uint64_t> sysctl_writes();
 
 // Records the uplink's current mark, for the programs running on it. Same
 // privileges as ensure(), after it.

@@ -377,4 +377,36 @@ int via_recvmsg6(struct bpf_sock_addr *ctx)
     return 1;
 }
 
+/* Writes to any src_valid_mark sysctl (net.ipv4.conf.*.src_valid_mark), by
+ * anybody, in any network namespace: a launch that finds the count its
+ * stamp recorded knows that none of the settings via made there was undone,
+ * without reading one file per interface. Reads are let through untouched,
+ * and so is every write: this program only counts. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} via_sysctl_writes SEC(".maps");
+
+SEC("cgroup/sysctl")
+int via_sysctl(struct bpf_sysctl *ctx)
+{
+    static const char watched[] = "src_valid_mark";
+    char name[sizeof watched];
+    if (!ctx->write)
+        return 1;
+    if (bpf_sysctl_get_name(ctx, name, sizeof name, BPF_F_SYSCTL_BASE_NAME) != sizeof watched - 1)
+        return 1;
+#pragma unroll
+    for (int i = 0; i < (int)sizeof watched - 1; i++)
+        if (name[i] != watched[i])
+            return 1;
+    __u32 key = 0;
+    __u64 *count = bpf_map_lookup_elem(&via_sysctl_writes, &key);
+    if (count)
+        __sync_fetch_and_add(count, 1);
+    return 1;
+}
+
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -26,7 +26,7 @@ expect_eq "one in its IPv6 table" 1 "$(kill_switch_in "$mark" -6)"
 expect_eq "one default route in the uplink's table" 1 "$(table_default "$mark" | wc -l)"
 expect_eq "one IPv6 default route" 1 "$(table_default "$mark" -6 | wc -l)"
 expect_eq "one socket program of via's at the cgroup root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
-expect_eq "via pinned eight maps and nine links" "connect4-
+expect_eq "via pinned nine maps and ten links" "connect4-
 connect6-
 dns_peers
 egress-
@@ -39,10 +39,12 @@ recvmsg6-
 sendmsg4-
 sendmsg6-
 sock_create-
+sysctl-
+sysctl_writes
 tasks
 traffic
 uplinks
-users" "$(ls /sys/fs/bpf/via | sed 's/-.*/-/')"
+users" "$(LC_ALL=C ls /sys/fs/bpf/via | sed 's/-.*/-/')"
 expect_eq "the uplink's table: its default route, the 3 connected networks, the kill switch" 5 \
     "$(ip -n "$H" route show table $((mark)) | wc -l)"
 ruleset=$(ip netns exec "$H" nft list table inet via)

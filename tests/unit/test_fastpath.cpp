@@ -11,6 +11,7 @@ fastpath::Stamp sample() {
     fastpath::Stamp s;
     s.request = "usb0 gateway=- gateway6=- kill_switch=1";
     s.digest = 0x0afa53b0f6ab46e4ull;
+    s.sysctl_writes = 0xfedcba9876543210ull;
     s.up.name = "usb0";
     s.up.ifindex = 7;
     s.up.ipv4 = {"192.168.8.100"};
@@ -40,6 +41,7 @@ TEST_CASE("a stamp is written and read back whole") {
     REQUIRE(back);
     CHECK(back->request == s.request);
     CHECK(back->digest == s.digest);
+    CHECK(back->sysctl_writes == s.sysctl_writes);
     CHECK(back->up.name == "usb0");
     CHECK(back->up.ifindex == 7);
     CHECK(back->up.ipv4 == s.up.ipv4);
@@ -50,8 +52,8 @@ TEST_CASE("a stamp is written and read back whole") {
     CHECK(uplink::prefix_of(back->up.connected[0]) == "192.168.8.0/24");
     CHECK(back->up.connected[0].dev == "usb0");
     CHECK(uplink::prefix_of(back->up.connected[1]) == "192.168.1.0/24");
-    // The devices the stamp watches: the uplink and those of its LANs.
-    CHECK(fastpath::watch_of(*back, {}).devs == std::vector<std::string>{"usb0", "eth0"});
+    // The devices via sets src_valid_mark on: the uplink and those of its LANs.
+    CHECK(uplink::devices(back->up) == std::vector<std::string>{"usb0", "eth0"});
     CHECK(back->cgroup.root == "/");
     CHECK(back->cgroup.point == "/sys/fs/cgroup");
     CHECK(back->cgroup_id == 1);
@@ -63,7 +65,8 @@ TEST_CASE("a stamp without its cgroup mount, or with a mount point that is not o
     CHECK(fastpath::parse(fastpath::render(s))->cgroup_id == 0);
     s.cgroup = {"/", "/sys/fs/cgroup\nx"};
     CHECK(fastpath::parse(fastpath::render(s))->cgroup_id == 0);
-    CHECK(fastpath::parse("request r\ndigest 1\nname u\nifindex 3\nhop 10.0.0.1\ncgroup_id 5\n")->cgroup_id == 0);
+    CHECK(fastpath::parse("request r\ndigest 1\nsysctl_writes 0\nname u\nifindex 3\nhop 10.0.0.1\ncgroup_id 5\n")->cgroup_id ==
+          0);
 }
 
 TEST_CASE("a point-to-point uplink's next hop (the device) and an IPv6 hop survive the round trip") {
@@ -85,7 +88,12 @@ TEST_CASE("anything but a whole stamp is no stamp") {
     CHECK_FALSE(fastpath::parse(good.substr(0, good.size() - 1)));  // cut short
     CHECK_FALSE(fastpath::parse(good + "future line\n"));
     CHECK_FALSE(fastpath::parse(good + "net 1 2 zz 24 eth0\n"));
-    CHECK_FALSE(fastpath::parse("digest 12\nname usb0\nhop -\n"));  // no ifindex
+    CHECK_FALSE(fastpath::parse("digest 12\nsysctl_writes 0\nname usb0\nhop -\n"));  // no ifindex
+    // An older via's stamp, without the count of sysctl writes.
+    std::string older = good;
+    older.erase(older.find("sysctl_writes "), older.find('\n', older.find("sysctl_writes ")) + 1 - older.find("sysctl_writes "));
+    CHECK(fastpath::parse(good));
+    CHECK_FALSE(fastpath::parse(older));
 }
 
 TEST_CASE("requests that plan differently have different keys") {
