@@ -13,6 +13,7 @@
 #include "via/accounts.hpp"
 #include "via/cli.hpp"
 #include "via/commands.hpp"
+#include "via/privilege.hpp"
 
 namespace {
 
@@ -20,10 +21,10 @@ namespace {
 // netlink messages on stderr (NLDBG, NLCB) or read files the caller names
 // (NLSYSCONFDIR) inside this privileged process. A .preinit_array function
 // runs before any shared library's constructor: they are gone from environ
-// by then. The program still gets them, from /proc/self/environ (see
-// privilege::caller_environment). libc itself is not set up yet, so the
-// entries are taken out of the array the kernel passed, in place: libc's
-// environ is that array.
+// by then. The program still gets them: only their pointers go, and
+// privilege::caller_environment reads the strings. libc itself is not set
+// up yet, so the entries are taken out of the array the kernel passed, in
+// place: libc's environ is that array.
 bool read_by_libnl(const char* entry) {
     for (const char* name : {"NLDBG=", "NLCB=", "NLSYSCONFDIR="})
         if (std::strncmp(entry, name, std::strlen(name)) == 0) return true;
@@ -51,6 +52,7 @@ void drop_outsiders() {
 }
 
 void early(int argc, char** argv, char** envp) {
+    via::privilege::remember_strings(argc, argv);
     clear_library_environment(argc, argv, envp);
     drop_outsiders();
 }

@@ -5,6 +5,9 @@
 #include <iterator>
 #include <optional>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <sys/auxv.h>
 #include <linux/capability.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
@@ -135,16 +138,36 @@ void RootFiles::restore_ids() noexcept {
     setfsgid(getgid());
 }
 
-std::vector<std::string> caller_environment() {
-    const auto text = read_whole("/proc/self/environ");
-    if (!text) throw errno_error("reading the caller's environment from /proc/self/environ");
+namespace {
+
+const char* environment_strings = nullptr;
+
+std::vector<std::string> split_environment(std::string_view text) {
     std::vector<std::string> env;
-    for (std::size_t start = 0; start < text->size();) {  // NUL-terminated entries
-        const std::size_t end = std::min(text->find('\0', start), text->size());
-        env.emplace_back(*text, start, end - start);
+    for (std::size_t start = 0; start < text.size();) {  // NUL-terminated entries
+        const std::size_t end = std::min(text.find('\0', start), text.size());
+        env.emplace_back(text.substr(start, end - start));
         start = end + 1;
     }
     return env;
+}
+
+}  // namespace
+
+void remember_strings(int argc, char** argv) noexcept {
+    if (argc > 0 && argv[argc - 1]) environment_strings = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
+}
+
+std::vector<std::string> caller_environment() {
+    const auto* end = reinterpret_cast<const char*>(::getauxval(AT_EXECFN));
+    const char* begin = environment_strings;
+    constexpr std::ptrdiff_t most = 32 * 1024 * 1024;  // beyond what exec accepts
+    if (begin && end && end >= begin && end - begin < most && (end == begin || end[-1] == '\0'))
+        return split_environment(std::string_view(begin, static_cast<std::size_t>(end - begin)));
+    RootFiles as_root;  // the file is root's while via is privileged
+    const auto text = read_whole("/proc/self/environ");
+    if (!text) throw errno_error("reading the caller's environment from /proc/self/environ");
+    return split_environment(*text);
 }
 
 void drop_all() {

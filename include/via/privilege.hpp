@@ -71,10 +71,16 @@ private:
 
 // The environment exactly as the caller passed it. Because via gains
 // capabilities on exec, the dynamic loader runs in secure mode and deletes
-// variables such as LD_LIBRARY_PATH and TMPDIR from environ; the kernel's
-// copy in /proc/self/environ still has them all. Needs RootFiles (the file
-// belongs to root while via is privileged).
+// variables such as LD_LIBRARY_PATH and TMPDIR from environ; it only takes
+// their pointers out, and the strings stay where the kernel put them, right
+// after argv's and up to the executable's name (AT_EXECFN): the bytes
+// /proc/self/environ shows. They are read there, or, should they not be
+// where remember_strings() was told, from /proc/self/environ.
 std::vector<std::string> caller_environment();
+
+// Where argv's strings end, and the environment's begin. Call first thing
+// (main's .preinit_array function), with the argv the kernel passed.
+void remember_strings(int argc, char** argv) noexcept;
 
 void drop_all();
 

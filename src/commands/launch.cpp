@@ -127,10 +127,7 @@ int launch(const cli::Options& options) {
     std::string program;
     try {
         privilege::check();
-        {
-            privilege::RootFiles as_root;
-            env = privilege::caller_environment();
-        }
+        env = privilege::caller_environment();
         // Who may do what (nothing changes before the program is found).
         const Decision decision = decide(options);
         const config::Grant& grant = decision.grant;  // (no structured binding: lambdas below capture it)
