@@ -127,8 +127,8 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
 
 std::vector<Rule> ip_rules() {
     std::vector<Rule> out;
-    mnl::Socket sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
-    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return out;  // a warning only
+    const mnl::Socket sock = mnl::open(NETLINK_ROUTE);
+    if (!sock) return out;  // a warning only
     alignas(nlmsghdr) char buf[64];
     nlmsghdr* nlh = mnl::header(buf, RTM_GETRULE, NLM_F_DUMP);
     auto* hdr = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));

@@ -59,15 +59,15 @@ struct Link {
 };
 
 // By two ioctls, which cost a fraction of an RTM_GETLINK: the kernel
-// builds no message with every per-family setting of the link.
-std::optional<Link> link_by_name(const std::string& name) {
+// builds no message with every per-family setting of the link. Any socket
+// takes them (netlink's hands them on to the network devices).
+std::optional<Link> link_by_name(int fd, const std::string& name) {
     ifreq ifr{};
     if (name.size() >= sizeof ifr.ifr_name) return std::nullopt;
     name.copy(ifr.ifr_name, sizeof ifr.ifr_name - 1);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd || ::ioctl(fd.get(), SIOCGIFINDEX, &ifr) < 0) return std::nullopt;
+    if (::ioctl(fd, SIOCGIFINDEX, &ifr) < 0) return std::nullopt;
     const int ifindex = ifr.ifr_ifindex;
-    if (::ioctl(fd.get(), SIOCGIFFLAGS, &ifr) < 0) return std::nullopt;
+    if (::ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) return std::nullopt;
     return Link{ifindex, (ifr.ifr_flags & IFF_UP) != 0};
 }
 
@@ -137,8 +137,8 @@ void table(mnl_socket* sock, int family, std::uint32_t id, Digest& d) {
 }
 
 bool nft_generation(Digest& d) {
-    Socket sock(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
-    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return false;
+    const Socket sock = mnl::open(NETLINK_NETFILTER);
+    if (!sock) return false;
     alignas(nlmsghdr) char buf[64];
     nlmsghdr* nlh = header(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0);
     auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
@@ -185,11 +185,11 @@ uplink::NextHop hop_of(std::string_view text) {
 std::string path_of(const std::string& uplink) { return std::string(dir) + "/" + uplink; }
 
 std::optional<std::uint64_t> observe(const Watch& watch) {
-    Socket sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
-    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) return std::nullopt;
+    const Socket sock = mnl::open(NETLINK_ROUTE);
+    if (!sock) return std::nullopt;
     int one = 1;
     if (mnl_socket_setsockopt(sock.get(), NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) return std::nullopt;
-    const auto link = link_by_name(watch.name);
+    const auto link = link_by_name(mnl_socket_get_fd(sock.get()), watch.name);
     if (!link) return std::nullopt;
     Digest d;
     d.add(link->ifindex);

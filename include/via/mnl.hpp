@@ -17,6 +17,14 @@ namespace via::mnl {
 
 using Socket = Handle<mnl_socket, mnl_socket_close>;
 
+// A socket for requests on `bus` (NETLINK_ROUTE, NETLINK_NETFILTER). Not
+// bound: the kernel binds it at the first send, a bind(2) and a
+// getsockname(2) less. ask() then takes answers from any port id, which on
+// a socket in no multicast group are the kernel's answers to it.
+inline Socket open(int bus) {
+    return Socket(mnl_socket_open2(bus, SOCK_CLOEXEC));
+}
+
 // Calls f on each attribute from `start` to `end`...
 template <class F>
 void each_between(const void* start, const void* end, F f) {
