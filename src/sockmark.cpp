@@ -1,9 +1,11 @@
 #include "via/sockmark.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <iterator>
 #include <optional>
+#include <string_view>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -106,7 +108,7 @@ const MapSpec maps[] = {
     {constants::bpf_launches_pin, "via_launches"},
     {constants::bpf_owners_pin, "via_owners"},
     {constants::bpf_traffic_pin, "via_traffic"},
-    {constants::bpf_sysctl_writes_pin, "via_sysctl_writes"},
+    {constants::bpf_state_pin, "via_state"},
 };
 
 // systemd mounts a bpffs at /sys/fs/bpf; elsewhere via mounts one there, as
@@ -129,19 +131,43 @@ void ensure_dir(const Report& report) {
     if (errno != EEXIST) throw errno_error(std::string("creating ") + constants::bpf_dir, permission_hint(errno));
 }
 
-// A pinned link that is still attached: at its hook of the hierarchy's
-// root for a cgroup link (one detached by `bpftool link detach` reports
-// cgroup 0), to its tracepoint otherwise.
-bool attached(const LinkSpec& link, std::uint64_t root_id) {
+// The id of the program of a pinned link that is still attached: at its
+// hook of the hierarchy's root for a cgroup link (one detached by `bpftool
+// link detach` reports cgroup 0), to its tracepoint otherwise.
+std::optional<std::uint32_t> attached(const LinkSpec& link, std::uint64_t root_id) {
     UniqueFd fd(bpf_obj_get(pin_path(link).c_str()));
-    if (!fd) return false;
+    if (!fd) return std::nullopt;
     bpf_link_info info{};
     std::uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) < 0) return false;
-    if (link.cgroup_hook)
-        return info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.cgroup_id == root_id &&
-               info.cgroup.attach_type == *link.cgroup_hook;
-    return info.type == BPF_LINK_TYPE_RAW_TRACEPOINT && info.prog_id != 0;  // how tp_btf attaches
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) < 0) return std::nullopt;
+    const bool ok = link.cgroup_hook ? info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.cgroup_id == root_id &&
+                                           info.cgroup.attach_type == *link.cgroup_hook
+                                     : info.type == BPF_LINK_TYPE_RAW_TRACEPOINT;  // how tp_btf attaches
+    if (!ok || info.prog_id == 0) return std::nullopt;
+    return info.prog_id;
+}
+
+// The names in via's pin directory: one read of it, not a call per pin.
+std::vector<std::string> pins() {
+    std::vector<std::string> names;
+    Handle<DIR, closedir> dir(::opendir(constants::bpf_dir));
+    if (!dir) return names;
+    while (const dirent* e = ::readdir(dir.get())) names.emplace_back(e->d_name);
+    return names;
+}
+
+bool listed(const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool maps_pinned(const std::vector<std::string>& names) {
+    return std::all_of(std::begin(maps), std::end(maps),
+                       [&](const MapSpec& m) { return listed(names, std::strrchr(m.pin, '/') + 1); });
+}
+
+bool links_pinned(const std::vector<std::string>& names) {
+    return std::all_of(std::begin(links), std::end(links),
+                       [&](const LinkSpec& l) { return listed(names, pin_name(l.name, stamp())); });
 }
 
 void pin(Link link, const std::string& path, const std::string& what) {
@@ -176,6 +202,63 @@ UniqueFd open_map(const char* pin, bool may_be_missing = false) {
     if (!fd && !(may_be_missing && errno == ENOENT))
         throw errno_error(std::string("opening via's bpf map ") + pin, permission_hint(errno));
     return fd;
+}
+
+// via's state map: the count of sysctl writes, then the id of each link's
+// program as via last attached or found it.
+static_assert(1 + std::size(links) <= VIA_STATE_ENTRIES, "via_state has an entry per link");
+constexpr std::uint32_t program_entry(std::size_t link) { return static_cast<std::uint32_t>(1 + link); }
+
+std::optional<std::array<std::uint64_t, VIA_STATE_ENTRIES>> read_state() {
+    const UniqueFd state = open_map(constants::bpf_state_pin, true);
+    if (!state) return std::nullopt;
+    std::array<std::uint32_t, VIA_STATE_ENTRIES> keys{};
+    std::array<std::uint64_t, VIA_STATE_ENTRIES> values{};
+    std::uint32_t batch = 0, count = VIA_STATE_ENTRIES;
+    // The whole array in one call; the kernel says ENOENT for its end.
+    if (bpf_map_lookup_batch(state.get(), nullptr, &batch, keys.data(), values.data(), &count, nullptr) < 0 &&
+        errno != ENOENT)
+        return std::nullopt;
+    if (count != VIA_STATE_ENTRIES) return std::nullopt;
+    for (std::uint32_t i = 0; i < VIA_STATE_ENTRIES; ++i)
+        if (keys[i] != i) return std::nullopt;
+    return values;
+}
+
+// The quick check of a launch: the cgroup root lists, at each hook, the
+// program via recorded for it, and the fork program's link is attached. A
+// query per hook instead of opening each link's pin; anything else sends
+// the caller to the full check.
+bool attached_as_recorded(const cgroup::Mount& mount) {
+    const auto state = read_state();
+    if (!state) return false;
+    UniqueFd root(::open(mount.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return false;
+    for (std::size_t i = 0; i < std::size(links); ++i) {
+        const LinkSpec& link = links[i];
+        const std::uint64_t recorded = (*state)[program_entry(i)];
+        if (!link.cgroup_hook) {
+            if (attached(link, 0) != recorded) return false;
+            continue;
+        }
+        std::array<std::uint32_t, 64> ids{};
+        std::uint32_t count = ids.size();
+        if (recorded == 0 || bpf_prog_query(root.get(), *link.cgroup_hook, 0, nullptr, ids.data(), &count) < 0 ||
+            std::find(ids.begin(), ids.begin() + count, recorded) == ids.begin() + count)
+            return false;
+    }
+    return true;
+}
+
+// What attached_as_recorded() compares with: each link's program now.
+void record_programs(std::uint64_t root_id) {
+    const UniqueFd state = open_map(constants::bpf_state_pin);
+    for (std::size_t i = 0; i < std::size(links); ++i) {
+        const std::uint32_t key = program_entry(i);
+        const std::uint64_t id = attached(links[i], root_id).value_or(0);
+        if (bpf_map_update_elem(state.get(), &key, &id, BPF_ANY) < 0)
+            throw errno_error("recording the programs via attached");
+    }
 }
 
 via_uplink key_of(const std::string& uplink) {
@@ -235,8 +318,8 @@ std::vector<via_lan> lan_keys(int fd) {
 void restart_count(sockmark_bpf* skel) {
     std::uint64_t start = 0;
     if (::getrandom(&start, sizeof start, 0) != sizeof start) throw errno_error("getrandom");
-    const std::uint32_t key = 0;
-    if (bpf_map__update_elem(skel->maps.via_sysctl_writes, &key, sizeof key, &start, sizeof start, BPF_ANY) < 0)
+    const std::uint32_t key = VIA_STATE_SYSCTL_WRITES;
+    if (bpf_map__update_elem(skel->maps.via_state, &key, sizeof key, &start, sizeof start, BPF_ANY) < 0)
         throw errno_error("starting the count of src_valid_mark writes");
 }
 
@@ -254,20 +337,25 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
     ensure_bpffs(report);
     ensure_dir(report);
 
-    const std::uint64_t root_id = cgroup::id_of(mount.point);
-    struct stat st {};
-    const bool have_maps =
-        std::all_of(std::begin(maps), std::end(maps), [&](const MapSpec& m) { return ::stat(m.pin, &st) == 0; });
-    bool have[std::size(links)];
-    for (std::size_t i = 0; i < std::size(links); ++i) have[i] = attached(links[i], root_id);
     const std::string maps_what = std::string("bpf maps in ") + constants::bpf_dir;
     const auto where = [&](const LinkSpec& link) {
         return std::string(link.what) + (link.cgroup_hook ? ", on cgroup " + mount.point : "");
     };
-    if (have_maps && std::all_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
+    const auto all_present = [&] {
         report.ensured(maps_what, Outcome::present);
         for (const auto& link : links) report.ensured(where(link), Outcome::present);
         return true;
+    };
+    const std::vector<std::string> names = pins();
+    const bool have_maps = maps_pinned(names);
+    if (have_maps && links_pinned(names) && attached_as_recorded(mount)) return all_present();
+
+    const std::uint64_t root_id = cgroup::id_of(mount.point);
+    bool have[std::size(links)];
+    for (std::size_t i = 0; i < std::size(links); ++i) have[i] = attached(links[i], root_id).has_value();
+    if (have_maps && std::all_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
+        record_programs(root_id);  // for the next launch's quick check
+        return all_present();
     }
 
     Skeleton skel(sockmark_bpf__open());
@@ -302,12 +390,13 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
         report.ensured(where(link), Outcome::created);
     }
     remove_other_stamps(report);
+    record_programs(root_id);
     return false;
 }
 
 std::optional<std::uint64_t> sysctl_writes() {
-    const UniqueFd map = open_map(constants::bpf_sysctl_writes_pin, true);
-    const std::uint32_t key = 0;
+    const UniqueFd map = open_map(constants::bpf_state_pin, true);
+    const std::uint32_t key = VIA_STATE_SYSCTL_WRITES;
     std::uint64_t count = 0;
     if (!map || bpf_map_lookup_elem(map.get(), &key, &count) < 0) return std::nullopt;
     return count;

@@ -78,7 +78,7 @@ inline constexpr const char* bpf_lans_pin = "/sys/fs/bpf/via/lans";
 inline constexpr const char* bpf_launches_pin = "/sys/fs/bpf/via/launches";
 inline constexpr const char* bpf_owners_pin = "/sys/fs/bpf/via/owners";
 inline constexpr const char* bpf_traffic_pin = "/sys/fs/bpf/via/traffic";
-inline constexpr const char* bpf_sysctl_writes_pin = "/sys/fs/bpf/via/sysctl_writes";
+inline constexpr const char* bpf_state_pin = "/sys/fs/bpf/via/state";
 
 // Name servers of one launch (--dns, or the uplink's): glibc's resolver
 // reads no more than 3 (MAXNS).

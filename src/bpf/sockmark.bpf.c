@@ -377,17 +377,18 @@ int via_recvmsg6(struct bpf_sock_addr *ctx)
     return 1;
 }
 
-/* Writes to any src_valid_mark sysctl (net.ipv4.conf.*.src_valid_mark), by
- * anybody, in any network namespace: a launch that finds the count its
- * stamp recorded knows that none of the settings via made there was undone,
- * without reading one file per interface. Reads are let through untouched,
- * and so is every write: this program only counts. */
+/* What a launch checks in one read: entry VIA_STATE_SYSCTL_WRITES counts
+ * writes to any src_valid_mark sysctl (net.ipv4.conf.*.src_valid_mark), by
+ * anybody, in any network namespace, so that a launch that finds the count
+ * its stamp recorded knows that none of the settings via made was undone,
+ * without reading one file per interface; the entries after it hold the ids
+ * of via's attached programs, which via writes (see sockmark.cpp). */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
+    __uint(max_entries, VIA_STATE_ENTRIES);
     __type(key, __u32);
     __type(value, __u64);
-} via_sysctl_writes SEC(".maps");
+} via_state SEC(".maps");
 
 SEC("cgroup/sysctl")
 int via_sysctl(struct bpf_sysctl *ctx)
@@ -402,8 +403,10 @@ int via_sysctl(struct bpf_sysctl *ctx)
     for (int i = 0; i < (int)sizeof watched - 1; i++)
         if (name[i] != watched[i])
             return 1;
-    __u32 key = 0;
-    __u64 *count = bpf_map_lookup_elem(&via_sysctl_writes, &key);
+    /* Reads are let through untouched, and so is every write: this
+     * program only counts. */
+    __u32 key = VIA_STATE_SYSCTL_WRITES;
+    __u64 *count = bpf_map_lookup_elem(&via_state, &key);
     if (count)
         __sync_fetch_and_add(count, 1);
     return 1;

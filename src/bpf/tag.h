@@ -56,3 +56,8 @@ struct via_lan {
 #define VIA_ANY_MARK_MASK 0xfffe0000u
 #define VIA_OPEN_BIT 0x00010000u       // cleared: a --no-kill-switch mark
 #define VIA_IFINDEX_MASK 0x0000ffffu
+
+// The entries of via_state: the count of src_valid_mark writes, then one
+// program id per link of via's (as many as sockmark.cpp's links).
+#define VIA_STATE_SYSCTL_WRITES 0
+#define VIA_STATE_ENTRIES 16

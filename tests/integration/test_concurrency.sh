@@ -39,8 +39,8 @@ recvmsg6-
 sendmsg4-
 sendmsg6-
 sock_create-
+state
 sysctl-
-sysctl_writes
 tasks
 traffic
 uplinks

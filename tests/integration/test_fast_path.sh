@@ -74,6 +74,15 @@ out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PO
 expect_contains "socket-marking program detached: attached again" "created  bpf program marking the sockets" "$out"
 expect_contains "socket-marking program detached: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
 
+# A link detached in place (`bpftool link detach`) keeps its pin, but the
+# cgroup root no longer lists its program: the launch attaches it again.
+in_host bpftool link detach pinned "$(ls /sys/fs/bpf/via/egress-*)"
+out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
+expect_contains "egress program detached in place: attached again" \
+    "created  bpf program dropping what via's sockets send" "$out"
+expect_contains "egress program detached in place: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
+expect_eq "one egress program of via's at the cgroup root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_egress)"
+
 # The fast path reads no src_valid_mark: it compares the count of writes
 # that via's cgroup/sysctl program keeps. Writes made while that program was
 # detached went uncounted, so the launch that attaches it again takes the

@@ -124,7 +124,7 @@ expect_eq "and no DNS packet left by $UP0" "$dns0" "$(server_packets "$SV0" 53)"
 expect_eq "bpffs gained via's directory and nothing else" \
     "$(printf '%s\n' "$bpf_before" /sys/fs/bpf/via "$(in_ct sh -c 'ls -d /sys/fs/bpf/via/*')" | sort)" \
     "$(in_ct find /sys/fs/bpf | sort)"
-expect_eq "via's pins: nine maps, ten links" "connect4- connect6- dns_peers egress- fork- lans launches owners recvmsg4- recvmsg6- sendmsg4- sendmsg6- sock_create- sysctl- sysctl_writes tasks traffic uplinks users" \
+expect_eq "via's pins: nine maps, ten links" "connect4- connect6- dns_peers egress- fork- lans launches owners recvmsg4- recvmsg6- sendmsg4- sendmsg6- sock_create- state sysctl- tasks traffic uplinks users" \
     "$(in_ct ls /sys/fs/bpf/via | LC_ALL=C sort | sed 's/-.*/-/' | xargs)"
 check "systemd had attached programs of its own" test -n "$others_before"
 expect_eq "none of them was detached or replaced" "" "$(comm -23 <(echo "$others_before") <(attached_ids))"
