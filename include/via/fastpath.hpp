@@ -15,6 +15,12 @@
 //   - via's routing tables for the uplink, and nothing else (a dump the
 //     kernel filters by table);
 //   - the nftables generation, which any change to any table bumps.
+// The next launch reads the same things. When the digest and the request
+// are the same, nothing via depends on or made has changed, and the launch
+// takes the uplink from the stamp instead of dumping links, addresses,
+// main's routes and via's nft rules. Any difference, a missing stamp or a
+// stamp that cannot be read sends it down the full ensure, which repairs
+// and stamps again: correctness never rests on the stamp.
 // Beside the digest, the stamp holds the count of writes to src_valid_mark
 // sysctls that via's `cgroup/sysctl` program keeps (sockmark.hpp): the
 // launch compares one number instead of reading one file per interface
@@ -23,13 +29,8 @@
 // hierarchy via's programs are attached to, which is how sysctl(8),
 // systemd-networkd and NetworkManager set them. It does not see the
 // IFLA_INET_CONF attribute of RTM_SETLINK, which no common tool sends.
-// The next launch reads the same things. When the digest and the request
-// are the same, nothing via depends on or made has changed, and the launch
-// takes the uplink from the stamp instead of dumping links, addresses,
-// main's routes and via's nft rules. Any difference, a missing stamp or a
-// stamp that cannot be read sends it down the full ensure, which repairs
-// and stamps again: correctness never rests on the stamp. (The BPF side is
-// checked on every launch either way: a few lookups by pin.)
+// The BPF side is checked on every launch either way: the cgroup root is
+// asked, hook by hook, for the programs via recorded (sockmark.hpp).
 #pragma once
 
 #include <cstdint>

@@ -54,7 +54,10 @@ const std::string& stamp();
 // Makes sure the maps and the programs are loaded, attached (the cgroup
 // programs at the root of `mount`) and pinned, replacing pins of another
 // stamp. Mounts a bpffs at /sys/fs/bpf if there is none. True when all of
-// it was in place already. Call with the lock held, with CAP_SYS_ADMIN
+// it was in place already. How it looks, first: one listing of the pins,
+// and a query of the cgroup root per hook for the program ids that via's
+// state map recorded when it last attached or found them; when those do
+// not answer, each link's pin. Call with the lock held, with CAP_SYS_ADMIN
 // effective and privilege::RootFiles (the pins are root's).
 bool ensure(const cgroup::Mount& mount, const Report& report);
 
