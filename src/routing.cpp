@@ -307,7 +307,11 @@ std::string describe(const checks::Rule& r) {
 void apply(nl_sock* sock, const Plan& p, const std::vector<checks::Rule>& rules, const Report& report) {
     // Routes first: a rule pointing at an empty table would let marked
     // traffic fall through to main until the routes are there.
-    auto routes = netlink::routes(sock, AF_UNSPEC);
+    std::vector<netlink::RouteFilter> tables;
+    for (const auto& r : p.routes)
+        if (std::none_of(tables.begin(), tables.end(), [&](const auto& t) { return t.table == r.table; }))
+            tables.push_back({r.table, 0, 0});
+    auto routes = netlink::routes(sock, AF_UNSPEC, tables);
     converge_routes(sock, routes.get(), p.routes, report);
     for (const auto& spec : p.rules) {
         const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return rule_matches(r, spec); });
@@ -336,7 +340,7 @@ bool ensure_src_valid_mark(const std::string& uplink, const Report& report) {
 std::vector<RouteSpec> via_routes(nl_sock* sock) {
     std::vector<RouteSpec> out;
     for (int family : {AF_INET, AF_INET6}) {
-        netlink::Cache routes = netlink::routes(sock, family);
+        netlink::Cache routes = netlink::routes(sock, family, {{0, constants::rt_protocol, 0}});
         netlink::for_each<rtnl_route>(routes.get(), [&](rtnl_route* r) {
             if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == constants::rt_protocol)
                 out.push_back(spec_of(r));

@@ -201,7 +201,10 @@ Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std:
         throw Error("interface '" + name + "' has no IPv4 address",
                     "connect it first; via sends the program's traffic from the uplink's own address");
 
-    auto routes = netlink::routes(sock, AF_UNSPEC);
+    // Of main: the routes through the uplink (its default routes, the
+    // subnets it reaches directly), and the prefix routes the kernel made
+    // for every interface's addresses (the connected networks).
+    auto routes = netlink::routes(sock, AF_UNSPEC, {{RT_TABLE_MAIN, 0, up.ifindex}, {RT_TABLE_MAIN, RTPROT_KERNEL, 0}});
     if (gateway) require_on_link(*gateway, routes.get(), up, AF_INET);
     auto hop = choose_next_hop(gateway, main_defaults(routes.get(), up.ifindex, AF_INET), flags, name);
     if (auto* why = std::get_if<std::string>(&hop))
