@@ -313,6 +313,38 @@ std::vector<via_lan> lan_keys(int fd) {
     return out;
 }
 
+// Maps whose pin was removed while via's programs still use them (only
+// root can): pinned again where they were, from the programs' own list of
+// maps. Creating them anew instead would leave the attached programs on
+// the old ones, away from what via writes: the tag of the next launch, its
+// uplink's mark.
+void repin_maps(std::uint64_t root_id, const Report& report) {
+    for (const auto& link : links) {
+        const auto prog_id = attached(link, root_id);
+        if (!prog_id) continue;
+        UniqueFd prog(bpf_prog_get_fd_by_id(*prog_id));
+        std::array<std::uint32_t, 16> ids{};
+        bpf_prog_info info{};
+        info.nr_map_ids = ids.size();
+        info.map_ids = reinterpret_cast<std::uintptr_t>(ids.data());
+        std::uint32_t len = sizeof info;
+        if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &len) < 0) continue;
+        for (std::uint32_t i = 0; i < std::min<std::uint32_t>(info.nr_map_ids, ids.size()); ++i) {
+            UniqueFd map(bpf_map_get_fd_by_id(ids[i]));
+            bpf_map_info map_info{};
+            std::uint32_t map_len = sizeof map_info;
+            if (!map || bpf_obj_get_info_by_fd(map.get(), &map_info, &map_len) < 0) continue;
+            for (const auto& m : maps) {
+                struct stat st {};
+                if (std::strncmp(map_info.name, m.map, sizeof map_info.name) != 0 || ::stat(m.pin, &st) == 0) continue;
+                if (bpf_obj_pin(map.get(), m.pin) < 0) throw errno_error(std::string("pinning again ") + m.pin);
+                report.ensured(std::string("bpf map ") + m.pin + ", pinned again (via's attached programs use it)",
+                               Outcome::replaced);
+            }
+        }
+    }
+}
+
 // While the sysctl program was not attached, writes went uncounted: its
 // count starts again from a random value, which no stamp holds.
 void restart_count(sockmark_bpf* skel) {
@@ -347,12 +379,16 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
         return true;
     };
     const std::vector<std::string> names = pins();
-    const bool have_maps = maps_pinned(names);
+    bool have_maps = maps_pinned(names);
     if (have_maps && links_pinned(names) && attached_as_recorded(mount)) return all_present();
 
     const std::uint64_t root_id = cgroup::id_of(mount.point);
     bool have[std::size(links)];
     for (std::size_t i = 0; i < std::size(links); ++i) have[i] = attached(links[i], root_id).has_value();
+    if (!have_maps && std::any_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
+        repin_maps(root_id, report);
+        have_maps = maps_pinned(pins());
+    }
     if (have_maps && std::all_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
         record_programs(root_id);  // for the next launch's quick check
         return all_present();

@@ -74,6 +74,20 @@ out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PO
 expect_contains "socket-marking program detached: attached again" "created  bpf program marking the sockets" "$out"
 expect_contains "socket-marking program detached: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
 
+# A map's pin removed while via's programs still use the map: a new map
+# there would be one they never read (this launch's tag, its uplink's mark:
+# the program left by the default route). via pins the same map again, so
+# running programs keep their tags too.
+for map in tasks uplinks; do
+    in_host rm -f "/sys/fs/bpf/via/$map"
+    out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
+    expect_contains "map $map unpinned: the same map pinned again" \
+        "replaced bpf map /sys/fs/bpf/via/$map, pinned again" "$out"
+    expect_contains "map $map unpinned: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
+    expect_eq "map $map unpinned: one socket program of via's at the cgroup root" 1 \
+        "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
+done
+
 # A link detached in place (`bpftool link detach`) keeps its pin, but the
 # cgroup root no longer lists its program: the launch attaches it again.
 in_host bpftool link detach pinned "$(ls /sys/fs/bpf/via/egress-*)"
