@@ -29,6 +29,15 @@ as_user "$VIA" "$UP2" --gateway 10.77.2.1 -- true  # another user's launch, anot
 expect_eq "the next launch attached it again" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
 from=$(probe_lines)
 check "the running prober is back on $UP1 (its tag stayed in the map)" wait_probe "$from" "$ON_UP1" 3
+# The tags map's pin deleted: the next launch pins the same map again (not
+# a new, empty one), so the running prober keeps its tag.
+rm /sys/fs/bpf/via/tasks
+as_user "$VIA" "$UP2" --gateway 10.77.2.1 -- true
+check "the tags map is pinned again" test -e /sys/fs/bpf/via/tasks
+from=$(probe_lines)
+check "the running prober still leaves by $UP1" wait_probe "$from" "$ON_UP1" 3
+out=$(as_user "$VIA" "$UP1" -- $(client tcp) 2>&1)
+expect_contains "and a new launch on $UP1 leaves by it" "$ON_UP1" "$out"
 stop_prober
 
 # --- a daemon: setsid and a double fork ------------------------------------
