@@ -250,15 +250,26 @@ bool attached_as_recorded(const cgroup::Mount& mount) {
     return true;
 }
 
-// What attached_as_recorded() compares with: each link's program now.
-void record_programs(std::uint64_t root_id) {
+// The id of each link's attached program, by the order of links[] (none:
+// not attached).
+using ProgramIds = std::array<std::optional<std::uint32_t>, std::size(links)>;
+
+// What attached_as_recorded() compares with.
+void record_programs(const ProgramIds& ids) {
     const UniqueFd state = open_map(constants::bpf_state_pin);
     for (std::size_t i = 0; i < std::size(links); ++i) {
         const std::uint32_t key = program_entry(i);
-        const std::uint64_t id = attached(links[i], root_id).value_or(0);
+        const std::uint64_t id = ids[i].value_or(0);
         if (bpf_map_update_elem(state.get(), &key, &id, BPF_ANY) < 0)
             throw errno_error("recording the programs via attached");
     }
+}
+
+std::optional<std::uint32_t> program_id(int prog_fd) {
+    bpf_prog_info info{};
+    std::uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0) return std::nullopt;
+    return info.id;
 }
 
 via_uplink key_of(const std::string& uplink) {
@@ -318,9 +329,8 @@ std::vector<via_lan> lan_keys(int fd) {
 // maps. Creating them anew instead would leave the attached programs on
 // the old ones, away from what via writes: the tag of the next launch, its
 // uplink's mark.
-void repin_maps(std::uint64_t root_id, const Report& report) {
-    for (const auto& link : links) {
-        const auto prog_id = attached(link, root_id);
+void repin_maps(const ProgramIds& programs, const Report& report) {
+    for (const auto& prog_id : programs) {
         if (!prog_id) continue;
         UniqueFd prog(bpf_prog_get_fd_by_id(*prog_id));
         std::array<std::uint32_t, 16> ids{};
@@ -383,14 +393,15 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
     if (have_maps && links_pinned(names) && attached_as_recorded(mount)) return all_present();
 
     const std::uint64_t root_id = cgroup::id_of(mount.point);
-    bool have[std::size(links)];
-    for (std::size_t i = 0; i < std::size(links); ++i) have[i] = attached(links[i], root_id).has_value();
-    if (!have_maps && std::any_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
-        repin_maps(root_id, report);
+    ProgramIds ids;
+    for (std::size_t i = 0; i < std::size(links); ++i) ids[i] = attached(links[i], root_id);
+    const auto has = [](const auto& id) { return id.has_value(); };
+    if (!have_maps && std::any_of(ids.begin(), ids.end(), has)) {
+        repin_maps(ids, report);
         have_maps = maps_pinned(pins());
     }
-    if (have_maps && std::all_of(std::begin(have), std::end(have), [](bool b) { return b; })) {
-        record_programs(root_id);  // for the next launch's quick check
+    if (have_maps && std::all_of(ids.begin(), ids.end(), has)) {
+        record_programs(ids);  // for the next launch's quick check
         return all_present();
     }
 
@@ -411,7 +422,7 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
     if (!root) throw errno_error("opening cgroup " + mount.point);
     for (std::size_t i = 0; i < std::size(links); ++i) {
         const LinkSpec& link = links[i];
-        if (have[i]) {
+        if (ids[i]) {
             report.ensured(where(link), Outcome::present);
             continue;
         }
@@ -423,10 +434,11 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
         pin(Link(link.cgroup_hook ? bpf_program__attach_cgroup(prog, root.get()) : bpf_program__attach_trace(prog)),
             pin_path(link), where(link));
         if (link.cgroup_hook == BPF_CGROUP_SYSCTL) restart_count(skel.get());
+        ids[i] = program_id(bpf_program__fd(prog));
         report.ensured(where(link), Outcome::created);
     }
     remove_other_stamps(report);
-    record_programs(root_id);
+    record_programs(ids);
     return false;
 }
 
