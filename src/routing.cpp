@@ -204,20 +204,17 @@ void remove_other_rules(nl_sock* sock, const std::vector<checks::Rule>& rules, c
 // The skip pairs, as the rules now in the kernel call for them.
 void converge_skips(nl_sock* sock, const Report& report) {
     const auto rules = checks::ip_rules();
-    const auto wanted = skips(rules);
-    for (const auto& s : wanted)
-        for (const auto& w : wires_of(s)) {
-            const bool present =
-                std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return is_wire(r, w); });
-            if (!present) send_rule(sock, w, true, shown(w));
-            report.ensured("ip rule " + shown(w), present ? Outcome::present : Outcome::created);
-        }
+    std::vector<Wire> wanted;
+    for (const auto& s : skips(rules))
+        for (const auto& w : wires_of(s)) wanted.push_back(w);
+    for (const auto& w : wanted) {
+        const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return is_wire(r, w); });
+        if (!present) send_rule(sock, w, true, shown(w));
+        report.ensured("ip rule " + shown(w), present ? Outcome::present : Outcome::created);
+    }
     for (const auto& r : rules) {
-        const bool still = std::any_of(wanted.begin(), wanted.end(), [&](const SkipSpec& s) {
-            const auto pair = wires_of(s);
-            return std::any_of(pair.begin(), pair.end(), [&](const Wire& w) { return is_wire(r, w); });
-        });
-        if (!is_skip_rule(r) || still) continue;
+        if (!is_skip_rule(r) || std::any_of(wanted.begin(), wanted.end(), [&](const Wire& w) { return is_wire(r, w); }))
+            continue;
         send_rule(sock, wire_of(r), false, describe(r));
         report.ensured("deleted ip rule " + describe(r), Outcome::replaced);
     }
