@@ -116,10 +116,12 @@ expect_eq "and no need to move" "31900:	from all fwmark $mark lookup $((mark)) p
 vpn_holds "OpenVPN's 0.0.0.0/1 pair"
 
 # ... and its kill switch holds there too.
-before=$(server_packets "$SV2" "$PORT")
 as_user "$VIA" "$UP1" -- sh -c "while [ ! -e $TMP/go ]; do sleep 0.1; done; $(client tcp)" >"$TMP/out" 2>&1 &
 waiter=$!
 sleep 0.3
+# (Counted after that pause: the last packets of the ordinary program's
+# connection just above may still reach the VPN's server.)
+before=$(server_packets "$SV2" "$PORT")
 ip -n "$H" link set "$UP1" down
 touch "$TMP/go"
 wait "$waiter" || true
