@@ -51,7 +51,7 @@ expect_eq "--json=pretty is indented" 1 "$(as_user "$VIA" status --json=pretty |
 others=$(as "$B" "$VIA" status)
 expect_eq "another member does not see the program" "" "$(grep -F 'sh -c while' <<<"$others" || true)"
 expect_contains "but is told one runs" "programs     1 of other users" "$others"
-root_sees() { in_host "$VIA" status | grep -q 'sh -c while'; }
+root_sees() { grep -q 'sh -c while' <<<"$(in_host "$VIA" status)"; }
 check "root sees it" root_sees
 rc=0; err=$(as_user "$VIA" status nosuch 2>&1) || rc=$?
 expect_eq "status of an uplink via does not serve fails" 125 "$rc"
@@ -82,7 +82,9 @@ old_dummy=$(mark_of vdum)
 ip -n "$H" link del vdum
 ip -n "$H" link add vdum type veth peer name vdump
 ip -n "$H" link set vdum up
-old_rule() { ip -n "$H" rule show | grep -q "fwmark $old_dummy"; }
+# Not `ip rule show | grep -q`: ip writes each rule on its own, and once grep
+# has quit at the match the next write kills ip with SIGPIPE (pipefail).
+old_rule() { grep -q "fwmark $old_dummy" <<<"$(ip -n "$H" rule show)"; }
 check "the old interface's rule is still there" old_rule
 text=$(as_user "$VIA" status)
 expect_contains "status shows its ids as gone" "gone (ifindex $((old_dummy & 0xffff)))" "$text"

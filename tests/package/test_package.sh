@@ -33,7 +33,7 @@ expect_contains "a member's program leaves by $UP1" "iif=$SV1 src=10.77.1.2" "$o
 check "via check passes for the member" as_user "$VIA" check "$UP1"
 zsh_finds() { [[ $(zsh -fc 'for d in $fpath; do [[ -e $d/_via ]] && print found; done') == *found* ]]; }
 check "zsh finds the completion in its default fpath" zsh_finds
-fish_finds() { mkdir -p "$TMP/fish"; XDG_CONFIG_HOME=$TMP/fish fish -c 'complete -C "via sta"' | grep -q status; }
+fish_finds() { mkdir -p "$TMP/fish"; grep -q status <<<"$(XDG_CONFIG_HOME=$TMP/fish fish -c 'complete -C "via sta"')"; }
 check "fish finds its completion" fish_finds
 check "bash-completion finds its completion" test -e /usr/share/bash-completion/completions/via
 check "the NetworkManager hook calls /usr/bin/via" grep -q 'exec /usr/bin/via repair' /usr/lib/NetworkManager/dispatcher.d/90-via
