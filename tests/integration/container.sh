@@ -33,8 +33,7 @@ CT_NSPAWN_PID=
 # The Debian mirror apt is configured with (deb822 or one-line sources).
 ct_mirror() {
     local uri
-    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-        awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }')
+    uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
     [ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
     echo "${uri:-http://deb.debian.org/debian}"
 }
