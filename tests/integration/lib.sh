@@ -113,11 +113,16 @@ cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
     # Programs a failed test left running under via (the test's cgroup and
     # its pins go when the test's namespaces do, see the top).
+    # userdel refuses while the user still has a process, and SIGKILL takes
+    # a moment: wait for them to go, and say so if a user stays behind.
     pkill -9 -u "$TUSER" 2>/dev/null
+    for _ in $(seq 40); do pgrep -u "$TUSER" >/dev/null 2>&1 || break; sleep 0.05; done
     ip netns del "$H" 2>/dev/null
     ip netns del "$S" 2>/dev/null
-    id "$TUSER" >/dev/null 2>&1 && userdel "$TUSER" 2>/dev/null
-    id "${TUSER}x" >/dev/null 2>&1 && userdel "${TUSER}x" 2>/dev/null
+    local u
+    for u in "$TUSER" "${TUSER}x"; do
+        id "$u" >/dev/null 2>&1 && ! userdel "$u" 2>/dev/null && echo "warning: could not remove user $u" >&2
+    done
     rm -rf "$TMP"
     exit "$rc"
 }
