@@ -25,26 +25,14 @@ inline Socket open(int bus) {
     return Socket(mnl_socket_open2(bus, SOCK_CLOEXEC));
 }
 
-// Calls f on each attribute from `start` to `end`...
+// Calls f on each attribute after a message's fixed header.
 template <class F>
-void each_between(const void* start, const void* end, F f) {
-    for (auto* attr = static_cast<const nlattr*>(start);
+void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
+    const void* end = mnl_nlmsg_get_payload_tail(nlh);
+    for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, fixed));
          mnl_attr_ok(attr, static_cast<int>(static_cast<const char*>(end) - reinterpret_cast<const char*>(attr)));
          attr = mnl_attr_next(attr))
         f(attr);
-}
-
-// ... after a message's fixed header.
-template <class F>
-void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
-    each_between(mnl_nlmsg_get_payload_offset(nlh, fixed), mnl_nlmsg_get_payload_tail(nlh), f);
-}
-
-// ... nested in `nest`.
-template <class F>
-void each_nested(const nlattr* nest, F f) {
-    each_between(mnl_attr_get_payload(nest),
-                 static_cast<const char*>(mnl_attr_get_payload(nest)) + mnl_attr_get_payload_len(nest), f);
 }
 
 // A request's header in `buf`, with NLM_F_REQUEST and `flags`.
