@@ -336,13 +336,12 @@ bool ensure_src_valid_mark(const std::string& uplink, const Report& report) {
 
 std::vector<RouteSpec> via_routes(nl_sock* sock) {
     std::vector<RouteSpec> out;
-    for (int family : {AF_INET, AF_INET6}) {
-        netlink::Cache routes = netlink::routes(sock, family, {{0, constants::rt_protocol, 0}});
-        netlink::for_each<rtnl_route>(routes.get(), [&](rtnl_route* r) {
-            if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == constants::rt_protocol)
-                out.push_back(spec_of(r));
-        });
-    }
+    // Both families in one dump (IPv4's first).
+    netlink::Cache routes = netlink::routes(sock, AF_UNSPEC, {{0, constants::rt_protocol, 0}});
+    netlink::for_each<rtnl_route>(routes.get(), [&](rtnl_route* r) {
+        if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == constants::rt_protocol)
+            out.push_back(spec_of(r));
+    });
     return out;
 }
 
