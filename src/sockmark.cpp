@@ -160,9 +160,11 @@ bool listed(const std::vector<std::string>& names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// A map's pin, as listed in via's pin directory.
+const char* pin_file(const MapSpec& m) { return std::strrchr(m.pin, '/') + 1; }
+
 bool maps_pinned(const std::vector<std::string>& names) {
-    return std::all_of(std::begin(maps), std::end(maps),
-                       [&](const MapSpec& m) { return listed(names, std::strrchr(m.pin, '/') + 1); });
+    return std::all_of(std::begin(maps), std::end(maps), [&](const MapSpec& m) { return listed(names, pin_file(m)); });
 }
 
 bool links_pinned(const std::vector<std::string>& names) {
@@ -328,8 +330,8 @@ std::vector<via_lan> lan_keys(int fd) {
 // root can): pinned again where they were, from the programs' own list of
 // maps. Creating them anew instead would leave the attached programs on
 // the old ones, away from what via writes: the tag of the next launch, its
-// uplink's mark.
-void repin_maps(const ProgramIds& programs, const Report& report) {
+// uplink's mark. `names`, the listing of the pins, gets those pinned again.
+void repin_maps(const ProgramIds& programs, std::vector<std::string>& names, const Report& report) {
     for (const auto& prog_id : programs) {
         if (!prog_id) continue;
         UniqueFd prog(bpf_prog_get_fd_by_id(*prog_id));
@@ -345,9 +347,9 @@ void repin_maps(const ProgramIds& programs, const Report& report) {
             std::uint32_t map_len = sizeof map_info;
             if (!map || bpf_obj_get_info_by_fd(map.get(), &map_info, &map_len) < 0) continue;
             for (const auto& m : maps) {
-                struct stat st {};
-                if (std::strncmp(map_info.name, m.map, sizeof map_info.name) != 0 || ::stat(m.pin, &st) == 0) continue;
+                if (std::strncmp(map_info.name, m.map, sizeof map_info.name) != 0 || listed(names, pin_file(m))) continue;
                 if (bpf_obj_pin(map.get(), m.pin) < 0) throw errno_error(std::string("pinning again ") + m.pin);
+                names.emplace_back(pin_file(m));
                 report.ensured(std::string("bpf map ") + m.pin + ", pinned again (via's attached programs use it)",
                                Outcome::replaced);
             }
@@ -388,7 +390,7 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
         for (const auto& link : links) report.ensured(where(link), Outcome::present);
         return true;
     };
-    const std::vector<std::string> names = pins();
+    std::vector<std::string> names = pins();
     bool have_maps = maps_pinned(names);
     if (have_maps && links_pinned(names) && attached_as_recorded(mount)) return all_present();
 
@@ -397,8 +399,8 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
     for (std::size_t i = 0; i < std::size(links); ++i) ids[i] = attached(links[i], root_id);
     const auto has = [](const auto& id) { return id.has_value(); };
     if (!have_maps && std::any_of(ids.begin(), ids.end(), has)) {
-        repin_maps(ids, report);
-        have_maps = maps_pinned(pins());
+        repin_maps(ids, names, report);
+        have_maps = maps_pinned(names);
     }
     if (have_maps && std::all_of(ids.begin(), ids.end(), has)) {
         record_programs(ids);  // for the next launch's quick check
