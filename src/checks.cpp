@@ -14,7 +14,7 @@
 #include "via/handle.hpp"
 #include "via/constants.hpp"
 #include "via/ids.hpp"
-#include "via/mnl.hpp"
+#include "via/nlmsg.hpp"
 
 namespace via::checks {
 namespace {
@@ -51,10 +51,10 @@ std::vector<std::string> networkd_confs() {
     return out;
 }
 
-// An ip rule as the kernel sends it, read with libmnl: libnl 3.7 keeps a
+// An ip rule as the kernel sends it, read with libnl's core: libnl 3.7 keeps a
 // rule's flags ("not") and suppress_* to itself.
 Rule rule_of(const nlmsghdr* nlh) {
-    const auto* hdr = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(nlh));
+    const auto* hdr = nlmsg::payload<fib_rule_hdr>(nlh);
     Rule rule;
     rule.selects_more = hdr->src_len || hdr->dst_len || hdr->tos;
     rule.invert = hdr->flags & FIB_RULE_INVERT;
@@ -62,17 +62,18 @@ Rule rule_of(const nlmsghdr* nlh) {
     rule.action = hdr->action;
     rule.table = hdr->table;
     rule.family = hdr->family;
-    mnl::each_attr(nlh, sizeof *hdr, [&](const nlattr* attr) {
-        switch (mnl_attr_get_type(attr)) {
-            case FRA_PRIORITY: rule.pref = mnl_attr_get_u32(attr); break;
-            case FRA_TABLE: rule.table = mnl_attr_get_u32(attr); break;
-            case FRA_FWMARK: rule.fwmark = mnl_attr_get_u32(attr); break;
-            case FRA_FWMASK: rule.fwmask = mnl_attr_get_u32(attr); break;
-            case FRA_GOTO: rule.target = mnl_attr_get_u32(attr); break;
-            case FRA_PROTOCOL: rule.via = mnl_attr_get_u8(attr) == constants::rt_protocol; break;
+    nlmsg::each_attr(nlh, sizeof *hdr, [&](const nlattr* a) {
+        auto* attr = const_cast<nlattr*>(a);  // libnl's getters take no const
+        switch (nla_type(attr)) {
+            case FRA_PRIORITY: rule.pref = nla_get_u32(attr); break;
+            case FRA_TABLE: rule.table = nla_get_u32(attr); break;
+            case FRA_FWMARK: rule.fwmark = nla_get_u32(attr); break;
+            case FRA_FWMASK: rule.fwmask = nla_get_u32(attr); break;
+            case FRA_GOTO: rule.target = nla_get_u32(attr); break;
+            case FRA_PROTOCOL: rule.via = nla_get_u8(attr) == constants::rt_protocol; break;
             case FRA_SUPPRESS_PREFIXLEN:
             case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
-                rule.suppresses = rule.suppresses || mnl_attr_get_u32(attr) != 0xffffffff;
+                rule.suppresses = rule.suppresses || nla_get_u32(attr) != 0xffffffff;
                 break;
             case FRA_IIFNAME: case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
             case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
@@ -127,13 +128,11 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
 
 std::vector<Rule> ip_rules() {
     std::vector<Rule> out;
-    const mnl::Socket sock = mnl::open(NETLINK_ROUTE);
+    const nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
     if (!sock) return out;  // a warning only
-    alignas(nlmsghdr) char buf[64];
-    nlmsghdr* nlh = mnl::header(buf, RTM_GETRULE, NLM_F_DUMP);
-    auto* hdr = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
-    hdr->family = AF_UNSPEC;
-    mnl::ask(sock.get(), nlh, [&](const nlmsghdr* m) {
+    const auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
+    if (!msg) return out;
+    nlmsg::ask(sock.get(), msg.get(), [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
     });
     return out;

@@ -17,7 +17,7 @@
 
 #include "via/files.hpp"
 #include "via/handle.hpp"
-#include "via/mnl.hpp"
+#include "via/nlmsg.hpp"
 
 namespace via::fastpath {
 namespace {
@@ -38,18 +38,19 @@ struct Digest {
     }
 };
 
-using mnl::ask;
-using mnl::each_attr;
-using mnl::header;
-using mnl::Socket;
+using nlmsg::ask;
+using nlmsg::each_attr;
+using nlmsg::payload;
+using nlmsg::request;
+using nlmsg::Socket;
 
 // A message's fixed header, then its attributes but those that change by
 // themselves (lifetimes, last use).
 void add_message(Digest& d, const nlmsghdr* nlh, std::size_t fixed, std::uint16_t skip) {
     d.add(nlh->nlmsg_type);
-    d.add(mnl_nlmsg_get_payload(nlh), fixed);
+    d.add(payload<char>(nlh), fixed);
     each_attr(nlh, fixed, [&](const nlattr* attr) {
-        if (mnl_attr_get_type(attr) != skip) d.add(attr, mnl_attr_get_len(attr));
+        if (nla_type(attr) != skip) d.add(attr, attr->nla_len);
     });
 }
 
@@ -71,23 +72,21 @@ std::optional<Link> link_by_name(int fd, const std::string& name) {
     return Link{ifindex, (ifr.ifr_flags & IFF_UP) != 0};
 }
 
-void addresses(mnl_socket* sock, Digest& d) {
-    alignas(nlmsghdr) char buf[64];
-    nlmsghdr* nlh = header(buf, RTM_GETADDR, NLM_F_DUMP);
-    auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
-    ifa->ifa_family = AF_UNSPEC;
-    ask(sock, nlh, [&](const nlmsghdr* m) {
+bool addresses(nl_sock* sock, Digest& d) {
+    const ifaddrmsg all{.ifa_family = AF_UNSPEC};
+    const auto msg = request(RTM_GETADDR, NLM_F_DUMP, all);
+    return msg && ask(sock, msg.get(), [&](const nlmsghdr* m) {
         if (m->nlmsg_type != RTM_NEWADDR) return;
         // Family, prefix length, scope, interface and the addresses: not
         // the flags, which DAD and lifetimes change on their own.
-        const auto* a = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(m));
+        const auto* a = payload<ifaddrmsg>(m);
         d.add(a->ifa_family);
         d.add(a->ifa_prefixlen);
         d.add(a->ifa_scope);
         d.add(a->ifa_index);
         each_attr(m, sizeof(ifaddrmsg), [&](const nlattr* attr) {
-            const auto type = mnl_attr_get_type(attr);
-            if (type == IFA_ADDRESS || type == IFA_LOCAL) d.add(attr, mnl_attr_get_len(attr));
+            const auto type = nla_type(attr);
+            if (type == IFA_ADDRESS || type == IFA_LOCAL) d.add(attr, attr->nla_len);
         });
     });
 }
@@ -95,60 +94,55 @@ void addresses(mnl_socket* sock, Digest& d) {
 // The route the kernel takes out of the uplink to an address no network
 // claims (TEST-NET-3, the IPv6 discard prefix): its default route, from
 // whichever table, with its gateway and metric; or the error.
-void route_out(mnl_socket* sock, int ifindex, int family, Digest& d) {
-    alignas(nlmsghdr) char buf[128];
-    nlmsghdr* nlh = header(buf, RTM_GETROUTE, 0);
-    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-    rtm->rtm_family = static_cast<unsigned char>(family);
-    rtm->rtm_flags = RTM_F_FIB_MATCH;
+bool route_out(nl_sock* sock, int ifindex, int family, Digest& d) {
+    const rtmsg rtm{.rtm_family = static_cast<unsigned char>(family),
+                    .rtm_dst_len = static_cast<unsigned char>(family == AF_INET ? 32 : 128),
+                    .rtm_flags = RTM_F_FIB_MATCH};
     unsigned char dst[16] = {};
     const char* far = family == AF_INET ? "203.0.113.77" : "100::1";
     inet_pton(family, far, dst);
-    rtm->rtm_dst_len = family == AF_INET ? 32 : 128;
-    mnl_attr_put(nlh, RTA_DST, family == AF_INET ? 4 : 16, dst);
-    mnl_attr_put_u32(nlh, RTA_OIF, static_cast<std::uint32_t>(ifindex));
+    const auto msg = request(RTM_GETROUTE, 0, rtm);
+    if (!msg || nla_put(msg.get(), RTA_DST, family == AF_INET ? 4 : 16, dst) < 0 ||
+        nla_put_u32(msg.get(), RTA_OIF, static_cast<std::uint32_t>(ifindex)) < 0)
+        return false;
     int error = 0;
-    const bool found = ask(sock, nlh, [&](const nlmsghdr* m) {
+    const bool found = ask(sock, msg.get(), [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWROUTE) add_message(d, m, sizeof(rtmsg), RTA_CACHEINFO);
     }, &error);
+    if (!found && !error) return false;  // not asked, or no answer
     if (!found) d.add(error);
+    return true;
 }
 
-void rules(mnl_socket* sock, int family, Digest& d) {
-    alignas(nlmsghdr) char buf[64];
-    nlmsghdr* nlh = header(buf, RTM_GETRULE, NLM_F_DUMP);
-    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-    rtm->rtm_family = static_cast<unsigned char>(family);
-    ask(sock, nlh, [&](const nlmsghdr* m) {
+bool rules(nl_sock* sock, int family, Digest& d) {
+    const rtmsg rtm{.rtm_family = static_cast<unsigned char>(family)};
+    const auto msg = request(RTM_GETRULE, NLM_F_DUMP, rtm);
+    return msg && ask(sock, msg.get(), [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWRULE) add_message(d, m, sizeof(rtmsg), 0xffff);
     });
 }
 
 // One table's routes: the kernel walks that table only (strict checking).
-void table(mnl_socket* sock, int family, std::uint32_t id, Digest& d) {
-    alignas(nlmsghdr) char buf[64];
-    nlmsghdr* nlh = header(buf, RTM_GETROUTE, NLM_F_DUMP);
-    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-    rtm->rtm_family = static_cast<unsigned char>(family);
-    mnl_attr_put_u32(nlh, RTA_TABLE, id);
-    ask(sock, nlh, [&](const nlmsghdr* m) {
+bool table(nl_sock* sock, int family, std::uint32_t id, Digest& d) {
+    const rtmsg rtm{.rtm_family = static_cast<unsigned char>(family)};
+    const auto msg = request(RTM_GETROUTE, NLM_F_DUMP, rtm);
+    if (!msg || nla_put_u32(msg.get(), RTA_TABLE, id) < 0) return false;
+    return ask(sock, msg.get(), [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWROUTE) add_message(d, m, sizeof(rtmsg), RTA_CACHEINFO);
     });
 }
 
 bool nft_generation(Digest& d) {
-    const Socket sock = mnl::open(NETLINK_NETFILTER);
+    const Socket sock = nlmsg::open(NETLINK_NETFILTER);
     if (!sock) return false;
-    alignas(nlmsghdr) char buf[64];
-    nlmsghdr* nlh = header(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0);
-    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-    nfg->nfgen_family = AF_UNSPEC;
-    nfg->version = NFNETLINK_V0;
+    const nfgenmsg any{.nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0};
+    const auto msg = request((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, any);
+    if (!msg) return false;
     bool found = false;
-    ask(sock.get(), nlh, [&](const nlmsghdr* m) {
+    ask(sock.get(), msg.get(), [&](const nlmsghdr* m) {
         each_attr(m, sizeof(nfgenmsg), [&](const nlattr* attr) {
-            if (mnl_attr_get_type(attr) != NFTA_GEN_ID) return;
-            d.add(mnl_attr_get_u32(attr));
+            if (nla_type(attr) != NFTA_GEN_ID) return;
+            d.add(nla_get_u32(const_cast<nlattr*>(attr)));
             found = true;
         });
     });
@@ -185,20 +179,24 @@ uplink::NextHop hop_of(std::string_view text) {
 std::string path_of(const std::string& uplink) { return std::string(dir) + "/" + uplink; }
 
 std::optional<std::uint64_t> observe(const Watch& watch) {
-    const Socket sock = mnl::open(NETLINK_ROUTE);
+    const Socket sock = nlmsg::open(NETLINK_ROUTE);
     if (!sock) return std::nullopt;
+    const int fd = nl_socket_get_fd(sock.get());
     int one = 1;
-    if (mnl_socket_setsockopt(sock.get(), NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) return std::nullopt;
-    const auto link = link_by_name(mnl_socket_get_fd(sock.get()), watch.name);
+    if (::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) return std::nullopt;
+    const auto link = link_by_name(fd, watch.name);
     if (!link) return std::nullopt;
     Digest d;
     d.add(link->ifindex);
     d.add(link->up);
-    addresses(sock.get(), d);
-    for (int family : {AF_INET, AF_INET6}) route_out(sock.get(), link->ifindex, family, d);
+    // A request that fails makes no digest (the full ensure says why).
+    if (!addresses(sock.get(), d)) return std::nullopt;
+    for (int family : {AF_INET, AF_INET6})
+        if (!route_out(sock.get(), link->ifindex, family, d)) return std::nullopt;
     // Both families in one dump each.
-    rules(sock.get(), AF_UNSPEC, d);
-    for (const auto id : watch.tables) table(sock.get(), AF_UNSPEC, id, d);
+    if (!rules(sock.get(), AF_UNSPEC, d)) return std::nullopt;
+    for (const auto id : watch.tables)
+        if (!table(sock.get(), AF_UNSPEC, id, d)) return std::nullopt;
     if (!nft_generation(d)) return std::nullopt;
     return d.value;
 }
