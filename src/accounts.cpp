@@ -3,20 +3,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <grp.h>
-#include <pwd.h>
+#include <grp.h>  // setgroups
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 #include "via/error.hpp"
+#include "via/names.hpp"
 #include "via/privilege.hpp"
 
 namespace via::accounts {
 
 std::string group_name(gid_t gid) {
-    const group* g = ::getgrgid(gid);
-    return g ? g->gr_name : std::to_string(gid);
+    return names::group_name(gid).value_or(std::to_string(gid));
 }
 
 bool in_group(gid_t gid) {
@@ -32,8 +31,8 @@ config::Caller caller(config::Names names) {
     config::Caller c;
     c.uid = ::getuid();
     if (names.user) {
-        const passwd* pw = ::getpwuid(c.uid);
-        c.user = pw ? pw->pw_name : std::to_string(c.uid);
+        const auto user = names::user_by_uid(c.uid);
+        c.user = user ? user->name : std::to_string(c.uid);
     }
     if (!names.groups) return c;
     const int n = ::getgroups(0, nullptr);
@@ -45,10 +44,9 @@ config::Caller caller(config::Names names) {
 }
 
 std::optional<Account> find_user(const std::string& name) {
-    errno = 0;
-    const passwd* pw = ::getpwnam(name.c_str());
-    if (!pw) return std::nullopt;
-    return Account{pw->pw_name, pw->pw_uid, pw->pw_gid};
+    const auto user = names::user_by_name(name);
+    if (!user) return std::nullopt;
+    return Account{user->name, user->uid, user->gid};
 }
 
 Account dedicated_user(const std::string& uplink) {

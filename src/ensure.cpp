@@ -64,19 +64,22 @@ std::optional<std::uint64_t> observe_now(const fastpath::Watch& watch) {
     return fastpath::observe(watch);
 }
 
-// Last, and only in BPF maps: once sockets are marked at birth, the
-// routing is in place. Each step compares before it writes. True when the
-// programs and maps were all in place.
-bool mark_sockets(const Target& t, const Request& request, const Report& report) {
-    RootFiles as_root;
-    Effective sys_admin({CAP_SYS_ADMIN});
-    const bool intact = sockmark::ensure(t.mount, report);
+// The maps' entries for the request. Each write compares first.
+void set_maps(const Target& t, const Request& request, const Report& report) {
     sockmark::set_uplink(t.up.name, t.ids.mark, report);
     sockmark::set_networks(t.up.connected, report);
     if (request.user)
         sockmark::set_user(request.user->uid, {t.up.name, t.ids.mark, request.user->kill_switch, request.user->dns},
                            report);
-    return intact;
+}
+
+// Last, and only in BPF maps: once sockets are marked at birth, the
+// routing is in place.
+void mark_sockets(const Target& t, const Request& request, const Report& report) {
+    RootFiles as_root;
+    Effective sys_admin({CAP_SYS_ADMIN});
+    sockmark::ensure(t.mount, report);
+    set_maps(t, request, report);
 }
 
 // The count of src_valid_mark writes (see sockmark.hpp).
@@ -157,6 +160,25 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
     return applied;
 }
 
+// The fast path under the lock: a verified target, when via's programs
+// are all in place too (the count of sysctl writes the stamp was checked
+// against holds only while the sysctl program was attached all along).
+// Writes nothing but the maps' entries.
+std::optional<Target> fast_locked(const Request& request, const Report& report) {
+    auto target = verified(request);
+    if (!target) return std::nullopt;
+    {
+        RootFiles as_root;
+        Effective sys_admin({CAP_SYS_ADMIN});
+        if (!sockmark::intact(target->mount, report)) return std::nullopt;
+        set_maps(*target, request, report);
+    }
+    report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink + ", as the last launch left them (" +
+                       fastpath::path_of(request.uplink) + ")",
+                   Outcome::present);
+    return target;
+}
+
 UniqueFd lock_or_note(const Report& report) {
     RootFiles as_root;
     UniqueFd lock = lock::acquire();
@@ -187,6 +209,21 @@ Applied apply(const Target& t, const Request& request, const Report& report, con
     return applied;
 }
 
+std::optional<Converged> fast(const Request& request, const Report& report,
+                              const std::function<void(const Target&)>& while_locked) {
+    Converged out;
+    {
+        RootFiles as_root;
+        const UniqueFd lock = lock_or_note(report);
+        auto target = fast_locked(request, report);
+        if (!target) return std::nullopt;
+        out.target = std::move(*target);
+        if (while_locked) while_locked(out.target);
+    }
+    report.flush();
+    return out;
+}
+
 Converged converge(const Request& request, const Report& report,
                    const std::function<void(const Target&)>& while_locked) {
     Converged out;
@@ -195,13 +232,7 @@ Converged converge(const Request& request, const Report& report,
         // steps' own scopes nest in it): one switch, not one per step.
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
-        auto target = verified(request);
-        // The count of sysctl writes, which the stamp was checked against,
-        // holds only while the sysctl program was attached all along.
-        if (target && mark_sockets(*target, request, report)) {
-            report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink +
-                               ", as the last launch left them (" + fastpath::path_of(request.uplink) + ")",
-                           Outcome::present);
+        if (auto target = fast_locked(request, report)) {
             out.target = std::move(*target);
         } else {
             out.target = validate(request, report);

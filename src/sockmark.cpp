@@ -376,23 +376,36 @@ const std::string& stamp() {
     return s;
 }
 
+namespace {
+
+const std::string maps_what = std::string("bpf maps in ") + constants::bpf_dir;
+
+std::string where(const LinkSpec& link, const cgroup::Mount& mount) {
+    return std::string(link.what) + (link.cgroup_hook ? ", on cgroup " + mount.point : "");
+}
+
+bool all_present(const cgroup::Mount& mount, const Report& report) {
+    report.ensured(maps_what, Outcome::present);
+    for (const auto& link : links) report.ensured(where(link, mount), Outcome::present);
+    return true;
+}
+
+}  // namespace
+
+bool intact(const cgroup::Mount& mount, const Report& report) {
+    const std::vector<std::string> names = pins();
+    return maps_pinned(names) && links_pinned(names) && attached_as_recorded(mount) && all_present(mount, report);
+}
+
 bool ensure(const cgroup::Mount& mount, const Report& report) {
     libbpf_set_print(keep_warnings);
     ensure_bpffs(report);
     ensure_dir(report);
+    if (intact(mount, report)) return true;
 
-    const std::string maps_what = std::string("bpf maps in ") + constants::bpf_dir;
-    const auto where = [&](const LinkSpec& link) {
-        return std::string(link.what) + (link.cgroup_hook ? ", on cgroup " + mount.point : "");
-    };
-    const auto all_present = [&] {
-        report.ensured(maps_what, Outcome::present);
-        for (const auto& link : links) report.ensured(where(link), Outcome::present);
-        return true;
-    };
+    const auto where = [&](const LinkSpec& link) { return sockmark::where(link, mount); };
     std::vector<std::string> names = pins();
     bool have_maps = maps_pinned(names);
-    if (have_maps && links_pinned(names) && attached_as_recorded(mount)) return all_present();
 
     const std::uint64_t root_id = cgroup::id_of(mount.point);
     ProgramIds ids;
@@ -404,7 +417,7 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
     }
     if (have_maps && std::all_of(ids.begin(), ids.end(), has)) {
         record_programs(ids);  // for the next launch's quick check
-        return all_present();
+        return all_present(mount, report);
     }
 
     Skeleton skel(sockmark_bpf__open());

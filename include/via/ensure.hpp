@@ -79,4 +79,10 @@ struct Converged {
 Converged converge(const Request& request, const Report& report,
                    const std::function<void(const Target&)>& while_locked);
 
+// The fast path of converge() alone, which repairs nothing: nullopt (and
+// nothing changed, `while_locked` not run) when it does not hold. The
+// launcher's, which then hands the launch to the full via.
+std::optional<Converged> fast(const Request& request, const Report& report,
+                              const std::function<void(const Target&)>& while_locked);
+
 }  // namespace via::ensure

@@ -61,6 +61,11 @@ const std::string& stamp();
 // effective and privilege::RootFiles (the pins are root's).
 bool ensure(const cgroup::Mount& mount, const Report& report);
 
+// The look of ensure() alone, which changes nothing: true when all of it
+// is in place (the launcher's fast path, which hands anything else to the
+// full via). Same privileges as ensure().
+bool intact(const cgroup::Mount& mount, const Report& report);
+
 // How many writes to a src_valid_mark sysctl (any interface, any network
 // namespace) the `cgroup/sysctl` program has counted since it was first
 // attached; nullopt while it is not. Same privileges as ensure().
