@@ -1,5 +1,6 @@
-# Runs at `cmake --install`: gives the installed via the file capabilities it
-# needs, group `via`, mode 0755 (as ping has its capabilities): a user outside
+# Runs at `cmake --install`: gives the installed via, the launcher (bin/via)
+# and via itself (libexec/via/via), the file capabilities they
+# need, group `via`, mode 0755 (as ping has its capabilities): a user outside
 # the group may run it, but via drops every capability before anything else
 # runs (src/main.cpp) and only explains how to join. No setuid bit.
 #
@@ -14,11 +15,11 @@
 #
 # All are in the permitted set only (=p): via raises each one for the few
 # calls that need it and drops all of them before running the program.
-if(NOT DEFINED VIA_BINARY)
-  message(FATAL_ERROR "VIA_BINARY is not set")
+if(NOT DEFINED VIA_BINARIES)
+  message(FATAL_ERROR "VIA_BINARIES is not set")
 endif()
 if(DEFINED ENV{DESTDIR} AND NOT "$ENV{DESTDIR}" STREQUAL "")
-  message(STATUS "DESTDIR install: not setting capabilities on ${VIA_BINARY}; "
+  message(STATUS "DESTDIR install: not setting capabilities on ${VIA_BINARIES}; "
                  "the package's post-install step must run the same commands as cmake/install-capabilities.cmake")
   return()
 endif()
@@ -36,7 +37,9 @@ if(NOT missing EQUAL 0)
   run(groupadd --system via)
   message(STATUS "Created group via: add users with 'usermod -aG via USER'")
 endif()
-run(chown root:via ${VIA_BINARY})
-run(chmod 0755 ${VIA_BINARY})
-run(setcap cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p ${VIA_BINARY})
-message(STATUS "Installed ${VIA_BINARY} root:via 0755 with cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")
+foreach(binary IN LISTS VIA_BINARIES)
+  run(chown root:via ${binary})
+  run(chmod 0755 ${binary})
+  run(setcap cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p ${binary})
+  message(STATUS "Installed ${binary} root:via 0755 with cap_net_admin,cap_setgid,cap_setuid,cap_sys_admin=p")
+endforeach()

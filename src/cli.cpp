@@ -258,18 +258,6 @@ std::optional<std::string> closest(const std::string& word, const std::vector<st
     return best;
 }
 
-bool valid_address(int family, const std::string& text) {
-    in6_addr addr{};
-    return inet_pton(family, text.c_str(), &addr) == 1;
-}
-
-bool valid_interface_name(const std::string& name) {
-    if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;
-    return std::none_of(name.begin(), name.end(), [](unsigned char c) {
-        return c == '/' || c == ':' || std::isspace(c) || c == '\0';
-    });
-}
-
 Result parse(const std::vector<std::string>& args) {
     const auto separator = std::find(args.begin(), args.end(), "--");
     const bool separated = separator != args.end();

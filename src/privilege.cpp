@@ -22,7 +22,8 @@ namespace via::privilege {
 namespace {
 
 const std::string install_hint =
-    std::string("install via with its capabilities: setcap ") + file_capabilities + " $(command -v via); see README";
+    std::string("install via with its capabilities: setcap ") + file_capabilities +
+    " on $(command -v via) and on via itself, libexec/via/via beside it (scripts/setup does both); see README";
 
 // The three sets, 64 bits each, straight from capget(2): one system call
 // where libcap walks every capability with prctl.

@@ -80,6 +80,11 @@ using Result = std::variant<Options, Repair, AddUser, Status, Check, Down, Deskt
 // args[0] is the program name, as in main's argv.
 Result parse(const std::vector<std::string>& args);
 
+// The plain launch, `via [-v|--verbose] UPLINK -- PROGRAM [ARGS...]`, read
+// without CLI11: nullopt for any other command line. Where it answers,
+// parse() answers the same Options (the launcher hands the rest to via).
+std::optional<Options> parse_plain(const std::vector<std::string>& args);
+
 // `via --help`: every line fits 80 columns.
 const std::string& help();
 

@@ -13,10 +13,21 @@
 #include <string>
 
 #include "via/cli.hpp"
+#include "via/ensure.hpp"
+#include "via/report.hpp"
 
 namespace via::commands {
 
-int launch(const cli::Options& options);
+// How a launch has its uplink ensured: ensure::converge in via. The
+// launcher (src/launcher/) passes its fast path alone, and a hand-over,
+// which it calls instead of failing (never returning) for anything that
+// goes wrong before the uplink is ensured: via then does the launch again,
+// and says what went wrong. Passed in, so that the launcher links none of
+// the full ensure.
+using Ensure = ensure::Converged (*)(const ensure::Request&, const Report&,
+                                     const std::function<void(const ensure::Target&)>&);
+using HandOver = void (*)();
+int launch(const cli::Options& options, Ensure how, HandOver hand_over = nullptr);
 int repair(const cli::Repair& options);
 int adduser(const cli::AddUser& options);
 int status(const cli::Status& options);

@@ -48,20 +48,15 @@ private:
     bool failed_ = false;
 };
 
-// The binary: owner, mode, group and file capabilities; then the caller.
-// Returns whether this via holds its capabilities (member or root).
-bool check_installation(Findings& f) {
-    std::string path(4096, '\0');
-    const ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size());
-    path.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) < 0) {
-        f.add(Level::fail, "cannot read via's own file " + path);
+// One of via's files: owner, mode and file capabilities. Its stat in *st.
+bool check_file(Findings& f, const std::string& path, struct stat* st) {
+    if (::stat(path.c_str(), st) < 0) {
+        f.add(Level::fail, "cannot read via's file " + path);
         return false;
     }
-    const std::string group = accounts::group_name(st.st_gid);
+    const std::string group = accounts::group_name(st->st_gid);
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->st_mode & 07777));
     using Caps = Handle<void, cap_free>;
     Caps caps(cap_get_file(path.c_str()));
     using Text = Handle<char, cap_free>;
@@ -71,13 +66,34 @@ bool check_installation(Findings& f) {
     const bool right_caps = caps && wanted && cap_compare(static_cast<cap_t>(caps.get()), static_cast<cap_t>(wanted.get())) == 0;
     const std::string fix_install = "reinstall via (scripts/setup, or the Debian package), or as root: chown root:via " +
                                     path + "; chmod 0755 " + path + "; setcap " + privilege::file_capabilities + " " + path;
-    if (st.st_uid != 0 || (st.st_mode & 022) || (st.st_mode & (S_ISUID | S_ISGID)))
-        f.add(Level::fail, path + " is " + mode + ", owned by uid " + std::to_string(st.st_uid) +
+    if (st->st_uid != 0 || (st->st_mode & 022) || (st->st_mode & (S_ISUID | S_ISGID)))
+        f.add(Level::fail, path + " is " + mode + ", owned by uid " + std::to_string(st->st_uid) +
                                ": it must be root's, writable by root only, not setuid", fix_install);
     else if (!right_caps)
         f.add(Level::fail, path + " has capabilities " + have + ", not " + privilege::file_capabilities, fix_install);
     else
         f.add(Level::ok, path + ": root:" + group + " " + mode + ", " + have);
+    return true;
+}
+
+// The binaries: via itself (this file), and the launcher installed as
+// `via`, which hands it everything but the plain launch's fast path; then
+// the caller. Returns whether this via holds its capabilities (member or
+// root).
+bool check_installation(Findings& f) {
+    std::string path(4096, '\0');
+    const ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size());
+    path.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    struct stat st {};
+    if (!check_file(f, path, &st)) return false;
+    const std::string group = accounts::group_name(st.st_gid);
+    struct stat launcher_st {};
+    const std::string launcher = path.substr(0, path.rfind('/') + 1) + VIA_TO_LAUNCHER;
+    if (::access(launcher.c_str(), F_OK) == 0)
+        check_file(f, launcher, &launcher_st);
+    else
+        f.add(Level::warn, "no launcher at " + launcher + ": members run via itself, " + path + ", at its speed",
+              "reinstall via (scripts/setup, or the Debian package)");
 
     const uid_t uid = ::getuid();
     if (uid == 0) {

@@ -118,13 +118,14 @@ void say_what_breaks(const std::vector<std::string>& warnings) {
 
 }  // namespace
 
-int launch(const cli::Options& options) {
+int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
     // What via creates (/run/via, its pins) gets the same modes whatever the
     // caller's umask; the program gets the caller's umask back.
     const mode_t caller_umask = ::umask(constants::umask);
     const Report report(options.verbose);
     std::vector<std::string> env;
     std::string program;
+    bool ensured = false;
     try {
         privilege::check();
         env = privilege::caller_environment();
@@ -138,6 +139,7 @@ int launch(const cli::Options& options) {
         // checked as the caller (no capability is effective here).
         auto found = exec::resolve(options.command[0], exec::find_path(env));
         if (const auto* f = std::get_if<exec::Failure>(&found)) {
+            if (hand_over) hand_over();
             privilege::drop_all();
             if (options.notify) notify(env, "via could not start " + options.command[0], f->message);
             return fail(f->message, f->exit_code);
@@ -155,11 +157,12 @@ int launch(const cli::Options& options) {
             const ensure::Request request = request_for(grant, dedicated);
             refuse_switching(request.uplink);
             // Tagged under the lock: from then on `via gc` sees the uplink in use.
-            converged = ensure::converge(request, report, [&](const ensure::Target& target) {
+            converged = how(request, report, [&](const ensure::Target& target) {
                 privilege::Effective sys_admin({CAP_SYS_ADMIN});
                 sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
             });
         }
+        ensured = true;
         const auto& target = converged.target;
         note_running_instance(program, target.up.name);
         // Verified by the stamp, the ip rules are those of the last full
@@ -181,6 +184,7 @@ int launch(const cli::Options& options) {
         if (grant.dns_from_caller && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
         if (::getuid() == 0) note_sudo(env, program);
     } catch (const std::exception& e) {
+        if (hand_over && !ensured) hand_over();
         std::string shown;
         const int code = failed(e, &shown);
         std::fprintf(stderr, "hint: 'via check %s' says what works and what to fix\n", options.uplink.c_str());

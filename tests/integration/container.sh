@@ -65,9 +65,14 @@ ct_prepare() {
     useradd --root "$CT_ROOT" --create-home --groups via --shell /bin/sh "$CT_USER"
     mkdir -p "$CT_ROOT/var/lib/systemd/linger"
     touch "$CT_ROOT/var/lib/systemd/linger/$CT_USER"
-    install -D -m 0755 "$VIA" "$CT_ROOT/usr/local/bin/via"
-    chown "root:$(awk -F: '$1 == "via" { print $3 }' "$CT_ROOT/etc/group")" "$CT_ROOT/usr/local/bin/via"
-    setcap "$(getcap -v "$VIA" | sed 's/^[^ ]* //')" "$CT_ROOT/usr/local/bin/via"
+    # The launcher and via itself (libexec), as installed beside each other.
+    local gid f
+    gid=$(awk -F: '$1 == "via" { print $3 }' "$CT_ROOT/etc/group")
+    for f in bin/via libexec/via/via; do
+        install -D -m 0755 "$(dirname "$VIA")/../$f" "$CT_ROOT/usr/local/$f"
+        chown "root:$gid" "$CT_ROOT/usr/local/$f"
+        setcap "$(getcap -v "$(dirname "$VIA")/../$f" | sed 's/^[^ ]* //')" "$CT_ROOT/usr/local/$f"
+    done
     "$HERE/../../scripts/install-hooks" "$CT_ROOT" /usr/local/bin/via >/dev/null
     mkdir -p "$CT_ROOT/srv/via-test"
     cp "$HELPERS/client.py" "$CT_ROOT/srv/via-test/"

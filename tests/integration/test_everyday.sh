@@ -154,10 +154,13 @@ try_check "an uplink the caller may not use" "users, groups" as_user "$VIA" chec
 write_config "[defaults]
 admins = $TUSER"
 try_check "a caller outside group via" "usermod -aG via $OUT" as "$OUT" "$VIA" check
-cp "$VIA" "$TMP/via-nocaps"
-chown root:via "$TMP/via-nocaps"
-chmod 0755 "$TMP/via-nocaps"
-try_check "a via without its capabilities" "setcap cap_net_admin" as_user "$TMP/via-nocaps" check
+# The launcher and via itself, copied without their capabilities.
+for f in bin/via libexec/via/via; do
+    install -D -m 0755 "$(dirname "$VIA")/../$f" "$TMP/nocaps/$f"
+    chown root:via "$TMP/nocaps/$f"
+done
+chmod 0755 "$TMP/nocaps" "$TMP/nocaps/bin" "$TMP/nocaps/libexec" "$TMP/nocaps/libexec/via"
+try_check "a via without its capabilities" "setcap cap_net_admin" as_user "$TMP/nocaps/bin/via" check
 ip -n "$H" rule add pref 100 lookup 100
 rc=0; out=$(as_user "$VIA" check "$UP1") || rc=$?
 expect_contains "a rule ahead of via's is named" "ip rule 100 (lookup 100) comes before via's" "$out"

@@ -13,7 +13,7 @@ if [ -z "${VIA_TEST_CGROUP:-}" ]; then
     uninstall() {
         local rc=$? left
         dpkg --purge via >/dev/null || rc=1
-        left=$(ls -d /usr/bin/via /usr/share/zsh/vendor-completions/_via /usr/share/fish/vendor_completions.d/via.fish \
+        left=$(ls -d /usr/bin/via /usr/libexec/via /usr/share/zsh/vendor-completions/_via /usr/share/fish/vendor_completions.d/via.fish \
             /usr/share/bash-completion/completions/via /usr/lib/NetworkManager/dispatcher.d/90-via \
             /usr/lib/systemd/system-sleep/via /etc/via/via.conf 2>/dev/null || true)
         if [ -n "$left" ]; then echo "FAIL: left after purge: $left" >&2; rc=1; else echo "ok: purge removed every file"; fi
@@ -28,6 +28,8 @@ setup_all
 
 expect_eq "the postinst gave via its group and mode" "root:via 755" "$(stat -c '%U:%G %a' /usr/bin/via)"
 expect_eq "and its capabilities" "/usr/bin/via cap_setgid,cap_setuid,cap_net_admin,cap_sys_admin=p" "$(getcap /usr/bin/via)"
+expect_eq "via itself (libexec) too" "root:via 755 /usr/libexec/via/via cap_setgid,cap_setuid,cap_net_admin,cap_sys_admin=p" \
+    "$(stat -c '%U:%G %a' /usr/libexec/via/via) $(getcap /usr/libexec/via/via)"
 out=$(as_user "$VIA" "$UP1" -- $PY "$HELPERS/client.py" tcp "$SERVICE" "$PORT")
 expect_contains "a member's program leaves by $UP1" "iif=$SV1 src=10.77.1.2" "$out"
 check "via check passes for the member" as_user "$VIA" check "$UP1"

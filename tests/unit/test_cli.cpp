@@ -183,3 +183,49 @@ TEST_CASE("closest: typos only") {
     CHECK(closest("--gatway", {"--gateway", "--gateway6"}) == std::optional<std::string>("--gateway"));
     CHECK_FALSE(closest("--x", {"--gateway"}));
 }
+
+// The launcher reads only the plain launch itself: wherever it answers,
+// parse() must answer the same; everything else goes to via.
+TEST_CASE("the plain launch read without CLI11 is parse()'s, or none") {
+    const std::vector<std::string> words = {"wlan1", "-v", "--verbose", "--", "curl", "-x", "status", "--dns",
+                                            "1.1.1.1", "--as-user", "-h", "--version", "a/b", "help", "-", "-vv"};
+    std::size_t answered = 0, tried = 0;
+    // Every command line of up to four words from these.
+    std::vector<std::vector<std::string>> lines = {{"via"}};
+    for (int length = 0; length < 4; ++length) {
+        std::vector<std::vector<std::string>> longer;
+        for (const auto& line : lines)
+            for (const auto& w : words) {
+                auto l = line;
+                l.push_back(w);
+                longer.push_back(l);
+            }
+        for (const auto& line : longer) {
+            ++tried;
+            const auto plain = via::cli::parse_plain(line);
+            if (!plain) continue;
+            ++answered;
+            INFO(line.size() << " words, the second: " << line[1]);
+            const auto full = parse(line);
+            REQUIRE(std::holds_alternative<Options>(full));
+            const auto& o = std::get<Options>(full);
+            CHECK(o.uplink == plain->uplink);
+            CHECK(o.verbose == plain->verbose);
+            CHECK(o.command == plain->command);
+            CHECK(o.kill_switch == plain->kill_switch);
+            CHECK_FALSE(o.gateway);
+            CHECK_FALSE(o.gateway6);
+            CHECK(o.dns.empty());
+            CHECK_FALSE(o.as_user);
+            CHECK_FALSE(o.notify);
+        }
+        lines = std::move(longer);
+    }
+    CHECK(tried > 60000);
+    CHECK(answered > 100);  // the plain launches among them are read
+    CHECK(via::cli::parse_plain({"via", "-v", "wlan1", "--verbose", "--", "true"})->verbose);
+    CHECK_FALSE(via::cli::parse_plain({"via", "wlan1", "--", "true"})->verbose);
+    CHECK_FALSE(via::cli::parse_plain({"via", "wlan1", "--dns", "1.1.1.1", "--", "true"}));
+    CHECK_FALSE(via::cli::parse_plain({"via", "wlan1", "--"}));
+    CHECK_FALSE(via::cli::parse_plain({"via", "status"}));
+}

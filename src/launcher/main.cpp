@@ -1,0 +1,79 @@
+// via's launcher: the file users run as `via`. It does the plain launch,
+// `via [-v] UPLINK -- PROGRAM [ARGS...]`, on the fast path alone: the
+// stamp of the uplink's last full ensure still matches what the kernel
+// shows, and via's programs are in place (ensure::fast). It is linked
+// statically, with no CLI11, iostream, NSS, sd-bus, libnl-route, libnftnl
+// or BPF loader in it: it starts in a fraction of via's time and maps a
+// fraction of its pages.
+//
+// Everything else it hands to via itself (libexec/via/via beside it, see
+// CMakeLists.txt), with the same arguments and the caller's environment,
+// after dropping every capability: other commands, other options, a caller
+// outside group via, a stamp that does not match, names that
+// /etc/passwd and /etc/group do not have, systemd-resolved's servers, and
+// any failure before the uplink is ensured (via then says what failed).
+// via does the launch as it would have without the launcher.
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "via/commands.hpp"
+#include "via/early.hpp"
+#include "via/ensure.hpp"
+#include "via/exec.hpp"
+#include "via/privilege.hpp"
+
+#ifndef VIA_LAUNCHER_TO_VIA
+#error "VIA_LAUNCHER_TO_VIA: via's path relative to the launcher's directory (CMakeLists.txt)"
+#endif
+
+namespace {
+
+std::vector<std::string> arguments;
+
+// via itself: beside the launcher's own file, as installed.
+std::string via_path() {
+    char self[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return {};
+    const std::string exe(self, static_cast<std::size_t>(n));
+    return exe.substr(0, exe.rfind('/') + 1) + VIA_LAUNCHER_TO_VIA;
+}
+
+[[noreturn]] void hand_over() {
+    std::string path;
+    try {
+        const auto env = via::privilege::caller_environment();
+        via::privilege::drop_all();  // via gets its own capabilities from its file
+        path = via_path();
+        if (!path.empty()) {
+            const auto failure = via::exec::run(path, arguments, env);
+            std::fprintf(stderr, "via: the launcher cannot start via at %s: %s\n", path.c_str(),
+                         failure.message.c_str());
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "via: the launcher cannot start via: %s\n", e.what());
+    }
+    std::fputs("hint: reinstall via; 'via check' (as root) says what is missing\n", stderr);
+    std::exit(125);
+}
+
+via::ensure::Converged fast_or_hand_over(const via::ensure::Request& request, const via::Report& report,
+                                         const std::function<void(const via::ensure::Target&)>& while_locked) {
+    auto converged = via::ensure::fast(request, report, while_locked);
+    if (!converged) hand_over();
+    return std::move(*converged);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    arguments.assign(argv, argv + argc);
+    if (via::early::outsider()) hand_over();
+    const auto options = via::cli::parse_plain(arguments);
+    if (!options) hand_over();
+    return via::commands::launch(*options, fast_or_hand_over, hand_over);
+}
