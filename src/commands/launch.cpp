@@ -126,8 +126,10 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
     std::vector<std::string> env;
     std::string program;
     bool ensured = false;
+    bool checked = false;  // a launcher lacking its own privileges says so itself
     try {
         privilege::check();
+        checked = true;
         env = privilege::caller_environment();
         // Who may do what (nothing changes before the program is found).
         const Decision decision = decide(options);
@@ -184,7 +186,7 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
         if (grant.dns_from_caller && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
         if (::getuid() == 0) note_sudo(env, program);
     } catch (const std::exception& e) {
-        if (hand_over && !ensured) hand_over();
+        if (hand_over && checked && !ensured) hand_over();
         std::string shown;
         const int code = failed(e, &shown);
         std::fprintf(stderr, "hint: 'via check %s' says what works and what to fix\n", options.uplink.c_str());

@@ -47,6 +47,10 @@ std::string via_path() {
     std::string path;
     try {
         const auto env = via::privilege::caller_environment();
+        // The caller's ids, should the launcher be installed setuid (via
+        // then refuses what it must).
+        (void)::setresgid(::getgid(), ::getgid(), ::getgid());
+        (void)::setresuid(::getuid(), ::getuid(), ::getuid());
         via::privilege::drop_all();  // via gets its own capabilities from its file
         path = via_path();
         if (!path.empty()) {
