@@ -50,11 +50,6 @@ void mount_or_throw(const char* source, const char* target, const char* type, un
     if (::mount(source, target, type, flags, data) < 0) throw errno_error(what);
 }
 
-bool is_dir(const char* path) {
-    struct stat st {};
-    return ::lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 // Where /etc/resolv.conf really is: often a symbolic link, sometimes into a
 // directory that is about to be hidden.
 std::string resolv_conf_target() {

@@ -74,13 +74,12 @@ void set_maps(const Target& t, const Request& request, const Report& report) {
 }
 
 // Last, and only in BPF maps: once sockets are marked at birth, the
-// routing is in place. True when the programs and maps were all in place.
-bool mark_sockets(const Target& t, const Request& request, const Report& report) {
+// routing is in place.
+void mark_sockets(const Target& t, const Request& request, const Report& report) {
     RootFiles as_root;
     Effective sys_admin({CAP_SYS_ADMIN});
-    const bool intact = sockmark::ensure(t.mount, report);
+    sockmark::ensure(t.mount, report);
     set_maps(t, request, report);
-    return intact;
 }
 
 // The count of src_valid_mark writes (see sockmark.hpp).
@@ -161,10 +160,30 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
     return applied;
 }
 
-void say_verified(const Request& request, const Report& report) {
+// What BPF programs a fast path that finds via's missing does: repairs
+// them (via), or nothing (the launcher, which hands the launch to via).
+enum class Programs { repair, require };
+
+// The fast path under the lock: the verified target, once via's programs
+// are in place and the maps hold the request. Either way, a launch that
+// found any program missing takes the full ensure: the count of sysctl
+// writes the stamp was checked against holds only while the sysctl
+// program was attached all along.
+std::optional<Target> fast_locked(const Request& request, const Report& report, Programs programs) {
+    auto target = verified(request);
+    if (!target) return std::nullopt;
+    {
+        RootFiles as_root;
+        Effective sys_admin({CAP_SYS_ADMIN});
+        const bool in_place = programs == Programs::repair ? sockmark::ensure(target->mount, report)
+                                                           : sockmark::intact(target->mount, report);
+        if (!in_place) return std::nullopt;
+        set_maps(*target, request, report);
+    }
     report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink + ", as the last launch left them (" +
                        fastpath::path_of(request.uplink) + ")",
                    Outcome::present);
+    return target;
 }
 
 UniqueFd lock_or_note(const Report& report) {
@@ -203,17 +222,8 @@ std::optional<Converged> fast(const Request& request, const Report& report,
     {
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
-        // Repairs nothing: via's programs must be in place too (the count
-        // of sysctl writes the stamp was checked against holds only while
-        // the sysctl program was attached all along).
-        auto target = verified(request);
+        auto target = fast_locked(request, report, Programs::require);
         if (!target) return std::nullopt;
-        {
-            Effective sys_admin({CAP_SYS_ADMIN});
-            if (!sockmark::intact(target->mount, report)) return std::nullopt;
-            set_maps(*target, request, report);
-        }
-        say_verified(request, report);
         out.target = std::move(*target);
         if (while_locked) while_locked(out.target);
     }
@@ -229,12 +239,7 @@ Converged converge(const Request& request, const Report& report,
         // steps' own scopes nest in it): one switch, not one per step.
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
-        auto target = verified(request);
-        // The programs repaired if need be; then the full ensure, because
-        // the count of sysctl writes holds only while its program was
-        // attached all along.
-        if (target && mark_sockets(*target, request, report)) {
-            say_verified(request, report);
+        if (auto target = fast_locked(request, report, Programs::repair)) {
             out.target = std::move(*target);
         } else {
             out.target = validate(request, report);

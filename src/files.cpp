@@ -24,6 +24,18 @@ std::optional<std::string> read_whole(const std::string& path) {
     }
 }
 
+bool is_dir(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string own_file() {
+    char path[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path);
+    if (n <= 0 || static_cast<std::size_t>(n) == sizeof path) return {};
+    return std::string(path, static_cast<std::size_t>(n));
+}
+
 void make_parents(const std::string& path) {
     for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
         const std::string dir = path.substr(0, slash);

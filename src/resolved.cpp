@@ -6,10 +6,10 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <memory>
-#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 
 #include "via/constants.hpp"
+#include "via/files.hpp"
 
 namespace via::dns {
 namespace {
@@ -79,8 +79,7 @@ std::vector<std::string> servers_of(const SdBus& bus, sd_bus_message* dns) {
 std::vector<std::string> resolved_servers(int ifindex) {
     // Without resolved's socket directory there is nobody to ask (and no
     // D-Bus activation wanted).
-    struct stat st {};
-    if (::stat("/run/systemd/resolve", &st) < 0 || !S_ISDIR(st.st_mode)) return {};
+    if (!is_dir(resolved_dir)) return {};
     const SdBus* lib = sd_bus_library();
     if (!lib) return {};
     sd_bus* raw_bus = nullptr;

@@ -28,7 +28,8 @@ std::string private_resolv_conf(const std::vector<std::string>& servers, std::st
 
 // Directories whose sockets let a program reach a local resolver daemon
 // without port 53; hidden (an empty tmpfs) in the program's view.
-inline constexpr const char* resolver_sockets[] = {"/run/systemd/resolve", "/run/nscd", "/var/run/nscd"};
+inline constexpr const char* resolved_dir = "/run/systemd/resolve";  // resolved runs when it is there
+inline constexpr const char* resolver_sockets[] = {resolved_dir, "/run/nscd", "/var/run/nscd"};
 
 // Moves this process into a private mount namespace where /etc/resolv.conf
 // shows `servers`. Needs CAP_SYS_ADMIN and privilege::RootFiles.

@@ -16,6 +16,12 @@ inline std::string read_file(const std::string& path) { return read_whole(path).
 // Creates every missing directory above `path` (mode 0755).
 void make_parents(const std::string& path);
 
+// A directory itself, not a symbolic link to one.
+bool is_dir(const std::string& path);
+
+// The path of this process's own file (/proc/self/exe); empty if unknown.
+std::string own_file();
+
 // Writes `content` to `path` (mode 0644, never through a symlink).
 void write_file(const std::string& path, const std::string& content);
 

@@ -23,6 +23,7 @@
 #include "via/dns.hpp"
 #include "via/ensure.hpp"
 #include "via/error.hpp"
+#include "via/files.hpp"
 #include "via/firewall.hpp"
 #include "via/handle.hpp"
 #include "via/privilege.hpp"
@@ -81,9 +82,7 @@ bool check_file(Findings& f, const std::string& path, struct stat* st) {
 // the caller. Returns whether this via holds its capabilities (member or
 // root).
 bool check_installation(Findings& f) {
-    std::string path(4096, '\0');
-    const ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size());
-    path.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    const std::string path = own_file();
     struct stat st {};
     if (!check_file(f, path, &st)) return false;
     const std::string group = accounts::group_name(st.st_gid);

@@ -13,7 +13,6 @@
 // /etc/passwd and /etc/group do not have, systemd-resolved's servers, and
 // any failure before the uplink is ensured (via then says what failed).
 // via does the launch as it would have without the launcher.
-#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -22,8 +21,10 @@
 
 #include "via/commands.hpp"
 #include "via/early.hpp"
+#include "via/error.hpp"
 #include "via/ensure.hpp"
 #include "via/exec.hpp"
+#include "via/files.hpp"
 #include "via/privilege.hpp"
 
 #ifndef VIA_LAUNCHER_TO_VIA
@@ -36,11 +37,9 @@ std::vector<std::string> arguments;
 
 // via itself: beside the launcher's own file, as installed.
 std::string via_path() {
-    char self[PATH_MAX];
-    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return {};
-    const std::string exe(self, static_cast<std::size_t>(n));
-    return exe.substr(0, exe.rfind('/') + 1) + VIA_LAUNCHER_TO_VIA;
+    const std::string self = via::own_file();
+    if (self.empty()) return {};
+    return self.substr(0, self.rfind('/') + 1) + VIA_LAUNCHER_TO_VIA;
 }
 
 [[noreturn]] void hand_over() {
@@ -49,8 +48,8 @@ std::string via_path() {
         const auto env = via::privilege::caller_environment();
         // The caller's ids, should the launcher be installed setuid (via
         // then refuses what it must).
-        (void)::setresgid(::getgid(), ::getgid(), ::getgid());
-        (void)::setresuid(::getuid(), ::getuid(), ::getuid());
+        if (::setresgid(::getgid(), ::getgid(), ::getgid()) < 0 || ::setresuid(::getuid(), ::getuid(), ::getuid()) < 0)
+            throw via::errno_error("taking back the caller's ids");
         via::privilege::drop_all();  // via gets its own capabilities from its file
         path = via_path();
         if (!path.empty()) {

@@ -3,15 +3,13 @@
 // library, and the launcher static), so the launch is handed to via.
 #include "via/dns.hpp"
 
-#include <sys/stat.h>
-
 #include "via/error.hpp"
+#include "via/files.hpp"
 
 namespace via::dns {
 
 std::vector<std::string> resolved_servers(int) {
-    struct stat st {};
-    if (::stat("/run/systemd/resolve", &st) < 0 || !S_ISDIR(st.st_mode)) return {};
+    if (!is_dir(resolved_dir)) return {};
     throw Error("systemd-resolved runs: via asks it for the uplink's name servers");
 }
 
