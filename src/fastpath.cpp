@@ -181,10 +181,8 @@ std::string path_of(const std::string& uplink) { return std::string(dir) + "/" +
 std::optional<std::uint64_t> observe(const Watch& watch) {
     const Socket sock = nlmsg::open(NETLINK_ROUTE);
     if (!sock) return std::nullopt;
-    const int fd = nl_socket_get_fd(sock.get());
-    int one = 1;
-    if (::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) return std::nullopt;
-    const auto link = link_by_name(fd, watch.name);
+    if (!nlmsg::strict_dumps(sock.get(), true)) return std::nullopt;
+    const auto link = link_by_name(nl_socket_get_fd(sock.get()), watch.name);
     if (!link) return std::nullopt;
     Digest d;
     d.add(link->ifindex);

@@ -14,6 +14,7 @@
 #include <netlink/netlink.h>
 
 #include "via/error.hpp"
+#include "via/nlmsg.hpp"
 
 namespace via::netlink {
 namespace {
@@ -50,17 +51,15 @@ namespace {
 // carry headers that strict checking refuses.)
 class StrictDumps {
 public:
-    explicit StrictDumps(nl_sock* sock) : fd_(nl_socket_get_fd(sock)) { set(1); }
-    ~StrictDumps() { set(0); }
+    explicit StrictDumps(nl_sock* sock) : sock_(sock) {
+        if (!nlmsg::strict_dumps(sock_, true)) throw errno_error("asking netlink for filtered dumps");
+    }
+    ~StrictDumps() { nlmsg::strict_dumps(sock_, false); }
     StrictDumps(const StrictDumps&) = delete;
     StrictDumps& operator=(const StrictDumps&) = delete;
 
 private:
-    void set(int on) {
-        if (::setsockopt(fd_, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof on) < 0 && on)
-            throw errno_error("asking netlink for filtered dumps");
-    }
-    int fd_;
+    nl_sock* sock_;
 };
 
 }  // namespace

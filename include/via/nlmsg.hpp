@@ -9,6 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
 
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -29,6 +32,14 @@ inline Socket open(int bus) {
     if (sock && nl_connect(sock.get(), bus) < 0) sock.reset();
     if (sock) nl_socket_disable_auto_ack(sock.get());  // a request's answer is its acknowledgement
     return sock;
+}
+
+// The kernel's strict checking of dump requests, which is what makes it
+// honour their filters (a table, a protocol, an interface). False when it
+// could not be set.
+inline bool strict_dumps(nl_sock* sock, bool on) {
+    const int value = on;
+    return ::setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &value, sizeof value) == 0;
 }
 
 // A request of `type` with NLM_F_REQUEST and `flags`, starting with its
