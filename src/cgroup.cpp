@@ -11,24 +11,9 @@
 
 #include "via/error.hpp"
 #include "via/files.hpp"
+#include "via/text.hpp"
 
 namespace via::cgroup {
-namespace {
-
-std::vector<std::string_view> split(std::string_view line, char sep) {
-    std::vector<std::string_view> out;
-    while (!line.empty()) {
-        auto pos = line.find(sep);
-        auto piece = line.substr(0, pos);
-        if (!piece.empty()) out.push_back(piece);
-        if (pos == std::string_view::npos) break;
-        line.remove_prefix(pos + 1);
-    }
-    return out;
-}
-
-}  // namespace
-
 std::string unescape(std::string_view field) {
     std::string out;
     for (std::size_t i = 0; i < field.size(); ++i) {
@@ -47,9 +32,9 @@ std::string unescape(std::string_view field) {
 
 std::optional<Mount> find_cgroup2(std::string_view mountinfo) {
     std::optional<Mount> first, whole;
-    for (auto line : split(mountinfo, '\n')) {
+    for (auto line : text::split(mountinfo, '\n')) {
         // id parent major:minor root mount-point options [optional...] - type source super-options
-        auto fields = split(line, ' ');
+        auto fields = text::split(line, ' ');
         std::size_t dash = 0;
         while (dash < fields.size() && fields[dash] != "-") ++dash;
         if (dash < 5 || dash + 1 >= fields.size() || fields[dash + 1] != "cgroup2") continue;

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <dirent.h>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 
 #include <linux/fib_rules.h>
@@ -15,15 +13,10 @@
 #include "via/constants.hpp"
 #include "via/ids.hpp"
 #include "via/nlmsg.hpp"
+#include "via/text.hpp"
 
 namespace via::checks {
 namespace {
-
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string_view::npos) return {};
-    return std::string(s.substr(b, s.find_last_not_of(" \t\r") - b + 1));
-}
 
 bool exists(const std::string& path) {
     struct stat st {};
@@ -88,20 +81,20 @@ Rule rule_of(const nlmsghdr* nlh) {
 
 bool networkd_manages_foreign_rules(const std::vector<std::string>& confs) {
     bool manages = true;
-    for (const auto& text : confs) {
-        std::istringstream in(text);
+    for (const auto& conf : confs) {
         bool network = false;
-        for (std::string line; std::getline(in, line);) {
-            const std::string t = trim(line);
+        for (const auto line : text::lines(conf)) {
+            const std::string_view t = text::trim(line);
             if (t.empty() || t[0] == '#' || t[0] == ';') continue;
             if (t[0] == '[') {
                 network = t == "[Network]";
                 continue;
             }
             const auto eq = t.find('=');
-            if (!network || eq == std::string::npos || trim(t.substr(0, eq)) != "ManageForeignRoutingPolicyRules")
+            if (!network || eq == std::string_view::npos ||
+                text::trim(t.substr(0, eq)) != "ManageForeignRoutingPolicyRules")
                 continue;
-            const std::string v = trim(t.substr(eq + 1));
+            const std::string_view v = text::trim(t.substr(eq + 1));
             manages = !(v == "no" || v == "false" || v == "0" || v == "off");
         }
     }
@@ -109,12 +102,9 @@ bool networkd_manages_foreign_rules(const std::vector<std::string>& confs) {
 }
 
 bool flushes_ruleset(std::string_view conf) {
-    std::istringstream in{std::string(conf)};
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream words(line.substr(0, line.find('#')));
-        std::string a, b;
-        words >> a >> b;
-        if (a == "flush" && b == "ruleset") return true;
+    for (const auto line : text::lines(conf)) {
+        const auto words = text::words(line.substr(0, line.find('#')));
+        if (words.size() >= 2 && words[0] == "flush" && words[1] == "ruleset") return true;
     }
     return false;
 }
@@ -173,8 +163,9 @@ std::vector<std::string> unsaid(const std::vector<std::string>& warnings) {
         keys += key + "\n";
     }
     if (!keys.empty()) {
-        std::ofstream append(path, std::ios::app);  // /run/via exists: the lock is there
-        append << keys;
+        // Best effort (/run/via exists: the lock is there): what is not
+        // recorded is said again at the next launch.
+        append_file(path, keys);
     }
     return out;
 }

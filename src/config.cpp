@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,22 +15,14 @@
 #include "via/constants.hpp"
 #include "via/error.hpp"
 #include "via/handle.hpp"
+#include "via/text.hpp"
 
 namespace via::config {
 namespace {
 
-std::string trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r");
-    return std::string(s.substr(first, last - first + 1));
-}
-
-std::vector<std::string> words(const std::string& value) {
-    std::istringstream in(value);
-    std::vector<std::string> out;
-    for (std::string w; in >> w;) out.push_back(w);
-    return out;
+std::vector<std::string> words(std::string_view value) {
+    const auto w = text::words(value);
+    return {w.begin(), w.end()};
 }
 
 // POSIX portable user and group names, as useradd takes them by default.
@@ -157,16 +148,16 @@ struct Parser {
     }
 
     std::optional<ParseError> line_of(std::string_view raw) {
-        const std::string text = trim(raw);
+        const std::string text(via::text::trim(raw));
         if (text.empty() || text[0] == '#' || text[0] == ';') return std::nullopt;
         if (text[0] == '[') {
             if (text.back() != ']') return error("a section header ends with ']'");
-            return section(trim(std::string_view(text).substr(1, text.size() - 2)));
+            return section(std::string(via::text::trim(std::string_view(text).substr(1, text.size() - 2))));
         }
         const auto eq = text.find('=');
         if (eq == std::string::npos) return error("expected 'key = value', a [section] or a # comment");
-        const std::string key = trim(std::string_view(text).substr(0, eq));
-        const std::string value = trim(std::string_view(text).substr(eq + 1));
+        const std::string key(via::text::trim(std::string_view(text).substr(0, eq)));
+        const std::string value(via::text::trim(std::string_view(text).substr(eq + 1)));
         if (key.empty()) return error("a key is missing before '='");
         if (value.empty()) return error(key + " has no value");
         switch (in) {

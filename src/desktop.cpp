@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <sstream>
 
+#include "via/text.hpp"
+
 namespace via::desktop {
 namespace {
 
 constexpr std::string_view reserved = " \t\n\"'\\><~|&;$*?#()`";
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
 
 // A browser's own option for a separate instance with its own profile.
 std::vector<std::string> profile_arguments(const std::string& program, const Options& o) {
@@ -72,14 +68,13 @@ std::string quote_argument(const std::string& argument) {
 }
 
 Wrapped wrap(std::string_view entry, const Options& o) {
-    std::istringstream in{std::string(entry)};
     std::ostringstream out;
     std::string group;
     bool main_seen = false, exec_in_main = false, dbus_written = false;
     const std::string suffix = " (via " + o.uplink + ")";
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const std::string_view t = trim(line);
+    for (auto line : text::lines(entry)) {
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        const std::string_view t = text::trim(line);
         if (t.starts_with('[')) {
             if (group == "Desktop Entry" && !dbus_written) out << "DBusActivatable=false\n";
             group = std::string(t.substr(1, t.find(']') - 1));
@@ -93,8 +88,8 @@ Wrapped wrap(std::string_view entry, const Options& o) {
             out << line << "\n";
             continue;
         }
-        const std::string key(trim(t.substr(0, eq)));
-        const std::string value(trim(t.substr(eq + 1)));
+        const std::string key(text::trim(t.substr(0, eq)));
+        const std::string value(text::trim(t.substr(eq + 1)));
         if (key == "Name" || key.starts_with("Name[")) {
             out << key << "=" << value << suffix << "\n";
         } else if (key == "DBusActivatable" && group == "Desktop Entry") {
@@ -128,9 +123,8 @@ std::vector<std::string> search_dirs(const char* data_home, const char* data_dir
     else if (home && *home)
         out.push_back(std::string(home) + "/.local/share/applications");
     std::string dirs = data_dirs && *data_dirs ? data_dirs : "/usr/local/share:/usr/share";
-    std::istringstream list(dirs);
-    for (std::string d; std::getline(list, d, ':');)
-        if (!d.empty() && d[0] == '/') out.push_back(d + "/applications");
+    for (const auto d : text::split(dirs, ':'))
+        if (d[0] == '/') out.push_back(std::string(d) + "/applications");
     return out;
 }
 

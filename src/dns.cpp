@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
-#include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "via/error.hpp"
 #include "via/files.hpp"
 #include "via/handle.hpp"
+#include "via/text.hpp"
 #include "via/uplink.hpp"
 #include "via/constants.hpp"
 
@@ -33,13 +33,9 @@ bool is_loopback(const std::string& server) {
 
 std::vector<std::pair<std::string, std::string>> directives(std::string_view text) {
     std::vector<std::pair<std::string, std::string>> out;
-    std::istringstream in{std::string(text)};
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream words(line);
-        std::string key, rest;
-        words >> key;
+    for (const auto line : text::lines(text)) {
+        const auto [key, rest] = text::head(line);
         if (key.empty() || key[0] == '#' || key[0] == ';') continue;
-        std::getline(words >> std::ws, rest);
         out.emplace_back(key, rest);
     }
     return out;

@@ -43,12 +43,23 @@ void make_parents(const std::string& path) {
     }
 }
 
-void write_file(const std::string& path, const std::string& content) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd || ::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()) ||
-        ::fchmod(fd.get(), 0644) < 0)
-        throw errno_error("writing " + path);
+namespace {
+
+// All of `content` written to `path` opened for writing with `flags`, mode
+// 0644, never through a symlink.
+bool write_with(const std::string& path, int flags, const std::string& content) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | flags, 0644));
+    return fd && ::write(fd.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+           ::fchmod(fd.get(), 0644) == 0;
 }
+
+}  // namespace
+
+void write_file(const std::string& path, const std::string& content) {
+    if (!write_with(path, O_TRUNC, content)) throw errno_error("writing " + path);
+}
+
+bool append_file(const std::string& path, const std::string& content) { return write_with(path, O_APPEND, content); }
 
 void replace_file(const std::string& path, const std::string& content) {
     const std::string tmp = path + ".new";

@@ -4,13 +4,13 @@
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "via/error.hpp"
 #include "via/files.hpp"
 #include "via/handle.hpp"
+#include "via/text.hpp"
 
 namespace via::served {
 namespace {
@@ -32,13 +32,12 @@ std::string render(const Uplink& u) {
 
 Uplink parse(const std::string& name, std::string_view text) {
     Uplink u{name};
-    std::istringstream in{std::string(text)};
-    for (std::string line; std::getline(in, line);) {
+    for (const auto line : text::lines(text)) {
         const auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
-        if (key == "gateway") u.gateway = value;
-        if (key == "gateway6") u.gateway6 = value;
+        if (eq == std::string_view::npos) continue;
+        const std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+        if (key == "gateway") u.gateway = std::string(value);
+        if (key == "gateway6") u.gateway6 = std::string(value);
         if (key == "open") u.open = value == "1";
     }
     return u;

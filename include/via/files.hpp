@@ -25,7 +25,11 @@ std::string own_file();
 // Writes `content` to `path` (mode 0644, never through a symlink).
 void write_file(const std::string& path, const std::string& content);
 
-// The same, atomically: written beside it as PATH.new, then renamed over it.
+// Adds `content` at the end of `path` (created with mode 0644, never
+// through a symlink); false (errno set) when it could not.
+bool append_file(const std::string& path, const std::string& content);
+
+// The same as write_file(), atomically: written beside it as PATH.new, then renamed over it.
 void replace_file(const std::string& path, const std::string& content);
 
 }  // namespace via
