@@ -25,12 +25,21 @@ namespace via::nlmsg {
 using Socket = Handle<nl_sock, nl_socket_free>;
 using Message = Handle<nl_msg, nlmsg_free>;
 
+// What one read takes: the kernel fills a dump's messages up to 32 KiB
+// (less what an skb keeps for itself), so one recvmsg per batch does, where
+// libnl would first peek at each batch's size. A batch that did not fit
+// fails the request (libnl's NLE_MSG_TRUNC), never silently.
+constexpr std::size_t read_size = 32 * 1024;
+
 // A socket for requests on `bus` (NETLINK_ROUTE, NETLINK_NETFILTER); empty
 // when it cannot be had.
 inline Socket open(int bus) {
     Socket sock(nl_socket_alloc());
     if (sock && nl_connect(sock.get(), bus) < 0) sock.reset();
-    if (sock) nl_socket_disable_auto_ack(sock.get());  // a request's answer is its acknowledgement
+    if (!sock) return sock;
+    nl_socket_disable_auto_ack(sock.get());  // a request's answer is its acknowledgement
+    if (nl_socket_set_msg_buf_size(sock.get(), read_size) < 0) return {};
+    nl_socket_disable_msg_peek(sock.get());
     return sock;
 }
 
