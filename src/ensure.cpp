@@ -221,6 +221,10 @@ std::optional<Converged> fast(const Request& request, const Report& report,
     Converged out;
     {
         RootFiles as_root;
+        // Both capabilities for all of it, one raise (the steps' own scopes
+        // nest in this one): the fast path only reads netlink and bpf, and
+        // the launch tags itself.
+        Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
         const UniqueFd lock = lock_or_note(report);
         auto target = fast_locked(request, report, Programs::require);
         if (!target) return std::nullopt;
