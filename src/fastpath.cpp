@@ -18,6 +18,7 @@
 #include "via/files.hpp"
 #include "via/handle.hpp"
 #include "via/nlmsg.hpp"
+#include "via/text.hpp"
 
 namespace via::fastpath {
 namespace {
@@ -161,12 +162,21 @@ std::string hex16(const std::array<std::uint8_t, 16>& bytes) {
 
 bool unhex16(std::string_view text, std::array<std::uint8_t, 16>& out) {
     if (text.size() != 32) return false;
-    for (std::size_t i = 0; i < 16; ++i) {
-        unsigned v = 0;
-        if (std::sscanf(std::string(text.substr(i * 2, 2)).c_str(), "%2x", &v) != 1) return false;
-        out[i] = static_cast<std::uint8_t>(v);
-    }
+    for (std::size_t i = 0; i < 16; ++i)
+        if (!text::number(text.substr(i * 2, 2), out[i], 16)) return false;
     return true;
+}
+
+// A "net" line's value: IFINDEX FAMILY ADDR PREFIXLEN DEV, as render()
+// writes it.
+std::optional<uplink::Network> network_of(std::string_view value) {
+    const auto w = text::words(value);
+    uplink::Network n;
+    if (w.size() != 5 || !text::number(w[0], n.ifindex) || !text::number(w[1], n.family) || !unhex16(w[2], n.addr) ||
+        !text::number(w[3], n.prefixlen) || w[4].size() > IFNAMSIZ)
+        return std::nullopt;
+    if (w[4] != "-") n.dev = std::string(w[4]);
+    return n;
 }
 
 std::string hop_text(const uplink::NextHop& hop) { return hop.gateway.value_or("-"); }
@@ -233,42 +243,36 @@ std::optional<Stamp> parse(std::string_view text) {
         const auto space = line.find(' ');
         if (space == std::string_view::npos) return std::nullopt;
         const std::string_view key = line.substr(0, space);
-        const std::string value(line.substr(space + 1));
-        try {
-            if (key == "request") s.request = value;
-            else if (key == "digest") {
-                s.digest = std::stoull(value, nullptr, 16);
-                have_digest = true;
-            } else if (key == "sysctl_writes") {
-                s.sysctl_writes = std::stoull(value);
-                have_writes = true;
-            } else if (key == "name") {
-                s.up.name = value;
-                have_name = true;
-            } else if (key == "ifindex") s.up.ifindex = std::stoi(value);
-            else if (key == "ipv4") s.up.ipv4.push_back(value);
-            else if (key == "hop") {
-                s.up.next_hop = hop_of(value);
-                have_hop = true;
-            } else if (key == "ipv6") s.up.ipv6.push_back(value);
-            else if (key == "hop6") s.up.next_hop6 = hop_of(value);
-            else if (key == "no_ipv6") s.up.no_ipv6 = value;
-            else if (key == "cgroup_id") s.cgroup_id = std::stoull(value);
-            else if (key == "cgroup_root") s.cgroup.root = value;
-            else if (key == "cgroup_point") s.cgroup.point = value;
-            else if (key == "net") {
-                char addr[33] = {}, dev[IFNAMSIZ + 1] = {};
-                uplink::Network n;
-                if (std::sscanf(value.c_str(), "%d %d %32s %u %16s", &n.ifindex, &n.family, addr, &n.prefixlen, dev) != 5 ||
-                    !unhex16(addr, n.addr))
-                    return std::nullopt;
-                if (std::string_view(dev) != "-") n.dev = dev;
-                s.up.connected.push_back(n);
-            } else
-                return std::nullopt;
-        } catch (const std::exception&) {
+        const std::string_view value = line.substr(space + 1);
+        if (key == "request") s.request = value;
+        else if (key == "digest") {
+            if (!text::number(value, s.digest, 16)) return std::nullopt;
+            have_digest = true;
+        } else if (key == "sysctl_writes") {
+            if (!text::number(value, s.sysctl_writes)) return std::nullopt;
+            have_writes = true;
+        } else if (key == "name") {
+            s.up.name = value;
+            have_name = true;
+        } else if (key == "ifindex") {
+            if (!text::number(value, s.up.ifindex)) return std::nullopt;
+        } else if (key == "ipv4") s.up.ipv4.emplace_back(value);
+        else if (key == "hop") {
+            s.up.next_hop = hop_of(value);
+            have_hop = true;
+        } else if (key == "ipv6") s.up.ipv6.emplace_back(value);
+        else if (key == "hop6") s.up.next_hop6 = hop_of(value);
+        else if (key == "no_ipv6") s.up.no_ipv6 = value;
+        else if (key == "cgroup_id") {
+            if (!text::number(value, s.cgroup_id)) return std::nullopt;
+        } else if (key == "cgroup_root") s.cgroup.root = value;
+        else if (key == "cgroup_point") s.cgroup.point = value;
+        else if (key == "net") {
+            const auto n = network_of(value);
+            if (!n) return std::nullopt;
+            s.up.connected.push_back(*n);
+        } else
             return std::nullopt;
-        }
     }
     if (!have_digest || !have_writes || !have_name || !have_hop || s.up.ifindex <= 0) return std::nullopt;
     if (s.cgroup.root.empty() || s.cgroup.point.empty()) s.cgroup_id = 0;  // then looked up

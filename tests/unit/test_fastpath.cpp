@@ -88,6 +88,21 @@ TEST_CASE("anything but a whole stamp is no stamp") {
     CHECK_FALSE(fastpath::parse(good.substr(0, good.size() - 1)));  // cut short
     CHECK_FALSE(fastpath::parse(good + "future line\n"));
     CHECK_FALSE(fastpath::parse(good + "net 1 2 zz 24 eth0\n"));
+    const std::string net = " 2 00000000000000000000000000000000 24 eth0\n";
+    CHECK(fastpath::parse(good + "net 3" + net));
+    CHECK_FALSE(fastpath::parse(good + "net 3" + net.substr(0, net.size() - 6) + "\n"));  // no device
+    CHECK_FALSE(fastpath::parse(good + "net 3x" + net));
+    CHECK_FALSE(fastpath::parse(good + "net 3" + net.substr(0, net.size() - 1) + " more\n"));
+    // Numbers whole and in range, or no stamp.
+    const auto replaced = [&](const std::string& key, const std::string& value) {
+        const auto at = good.find("\n" + key + " ") + 1, end = good.find('\n', at);
+        return good.substr(0, at) + key + " " + value + good.substr(end);
+    };
+    CHECK(fastpath::parse(replaced("sysctl_writes", "18446744073709551615")));
+    CHECK_FALSE(fastpath::parse(replaced("sysctl_writes", "18446744073709551616")));
+    CHECK_FALSE(fastpath::parse(replaced("sysctl_writes", "-1")));
+    CHECK_FALSE(fastpath::parse(replaced("ifindex", "3 ")));
+    CHECK_FALSE(fastpath::parse(replaced("digest", "0x12")));
     CHECK_FALSE(fastpath::parse("digest 12\nsysctl_writes 0\nname usb0\nhop -\n"));  // no ifindex
     // An older via's stamp, without the count of sysctl writes.
     std::string older = good;
