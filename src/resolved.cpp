@@ -88,7 +88,7 @@ std::vector<std::string> resolved_servers(int ifindex) {
     std::unique_ptr<sd_bus, decltype(close)> bus(raw_bus, close);
     const auto unref = [&](sd_bus_message* m) { lib->message_unref(m); };
     using Message = std::unique_ptr<sd_bus_message, decltype(unref)>;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_error error{};  // SD_BUS_ERROR_NULL, which is a C compound literal
     sd_bus_message* raw = nullptr;
     const int r = lib->call_method(bus.get(), "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
                                    "org.freedesktop.resolve1.Manager", "GetLink", &error, &raw, "i", ifindex);
