@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <memory>
+#include <net/if.h>
 #include <systemd/sd-bus.h>
 
 #include "via/constants.hpp"
@@ -76,10 +77,12 @@ std::vector<std::string> servers_of(const SdBus& bus, sd_bus_message* dns) {
 
 }  // namespace
 
-std::vector<std::string> resolved_servers(int ifindex) {
+std::vector<std::string> resolved_servers(const std::string& interface) {
     // Without resolved's socket directory there is nobody to ask (and no
     // D-Bus activation wanted).
     if (!is_dir(resolved_dir)) return {};
+    const int ifindex = static_cast<int>(::if_nametoindex(interface.c_str()));
+    if (ifindex <= 0) return {};
     const SdBus* lib = sd_bus_library();
     if (!lib) return {};
     sd_bus* raw_bus = nullptr;

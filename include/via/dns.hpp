@@ -37,8 +37,9 @@ void isolate(const std::vector<std::string>& servers);
 
 // The name servers systemd-resolved uses for an interface (its per-link
 // DNS=, from networkd, NetworkManager or resolvectl), asked over D-Bus; none
-// when resolved does not run or knows none.
-std::vector<std::string> resolved_servers(int ifindex);
+// when resolved does not run, knows none, or there is no such interface.
+// Where resolved does not run, nothing else is asked.
+std::vector<std::string> resolved_servers(const std::string& interface);
 
 // A network directly connected to an interface, as text ("10.0.0.0/24").
 struct Lan {

@@ -40,9 +40,9 @@ ensure::Request request_for(const config::Grant& grant, const std::optional<ensu
     return r;
 }
 
-std::vector<std::string> name_servers(const config::Grant& grant, int ifindex) {
+std::vector<std::string> name_servers(const config::Grant& grant) {
     if (!grant.dns.empty()) return grant.dns;
-    return dns::resolved_servers(ifindex);
+    return dns::resolved_servers(grant.interface);
 }
 
 }  // namespace via::commands

@@ -27,6 +27,6 @@ ensure::Request request_for(const config::Grant& grant, const std::optional<ensu
 
 // The launch's name servers: its own (--dns, or the uplink's dns =), else
 // those systemd-resolved has for the interface; none if neither.
-std::vector<std::string> name_servers(const config::Grant& grant, int ifindex);
+std::vector<std::string> name_servers(const config::Grant& grant);
 
 }  // namespace via::commands

@@ -11,7 +11,6 @@
 #include <variant>
 #include <vector>
 
-#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -150,8 +149,7 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
 
         // Asked before the lock is taken (resolved may be slow); a name
         // that is no interface gets its error from the ensure.
-        const int ifindex = static_cast<int>(::if_nametoindex(grant.interface.c_str()));
-        const auto servers = ifindex > 0 ? name_servers(grant, ifindex) : std::vector<std::string>{};
+        const auto servers = name_servers(grant);
         ensure::Converged converged;
         {
             // Root's file identity once for these three (their own scopes nest).

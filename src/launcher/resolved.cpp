@@ -8,7 +8,7 @@
 
 namespace via::dns {
 
-std::vector<std::string> resolved_servers(int) {
+std::vector<std::string> resolved_servers(const std::string&) {
     if (!is_dir(resolved_dir)) return {};
     throw Error("systemd-resolved runs: via asks it for the uplink's name servers");
 }
