@@ -17,7 +17,6 @@
 #include "via/uplink.hpp"
 #include "via/constants.hpp"
 
-
 namespace via::dns {
 namespace {
 

@@ -390,21 +390,23 @@ bool all_present(const cgroup::Mount& mount, const Report& report) {
     return true;
 }
 
-}  // namespace
-
-bool intact(const cgroup::Mount& mount, const Report& report) {
-    const std::vector<std::string> names = pins();
+// intact(), with the pin directory's listing in hand.
+bool intact_as_listed(const std::vector<std::string>& names, const cgroup::Mount& mount, const Report& report) {
     return maps_pinned(names) && links_pinned(names) && attached_as_recorded(mount) && all_present(mount, report);
 }
+
+}  // namespace
+
+bool intact(const cgroup::Mount& mount, const Report& report) { return intact_as_listed(pins(), mount, report); }
 
 bool ensure(const cgroup::Mount& mount, const Report& report) {
     libbpf_set_print(keep_warnings);
     ensure_bpffs(report);
     ensure_dir(report);
-    if (intact(mount, report)) return true;
+    std::vector<std::string> names = pins();
+    if (intact_as_listed(names, mount, report)) return true;
 
     const auto where = [&](const LinkSpec& link) { return sockmark::where(link, mount); };
-    std::vector<std::string> names = pins();
     bool have_maps = maps_pinned(names);
 
     const std::uint64_t root_id = cgroup::id_of(mount.point);

@@ -1,7 +1,8 @@
 // The user and group database, as accounts.cpp asks it. via asks NSS
 // (src/names.cpp). The launcher reads /etc/passwd and /etc/group alone
 // (src/launcher/names.cpp): a static binary cannot load NSS modules, and
-// what it cannot find there makes it hand the launch to via (launcher.hpp).
+// what it cannot find there makes it hand the launch to via
+// (src/launcher/main.cpp).
 #pragma once
 
 #include <optional>

@@ -49,15 +49,17 @@ private:
     bool failed_ = false;
 };
 
-// One of via's files: owner, mode and file capabilities. Its stat in *st.
-bool check_file(Findings& f, const std::string& path, struct stat* st) {
-    if (::stat(path.c_str(), st) < 0) {
+// One of via's files: owner, mode and file capabilities. Its stat, if it
+// has one.
+std::optional<struct stat> check_file(Findings& f, const std::string& path) {
+    struct stat found {};
+    if (::stat(path.c_str(), &found) < 0) {
         f.add(Level::fail, "cannot read via's file " + path);
-        return false;
+        return std::nullopt;
     }
-    const std::string group = accounts::group_name(st->st_gid);
+    const std::string group = accounts::group_name(found.st_gid);
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->st_mode & 07777));
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(found.st_mode & 07777));
     using Caps = Handle<void, cap_free>;
     Caps caps(cap_get_file(path.c_str()));
     using Text = Handle<char, cap_free>;
@@ -67,14 +69,14 @@ bool check_file(Findings& f, const std::string& path, struct stat* st) {
     const bool right_caps = caps && wanted && cap_compare(static_cast<cap_t>(caps.get()), static_cast<cap_t>(wanted.get())) == 0;
     const std::string fix_install = "reinstall via (scripts/setup, or the Debian package), or as root: chown root:via " +
                                     path + "; chmod 0755 " + path + "; setcap " + privilege::file_capabilities + " " + path;
-    if (st->st_uid != 0 || (st->st_mode & 022) || (st->st_mode & (S_ISUID | S_ISGID)))
-        f.add(Level::fail, path + " is " + mode + ", owned by uid " + std::to_string(st->st_uid) +
+    if (found.st_uid != 0 || (found.st_mode & 022) || (found.st_mode & (S_ISUID | S_ISGID)))
+        f.add(Level::fail, path + " is " + mode + ", owned by uid " + std::to_string(found.st_uid) +
                                ": it must be root's, writable by root only, not setuid", fix_install);
     else if (!right_caps)
         f.add(Level::fail, path + " has capabilities " + have + ", not " + privilege::file_capabilities, fix_install);
     else
         f.add(Level::ok, path + ": root:" + group + " " + mode + ", " + have);
-    return true;
+    return found;
 }
 
 // The binaries: via itself (this file), and the launcher installed as
@@ -83,13 +85,12 @@ bool check_file(Findings& f, const std::string& path, struct stat* st) {
 // root).
 bool check_installation(Findings& f) {
     const std::string path = own_file();
-    struct stat st {};
-    if (!check_file(f, path, &st)) return false;
-    const std::string group = accounts::group_name(st.st_gid);
-    struct stat launcher_st {};
+    const auto st = check_file(f, path);
+    if (!st) return false;
+    const std::string group = accounts::group_name(st->st_gid);
     const std::string launcher = path.substr(0, path.rfind('/') + 1) + VIA_TO_LAUNCHER;
     if (::access(launcher.c_str(), F_OK) == 0)
-        check_file(f, launcher, &launcher_st);
+        check_file(f, launcher);
     else
         f.add(Level::warn, "no launcher at " + launcher + ": members run via itself, " + path + ", at its speed",
               "reinstall via (scripts/setup, or the Debian package)");
@@ -99,7 +100,7 @@ bool check_installation(Findings& f) {
         f.add(Level::ok, "you are root");
         return true;
     }
-    if (!accounts::in_group(st.st_gid)) {
+    if (!accounts::in_group(st->st_gid)) {
         const std::string user = accounts::caller().user;
         f.add(Level::fail, "you (" + user + ") are not in group " + group + ", whose members may use via",
               "as root: usermod -aG " + group + " " + user + ", then log in again");
@@ -186,7 +187,7 @@ void check_uplink(Findings& f, const std::string& name, bool privileged) {
     else
         f.add(Level::warn, up.no_ipv6 + ": programs on it get no IPv6 (refused, not leaked)");
 
-    const auto servers = name_servers(d.grant, up.ifindex);
+    const auto servers = name_servers(d.grant);
     if (!servers.empty()) {
         std::string list;
         for (const auto& s : servers) list += (list.empty() ? "" : ", ") + s;
