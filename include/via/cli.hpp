@@ -80,10 +80,12 @@ using Result = std::variant<Options, Repair, AddUser, Status, Check, Down, Deskt
 // args[0] is the program name, as in main's argv.
 Result parse(const std::vector<std::string>& args);
 
-// The plain launch, `via [-v|--verbose] UPLINK -- PROGRAM [ARGS...]`, read
-// without CLI11: nullopt for any other command line. Where it answers,
-// parse() answers the same Options (the launcher hands the rest to via).
-std::optional<Options> parse_plain(const std::vector<std::string>& args);
+// A launch, `via [OPTION...] UPLINK -- PROGRAM [ARGS...]`, read without
+// CLI11: nullopt for any other command line (help, version, the other
+// commands) and for any the launch options do not make valid. Where it
+// answers, parse() answers the same Options (the launcher hands the rest
+// to via, which says what is wrong).
+std::optional<Options> parse_launch(const std::vector<std::string>& args);
 
 // `via --help`: every line fits 80 columns.
 const std::string& help();

@@ -80,7 +80,7 @@ std::optional<struct stat> check_file(Findings& f, const std::string& path) {
 }
 
 // The binaries: via itself (this file), and the launcher installed as
-// `via`, which hands it everything but the plain launch's fast path; then
+// `via`, which hands it everything but a launch's fast path; then
 // the caller. Returns whether this via holds its capabilities (member or
 // root).
 bool check_installation(Findings& f) {

@@ -1,18 +1,19 @@
-// via's launcher: the file users run as `via`. It does the plain launch,
-// `via [-v] UPLINK -- PROGRAM [ARGS...]`, on the fast path alone: the
-// stamp of the uplink's last full ensure still matches what the kernel
-// shows, and via's programs are in place (ensure::fast). It is linked
-// statically, with no CLI11, iostream, NSS, sd-bus, libnl-route, libnftnl
-// or BPF loader in it: it starts in a fraction of via's time and maps a
-// fraction of its pages.
+// via's launcher: the file users run as `via`. It does a launch, `via
+// [OPTION...] UPLINK -- PROGRAM [ARGS...]` with any of the launch's
+// options, on the fast path alone: the stamp of the uplink's last full
+// ensure still matches what the kernel shows, and via's programs are in
+// place (ensure::fast). It is linked statically, with no CLI11, iostream,
+// NSS, sd-bus, libnl-route, libnftnl or BPF loader in it: it starts in a
+// fraction of via's time and maps a fraction of its pages.
 //
 // Everything else it hands to via itself (libexec/via/via beside it, see
 // CMakeLists.txt), with the same arguments and the caller's environment,
-// after dropping every capability: other commands, other options, a caller
-// outside group via, a stamp that does not match, names that
-// /etc/passwd and /etc/group do not have, systemd-resolved's servers, and
-// any failure before the uplink is ensured (via then says what failed).
-// via does the launch as it would have without the launcher.
+// after dropping every capability: other commands, help and version, a
+// command line that is not valid, a caller outside group via, a stamp that
+// does not match, names that /etc/passwd and /etc/group do not have,
+// systemd-resolved's servers, and any failure before the uplink is ensured
+// (via then says what failed). via does the launch as it would have
+// without the launcher.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -76,7 +77,7 @@ via::ensure::Converged fast_or_hand_over(const via::ensure::Request& request, co
 int main(int argc, char** argv) {
     arguments.assign(argv, argv + argc);
     if (via::early::outsider()) hand_over();
-    const auto options = via::cli::parse_plain(arguments);
+    const auto options = via::cli::parse_launch(arguments);
     if (!options) hand_over();
     return via::commands::launch(*options, fast_or_hand_over, hand_over);
 }

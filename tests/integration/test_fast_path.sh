@@ -156,19 +156,24 @@ chmod 0666 "$STAMP"
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "a stamp writable by others is ignored" full_path "$out"
 
-# The launcher (bin/via) does a warm launch alone: via itself, which it
-# hands everything else to, does not run. With via made unrunnable, a warm
-# launch still works, and what needs via fails and says why.
+# The launcher (bin/via) does a warm launch alone, with the launch's
+# options too: via itself, which it hands everything else to, does not run.
+# With via made unrunnable, warm launches still work, and what needs via
+# fails and says why.
 FULL=$(dirname "$VIA")/../libexec/via/via
 as_user "$VIA" "$UP1" -- true
 chmod 0700 "$FULL"
 rc=0; out=$(as_user "$VIA" "$UP1" -- echo launched 2>&1) || rc=$?
 expect_eq "a warm launch is the launcher's alone" "0 launched" "$rc $out"
-rc=0; out=$(as_user "$VIA" --dns 10.77.1.1 "$UP1" -- echo launched 2>&1) || rc=$?
+rc=0; out=$(as_user "$VIA" --dns 10.77.1.1 --notify -v "$UP1" -- cat /etc/resolv.conf 2>&1) || rc=$?
+expect_eq "with --dns, --notify and -v too" 0 "$rc"
+expect_contains "the program sees only its name server" "nameserver 10.77.1.1" "$out"
+expect_contains "verified, not rebuilt" "$FAST" "$out"
+rc=0; out=$(as_user "$VIA" --version 2>&1) || rc=$?
 chmod 0755 "$FULL"
-expect_eq "a launch with an option goes to via" 125 "$rc"
+expect_eq "what is no launch goes to via" 125 "$rc"
 expect_contains "and says what is missing" "the launcher cannot start via" "$out"
-out=$(as_user "$VIA" --dns 10.77.1.1 "$UP1" -- echo launched 2>&1)
-expect_eq "which runs it once it can" "launched" "$out"
+rc=0; out=$(as_user "$VIA" --version 2>&1) || rc=$?
+expect_eq "which answers once it can" "0 via $(sed -n 's/^project(via VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../../CMakeLists.txt")" "$rc $out"
 
 finish

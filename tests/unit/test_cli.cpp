@@ -184,12 +184,14 @@ TEST_CASE("closest: typos only") {
     CHECK_FALSE(closest("--x", {"--gateway"}));
 }
 
-// The launcher reads only the plain launch itself: wherever it answers,
-// parse() must answer the same; everything else goes to via.
-TEST_CASE("the plain launch read without CLI11 is parse()'s, or none") {
-    const std::vector<std::string> words = {"wlan1", "-v", "--verbose", "--", "curl", "-x", "status", "--dns",
-                                            "1.1.1.1", "--as-user", "-h", "--version", "a/b", "help", "-", "-vv"};
-    std::size_t answered = 0, tried = 0;
+// The launcher reads a launch itself: wherever it answers, parse() must
+// answer the same; everything else goes to via.
+TEST_CASE("a launch read without CLI11 is parse()'s, or none") {
+    const std::vector<std::string> words = {
+        "wlan1", "-v", "--verbose", "--", "curl", "-x", "status", "--dns", "1.1.1.1", "--as-user", "-h",
+        "--version", "a/b", "-", "-vv", "--dns=::1", "--gateway", "--gateway6=fe80::1", "--no-kill-switch",
+        "--notify", "--dns=x"};
+    std::size_t answered = 0, tried = 0, with_options = 0;
     // Every command line of up to four words from these.
     std::vector<std::vector<std::string>> lines = {{"via"}};
     for (int length = 0; length < 4; ++length) {
@@ -202,30 +204,95 @@ TEST_CASE("the plain launch read without CLI11 is parse()'s, or none") {
             }
         for (const auto& line : longer) {
             ++tried;
-            const auto plain = via::cli::parse_plain(line);
-            if (!plain) continue;
+            const auto launch = via::cli::parse_launch(line);
+            if (!launch) continue;
             ++answered;
             INFO(line.size() << " words, the second: " << line[1]);
             const auto full = parse(line);
             REQUIRE(std::holds_alternative<Options>(full));
             const auto& o = std::get<Options>(full);
-            CHECK(o.uplink == plain->uplink);
-            CHECK(o.verbose == plain->verbose);
-            CHECK(o.command == plain->command);
-            CHECK(o.kill_switch == plain->kill_switch);
-            CHECK_FALSE(o.gateway);
-            CHECK_FALSE(o.gateway6);
-            CHECK(o.dns.empty());
-            CHECK_FALSE(o.as_user);
-            CHECK_FALSE(o.notify);
+            CHECK(o.uplink == launch->uplink);
+            CHECK(o.verbose == launch->verbose);
+            CHECK(o.command == launch->command);
+            CHECK(o.kill_switch == launch->kill_switch);
+            CHECK(o.gateway == launch->gateway);
+            CHECK(o.gateway6 == launch->gateway6);
+            CHECK(o.dns == launch->dns);
+            CHECK(o.as_user == launch->as_user);
+            CHECK(o.notify == launch->notify);
+            if (!o.dns.empty() || o.gateway6 || !o.kill_switch || o.as_user || o.notify) ++with_options;
         }
         lines = std::move(longer);
     }
-    CHECK(tried > 60000);
-    CHECK(answered > 100);  // the plain launches among them are read
-    CHECK(via::cli::parse_plain({"via", "-v", "wlan1", "--verbose", "--", "true"})->verbose);
-    CHECK_FALSE(via::cli::parse_plain({"via", "wlan1", "--", "true"})->verbose);
-    CHECK_FALSE(via::cli::parse_plain({"via", "wlan1", "--dns", "1.1.1.1", "--", "true"}));
-    CHECK_FALSE(via::cli::parse_plain({"via", "wlan1", "--"}));
-    CHECK_FALSE(via::cli::parse_plain({"via", "status"}));
+    CHECK(tried > 190000);
+    CHECK(answered > 1000);      // the launches among them are read
+    CHECK(with_options > 500);   // with their options too
+
+    // Options together, repeated, and values out of place: up to three of
+    // these words in front of a launch.
+    const std::vector<std::string> option_words = {
+        "--dns", "1.1.1.1", "--dns=::1", "--gateway", "10.0.0.1", "--gateway=10.0.0.2", "--gateway6", "fe80::1",
+        "--no-kill-switch", "--as-user", "--notify", "-v", "--dns=x", "wlan0"};
+    std::vector<std::vector<std::string>> fronts = {{}};
+    std::size_t combined = 0;
+    for (int length = 0; length < 3; ++length) {
+        std::vector<std::vector<std::string>> longer;
+        for (const auto& front : fronts)
+            for (const auto& w : option_words) {
+                auto f = front;
+                f.push_back(w);
+                longer.push_back(f);
+            }
+        for (const auto& front : longer) {
+            std::vector<std::string> line = {"via"};
+            line.insert(line.end(), front.begin(), front.end());
+            line.insert(line.end(), {"wlan1", "--", "true"});
+            const auto launch = via::cli::parse_launch(line);
+            if (!launch) continue;
+            ++combined;
+            INFO(front.size() << " words in front, the first: " << front[0]);
+            const auto full = parse(line);
+            REQUIRE(std::holds_alternative<Options>(full));
+            const auto& o = std::get<Options>(full);
+            CHECK(o.uplink == launch->uplink);
+            CHECK(o.verbose == launch->verbose);
+            CHECK(o.kill_switch == launch->kill_switch);
+            CHECK(o.gateway == launch->gateway);
+            CHECK(o.gateway6 == launch->gateway6);
+            CHECK(o.dns == launch->dns);
+            CHECK(o.as_user == launch->as_user);
+            CHECK(o.notify == launch->notify);
+        }
+        fronts = std::move(longer);
+    }
+    CHECK(combined > 300);
+}
+
+TEST_CASE("a launch read without CLI11: each option, and what it leaves to via") {
+    using via::cli::parse_launch;
+    CHECK(parse_launch({"via", "-v", "wlan1", "--verbose", "--", "true"})->verbose);
+    CHECK_FALSE(parse_launch({"via", "wlan1", "--", "true"})->verbose);
+    const auto all = parse_launch({"via", "--dns", "1.1.1.1", "--dns=2001:db8::53", "--gateway", "10.0.0.1",
+                                   "--gateway6=fe80::1", "--no-kill-switch", "--as-user", "--notify", "wlan1", "--",
+                                   "curl", "--dns", "x"});
+    REQUIRE(all);
+    CHECK(all->dns == std::vector<std::string>{"1.1.1.1", "2001:db8::53"});
+    CHECK(all->gateway == std::optional<std::string>("10.0.0.1"));
+    CHECK(all->gateway6 == std::optional<std::string>("fe80::1"));
+    CHECK_FALSE(all->kill_switch);
+    CHECK(all->as_user);
+    CHECK(all->notify);
+    CHECK(all->command == std::vector<std::string>{"curl", "--dns", "x"});
+    // Left to via, which explains: a bad or missing value, too many
+    // servers, a gateway twice, help, another command.
+    CHECK_FALSE(parse_launch({"via", "wlan1", "--dns", "1.1.1", "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "wlan1", "--dns", "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "--dns=1.1.1.1", "--dns=1.0.0.1", "--dns=9.9.9.9", "--dns=8.8.8.8", "wlan1",
+                              "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "--gateway", "10.0.0.1", "--gateway=10.0.0.2", "wlan1", "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "--gateway", "fe80::1", "wlan1", "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "--gateway6", "10.0.0.1", "wlan1", "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "--help", "wlan1", "--", "true"}));
+    CHECK_FALSE(parse_launch({"via", "wlan1", "--"}));
+    CHECK_FALSE(parse_launch({"via", "status"}));
 }
