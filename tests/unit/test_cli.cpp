@@ -185,7 +185,48 @@ TEST_CASE("closest: typos only") {
 }
 
 // The launcher reads a launch itself: wherever it answers, parse() must
-// answer the same; everything else goes to via.
+// answer the same; everything else goes to via. Whether parse_launch()
+// answers `line`, having checked that parse() reads it alike.
+namespace {
+
+std::optional<Options> read_alike(const std::vector<std::string>& line) {
+    const auto launch = via::cli::parse_launch(line);
+    if (!launch) return std::nullopt;
+    INFO(line.size() << " words, the second: " << line[1]);
+    const auto full = parse(line);
+    REQUIRE(std::holds_alternative<Options>(full));
+    const auto& o = std::get<Options>(full);
+    CHECK(o.uplink == launch->uplink);
+    CHECK(o.verbose == launch->verbose);
+    CHECK(o.command == launch->command);
+    CHECK(o.kill_switch == launch->kill_switch);
+    CHECK(o.gateway == launch->gateway);
+    CHECK(o.gateway6 == launch->gateway6);
+    CHECK(o.dns == launch->dns);
+    CHECK(o.as_user == launch->as_user);
+    CHECK(o.notify == launch->notify);
+    return launch;
+}
+
+// Calls f on every sequence of 1 to `most` words from `words`.
+template <class F>
+void each_sequence(const std::vector<std::string>& words, int most, F f) {
+    std::vector<std::vector<std::string>> shorter = {{}};
+    for (int length = 0; length < most; ++length) {
+        std::vector<std::vector<std::string>> longer;
+        for (const auto& sequence : shorter)
+            for (const auto& w : words) {
+                auto l = sequence;
+                l.push_back(w);
+                f(l);
+                longer.push_back(std::move(l));
+            }
+        shorter = std::move(longer);
+    }
+}
+
+}  // namespace
+
 TEST_CASE("a launch read without CLI11 is parse()'s, or none") {
     const std::vector<std::string> words = {
         "wlan1", "-v", "--verbose", "--", "curl", "-x", "status", "--dns", "1.1.1.1", "--as-user", "-h",
@@ -193,37 +234,16 @@ TEST_CASE("a launch read without CLI11 is parse()'s, or none") {
         "--notify", "--dns=x"};
     std::size_t answered = 0, tried = 0, with_options = 0;
     // Every command line of up to four words from these.
-    std::vector<std::vector<std::string>> lines = {{"via"}};
-    for (int length = 0; length < 4; ++length) {
-        std::vector<std::vector<std::string>> longer;
-        for (const auto& line : lines)
-            for (const auto& w : words) {
-                auto l = line;
-                l.push_back(w);
-                longer.push_back(l);
-            }
-        for (const auto& line : longer) {
-            ++tried;
-            const auto launch = via::cli::parse_launch(line);
-            if (!launch) continue;
-            ++answered;
-            INFO(line.size() << " words, the second: " << line[1]);
-            const auto full = parse(line);
-            REQUIRE(std::holds_alternative<Options>(full));
-            const auto& o = std::get<Options>(full);
-            CHECK(o.uplink == launch->uplink);
-            CHECK(o.verbose == launch->verbose);
-            CHECK(o.command == launch->command);
-            CHECK(o.kill_switch == launch->kill_switch);
-            CHECK(o.gateway == launch->gateway);
-            CHECK(o.gateway6 == launch->gateway6);
-            CHECK(o.dns == launch->dns);
-            CHECK(o.as_user == launch->as_user);
-            CHECK(o.notify == launch->notify);
-            if (!o.dns.empty() || o.gateway6 || !o.kill_switch || o.as_user || o.notify) ++with_options;
-        }
-        lines = std::move(longer);
-    }
+    each_sequence(words, 4, [&](const std::vector<std::string>& after) {
+        std::vector<std::string> line = {"via"};
+        line.insert(line.end(), after.begin(), after.end());
+        ++tried;
+        const auto launch = read_alike(line);
+        if (!launch) return;
+        ++answered;
+        const auto& o = *launch;
+        if (!o.dns.empty() || o.gateway6 || !o.kill_switch || o.as_user || o.notify) ++with_options;
+    });
     CHECK(tried > 190000);
     CHECK(answered > 1000);      // the launches among them are read
     CHECK(with_options > 500);   // with their options too
@@ -233,38 +253,13 @@ TEST_CASE("a launch read without CLI11 is parse()'s, or none") {
     const std::vector<std::string> option_words = {
         "--dns", "1.1.1.1", "--dns=::1", "--gateway", "10.0.0.1", "--gateway=10.0.0.2", "--gateway6", "fe80::1",
         "--no-kill-switch", "--as-user", "--notify", "-v", "--dns=x", "wlan0"};
-    std::vector<std::vector<std::string>> fronts = {{}};
     std::size_t combined = 0;
-    for (int length = 0; length < 3; ++length) {
-        std::vector<std::vector<std::string>> longer;
-        for (const auto& front : fronts)
-            for (const auto& w : option_words) {
-                auto f = front;
-                f.push_back(w);
-                longer.push_back(f);
-            }
-        for (const auto& front : longer) {
-            std::vector<std::string> line = {"via"};
-            line.insert(line.end(), front.begin(), front.end());
-            line.insert(line.end(), {"wlan1", "--", "true"});
-            const auto launch = via::cli::parse_launch(line);
-            if (!launch) continue;
-            ++combined;
-            INFO(front.size() << " words in front, the first: " << front[0]);
-            const auto full = parse(line);
-            REQUIRE(std::holds_alternative<Options>(full));
-            const auto& o = std::get<Options>(full);
-            CHECK(o.uplink == launch->uplink);
-            CHECK(o.verbose == launch->verbose);
-            CHECK(o.kill_switch == launch->kill_switch);
-            CHECK(o.gateway == launch->gateway);
-            CHECK(o.gateway6 == launch->gateway6);
-            CHECK(o.dns == launch->dns);
-            CHECK(o.as_user == launch->as_user);
-            CHECK(o.notify == launch->notify);
-        }
-        fronts = std::move(longer);
-    }
+    each_sequence(option_words, 3, [&](const std::vector<std::string>& front) {
+        std::vector<std::string> line = {"via"};
+        line.insert(line.end(), front.begin(), front.end());
+        line.insert(line.end(), {"wlan1", "--", "true"});
+        if (read_alike(line)) ++combined;
+    });
     CHECK(combined > 300);
 }
 
