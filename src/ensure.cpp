@@ -90,19 +90,22 @@ std::optional<std::uint64_t> sysctl_writes() {
 }
 
 // The fast path (see fastpath.hpp): the uplink as the last full ensure of
-// the same request found it, if the kernel still shows exactly what that
-// ensure left.
+// the same request (or of one covering it) found it, if the kernel still
+// shows exactly what that ensure left.
 std::optional<Target> verified(const Request& request) {
     std::optional<fastpath::Stamp> stamp;
+    bool open = false;
     {
         RootFiles as_root;
         stamp = fastpath::read(request.uplink);
-        if (!stamp || stamp->request != key(request)) return std::nullopt;
+        const auto covering = stamp ? covered_by(stamp->request, request) : std::nullopt;
+        if (!covering) return std::nullopt;
+        open = *covering;
         const auto recorded = served::read(request.uplink);
         if (!recorded || served::merge(recorded, served_of(request)) != *recorded) return std::nullopt;
     }
     const auto ids = ids::for_ifindex(stamp->up.ifindex);
-    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, is_open(request)))) != stamp->digest ||
+    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, open))) != stamp->digest ||
         sysctl_writes() != stamp->sysctl_writes)
         return std::nullopt;
     return Target{cgroup::mount_or_find(stamp->cgroup, stamp->cgroup_id), stamp->up, *ids};
@@ -203,6 +206,15 @@ std::string key(const Request& r) {
         for (const auto& server : r.user->dns) k += ":" + server;
     }
     return k;
+}
+
+std::optional<bool> covered_by(const std::string& stamped, const Request& request) {
+    if (stamped == key(request)) return is_open(request);
+    if (!request.kill_switch) return std::nullopt;
+    Request without = request;
+    without.kill_switch = false;
+    if (stamped == key(without)) return true;
+    return std::nullopt;
 }
 
 Applied apply(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked) {

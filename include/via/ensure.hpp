@@ -66,13 +66,22 @@ Applied apply(const Target& target, const Request& request, const Report& report
 // A request as the stamp records it: equal keys, equal plans.
 std::string key(const Request& request);
 
+// Whether the ensure of the request keyed `stamped` covers `request`'s
+// (pure): the same request, or the same with the kill switch off, whose
+// ensure made the uplink's open table and rules besides all that the kill
+// switch needs. So launches with and without --no-kill-switch do not take
+// turns at the full ensure. nullopt when it does not; else whether the
+// stamp's digest watched the open table too.
+std::optional<bool> covered_by(const std::string& stamped, const Request& request);
+
 struct Converged {
     Target target;
     std::optional<Applied> applied;  // nullopt: verified by the stamp, nothing applied
 };
 
 // A launch's ensure, under via's lock: the fast path when the stamp of the
-// same request still matches what the kernel shows, else validate() and
+// same request (or of one covering it, covered_by) still matches what the
+// kernel shows, else validate() and
 // apply(). `while_locked` runs last, still under the lock: a launch tags
 // itself there, so that a concurrent `via gc` sees the uplink in use
 // before it can remove it. Throws what validate() and apply() throw.

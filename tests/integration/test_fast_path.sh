@@ -156,6 +156,26 @@ chmod 0666 "$STAMP"
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "a stamp writable by others is ignored" full_path "$out"
 
+# Launches with and without --no-kill-switch do not take turns at the full
+# ensure: the open one's covers the kill switch's. Not the other way, and a
+# deletion in the open table still sends the next launch to the full one.
+out=$(as_user "$VIA" -v --no-kill-switch "$UP1" -- true 2>&1)
+check "an open launch after kill-switch ones takes the full ensure" full_path "$out"
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+expect_contains "a kill-switch launch after it, the fast path" "$FAST" "$out"
+out=$(as_user "$VIA" -v --no-kill-switch "$UP1" -- true 2>&1)
+expect_contains "and the open one after that, the fast path too" "$FAST" "$out"
+out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
+expect_contains "the kill-switch launch's program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
+open_table=$((mark - 0x10000))  # the open mark's (constants.hpp)
+ip -n "$H" route flush table "$open_table"
+out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
+check "with the open table emptied, a kill-switch launch takes the full ensure" full_path "$out"
+out=$(as_user "$VIA" -v --no-kill-switch "$UP1" -- true 2>&1)
+check "and the open launch after it too, which refills it" full_path "$out"
+made_again() { grep -qE "created  route default via [0-9.]+ dev $UP1 table $open_table " <<<"$1"; }
+check "the open table's default route made again" made_again "$out"
+
 # The launcher (bin/via) does a warm launch alone, with the launch's
 # options too: via itself, which it hands everything else to, does not run.
 # With via made unrunnable, warm launches still work, and what needs via

@@ -126,3 +126,35 @@ TEST_CASE("requests that plan differently have different keys") {
         for (std::size_t j = i + 1; j < keys.size(); ++j) CHECK(keys[i] != keys[j]);
     CHECK(ensure::key(a) == ensure::key(ensure::Request{"usb0", std::nullopt, std::nullopt, true, std::nullopt}));
 }
+
+TEST_CASE("a stamp covers its own request, and with the kill switch off, the same with it on") {
+    ensure::Request kill{"usb0", std::nullopt, std::nullopt, true, std::nullopt};
+    auto open = kill;
+    open.kill_switch = false;
+    // The same request: the open table watched as the request has it.
+    CHECK(ensure::covered_by(ensure::key(kill), kill) == std::optional<bool>(false));
+    CHECK(ensure::covered_by(ensure::key(open), open) == std::optional<bool>(true));
+    // The open ensure made all that the kill switch needs, and more.
+    CHECK(ensure::covered_by(ensure::key(open), kill) == std::optional<bool>(true));
+    // Not the other way: the kill switch's ensure made no open table.
+    CHECK_FALSE(ensure::covered_by(ensure::key(kill), open));
+    // Anything else that plans differently is no cover.
+    auto gateway = open;
+    gateway.gateway = "192.168.8.1";
+    CHECK_FALSE(ensure::covered_by(ensure::key(gateway), kill));
+    CHECK_FALSE(ensure::covered_by(ensure::key(open), gateway));
+    auto user = kill;
+    user.user = ensure::DedicatedUser{1001, true, {}};
+    CHECK_FALSE(ensure::covered_by(ensure::key(open), user));
+    CHECK_FALSE(ensure::covered_by(ensure::key(kill), user));
+    auto open_user = user;
+    open_user.kill_switch = false;
+    CHECK(ensure::covered_by(ensure::key(open_user), user) == std::optional<bool>(true));
+    // A dedicated user without the kill switch makes the request open already.
+    auto user_open = kill;
+    user_open.user = ensure::DedicatedUser{1001, false, {}};
+    CHECK(ensure::covered_by(ensure::key(user_open), user_open) == std::optional<bool>(true));
+    auto other = kill;
+    other.uplink = "usb1";
+    CHECK_FALSE(ensure::covered_by(ensure::key(open), other));
+}
