@@ -15,8 +15,10 @@
 //   - via's routing tables for the uplink, and nothing else (a dump the
 //     kernel filters by table);
 //   - the nftables generation, which any change to any table bumps.
-// The next launch reads the same things. When the digest and the request
-// are the same, nothing via depends on or made has changed, and the launch
+// The next launch reads the same things. When the digest is the same and
+// the stamped request covers the launch's (the same request, or the same
+// with the kill switch off: ensure::covered_by), nothing via depends on or
+// made has changed, and the launch
 // takes the uplink from the stamp instead of dumping links, addresses,
 // main's routes and via's nft rules. Any difference, a missing stamp or a
 // stamp that cannot be read sends it down the full ensure, which repairs
