@@ -309,18 +309,7 @@ Result parse(const std::vector<std::string>& args) {
     if (!separated) return usage_error("missing '--' between UPLINK and PROGRAM");
     options.command.assign(separator + 1, args.end());
     if (options.command.empty()) return usage_error("no PROGRAM given after '--'");
-    if (!valid_interface_name(options.uplink))
-        return usage_error("'" + options.uplink + "' is not a valid interface name");
-    if (options.gateway && !valid_address(AF_INET, *options.gateway))
-        return usage_error("--gateway '" + *options.gateway + "' is not an IPv4 address");
-    if (options.gateway6 && !valid_address(AF_INET6, *options.gateway6))
-        return usage_error("--gateway6 '" + *options.gateway6 + "' is not an IPv6 address");
-    if (options.dns.size() > constants::max_dns_servers)
-        return usage_error("--dns given " + std::to_string(options.dns.size()) + " times; the resolver reads at most " +
-                           std::to_string(constants::max_dns_servers) + " name servers");
-    for (const auto& server : options.dns)
-        if (!valid_address(AF_INET, server) && !valid_address(AF_INET6, server))
-            return usage_error("--dns '" + server + "' is not an IP address");
+    if (const auto why = invalid_launch(options)) return usage_error(*why);
     options.kill_switch = !no_kill_switch;
     return options;
 }

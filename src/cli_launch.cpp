@@ -25,6 +25,20 @@ bool valid_interface_name(const std::string& name) {
     });
 }
 
+std::optional<std::string> invalid_launch(const Options& o) {
+    if (!valid_interface_name(o.uplink)) return "'" + o.uplink + "' is not a valid interface name";
+    if (o.gateway && !valid_address(AF_INET, *o.gateway)) return "--gateway '" + *o.gateway + "' is not an IPv4 address";
+    if (o.gateway6 && !valid_address(AF_INET6, *o.gateway6))
+        return "--gateway6 '" + *o.gateway6 + "' is not an IPv6 address";
+    if (o.dns.size() > constants::max_dns_servers)
+        return "--dns given " + std::to_string(o.dns.size()) + " times; the resolver reads at most " +
+               std::to_string(constants::max_dns_servers) + " name servers";
+    for (const auto& server : o.dns)
+        if (!valid_address(AF_INET, server) && !valid_address(AF_INET6, server))
+            return "--dns '" + server + "' is not an IP address";
+    return std::nullopt;
+}
+
 namespace {
 
 // A launch option's value: "--name=VALUE" in the word itself, else the
@@ -48,17 +62,14 @@ std::optional<Options> parse_launch(const std::vector<std::string>& args) {
         const std::size_t eq = word.starts_with("--") ? word.find('=') : std::string::npos;
         const std::string name = word.substr(0, eq);
         if (name == "--dns" || name == "--gateway" || name == "--gateway6") {
-            const auto value = value_of(word, eq, w, separator);
+            auto value = value_of(word, eq, w, separator);
             if (!value) return std::nullopt;
             if (name == "--dns") {
-                if (options.dns.size() == constants::max_dns_servers ||
-                    (!valid_address(AF_INET, *value) && !valid_address(AF_INET6, *value)))
-                    return std::nullopt;
-                options.dns.push_back(*value);
+                options.dns.push_back(std::move(*value));
             } else {
                 auto& gateway = name == "--gateway" ? options.gateway : options.gateway6;
-                if (gateway || !valid_address(name == "--gateway" ? AF_INET : AF_INET6, *value)) return std::nullopt;
-                gateway = *value;
+                if (gateway) return std::nullopt;  // CLI11 takes one
+                gateway = std::move(value);
             }
         } else if (word == "-v" || word == "--verbose") {
             options.verbose = true;
@@ -75,7 +86,7 @@ std::optional<Options> parse_launch(const std::vector<std::string>& args) {
             return std::nullopt;
         }
     }
-    if (!have_uplink || !valid_interface_name(options.uplink)) return std::nullopt;
+    if (!have_uplink || invalid_launch(options)) return std::nullopt;
     options.command.assign(separator + 1, args.end());
     return options;
 }

@@ -87,6 +87,10 @@ Result parse(const std::vector<std::string>& args);
 // to via, which says what is wrong).
 std::optional<Options> parse_launch(const std::vector<std::string>& args);
 
+// What is not valid in a launch's options, as its usage error says it
+// (the first such thing), checked by parse() and parse_launch() alike.
+std::optional<std::string> invalid_launch(const Options& options);
+
 // `via --help`: every line fits 80 columns.
 const std::string& help();
 
