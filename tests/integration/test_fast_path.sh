@@ -194,6 +194,6 @@ chmod 0755 "$FULL"
 expect_eq "what is no launch goes to via" 125 "$rc"
 expect_contains "and says what is missing" "the launcher cannot start via" "$out"
 rc=0; out=$(as_user "$VIA" --version 2>&1) || rc=$?
-expect_eq "which answers once it can" "0 via $(sed -n 's/^project(via VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../../CMakeLists.txt")" "$rc $out"
+expect_eq "which answers once it can" "0 $("$FULL" --version)" "$rc $out"
 
 finish
