@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # On a systemd machine: a launch without --dns resolves through the
 # uplink's own servers, as systemd-resolved knows them for its interface
-# (a network manager's per-link DNS), not through the system's resolver by
-# the default uplink; and a service run as an uplink's dedicated user
-# (User=via-NAME in its unit) leaves by that uplink with no via launch.
+# (a network manager's per-link DNS; the launcher asks it itself), not
+# through the system's resolver by the default uplink; and a service run as
+# an uplink's dedicated user (User=via-NAME in its unit) leaves by that
+# uplink with no via launch.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/container.sh"
 setup_all
@@ -38,6 +39,18 @@ ct_script conf <<EOF
 via $UP1 -- cat /etc/resolv.conf
 EOF
 expect_eq "the program's resolv.conf names $UP1's server" "nameserver $DNS" "$(ct_user conf | grep nameserver)"
+
+# The launcher (bin/via) asks resolved itself: with via made unrunnable, a
+# warm launch without --dns still gets $UP1's server from resolved.
+ct_script launcher <<EOF
+via $UP1 -- cat /etc/resolv.conf 2>&1
+echo "exit \$?"
+EOF
+in_ct chmod 0700 /usr/local/libexec/via/via
+out=$(ct_user launcher)
+in_ct chmod 0755 /usr/local/libexec/via/via
+expect_contains "the launcher alone launches" "exit 0" "$out"
+expect_eq "with $UP1's server from resolved" "nameserver $DNS" "$(grep nameserver <<<"$out")"
 
 ct_script check <<EOF
 via check $UP1
