@@ -150,16 +150,6 @@ bool nft_generation(Digest& d) {
     return found;
 }
 
-std::string hex16(const std::array<std::uint8_t, 16>& bytes) {
-    std::string out;
-    char b[3];
-    for (auto byte : bytes) {
-        std::snprintf(b, sizeof b, "%02x", byte);
-        out += b;
-    }
-    return out;
-}
-
 bool unhex16(std::string_view text, std::array<std::uint8_t, 16>& out) {
     if (text.size() != 32) return false;
     for (std::size_t i = 0; i < 16; ++i)
@@ -222,9 +212,11 @@ std::string render(const Stamp& s) {
     for (const auto& a : s.up.ipv6) out += "ipv6 " + a + "\n";
     if (s.up.next_hop6) out += "hop6 " + hop_text(*s.up.next_hop6) + "\n";
     if (!s.up.no_ipv6.empty()) out += "no_ipv6 " + s.up.no_ipv6 + "\n";
-    for (const auto& n : s.up.connected)
-        out += "net " + std::to_string(n.ifindex) + " " + std::to_string(n.family) + " " + hex16(n.addr) + " " +
+    for (const auto& n : s.up.connected) {
+        const std::string_view addr(reinterpret_cast<const char*>(n.addr.data()), n.addr.size());
+        out += "net " + std::to_string(n.ifindex) + " " + std::to_string(n.family) + " " + text::hex(addr) + " " +
                std::to_string(n.prefixlen) + " " + (n.dev.empty() ? "-" : n.dev) + "\n";
+    }
     const auto one_line = [](const std::string& v) { return !v.empty() && v.find('\n') == std::string::npos; };
     if (s.cgroup_id && one_line(s.cgroup.root) && one_line(s.cgroup.point))
         out += "cgroup_id " + std::to_string(s.cgroup_id) + "\ncgroup_root " + s.cgroup.root + "\ncgroup_point " +

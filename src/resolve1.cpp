@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "via/handle.hpp"
+#include "via/text.hpp"
 
 namespace via::resolve1 {
 namespace {
@@ -193,16 +194,6 @@ private:
     std::string buffer_;
 };
 
-std::string hex_of(std::string_view text) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char c : text) {
-        out += digits[c >> 4];
-        out += digits[c & 0xf];
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string marshal(const Call& call, std::uint32_t serial) {
@@ -326,7 +317,7 @@ std::string link_path(int ifindex) {
     // sd_bus_path_encode() of the decimal ifindex: a leading digit is
     // escaped as _ and its hex code, the others are kept.
     const std::string decimal = std::to_string(ifindex);
-    return "/org/freedesktop/resolve1/link/_" + hex_of(decimal.substr(0, 1)) + decimal.substr(1);
+    return "/org/freedesktop/resolve1/link/_" + text::hex(decimal.substr(0, 1)) + decimal.substr(1);
 }
 
 std::optional<std::vector<std::string>> servers(int ifindex, std::size_t max) {
@@ -342,7 +333,7 @@ std::optional<std::vector<std::string>> servers(int ifindex, std::size_t max) {
     // DNS at its usual path. Refused, the rest is never read.
     const std::string uid = std::to_string(::geteuid());
     const std::string dns_interface = "org.freedesktop.resolve1.Link";
-    if (!bus.send(std::string("\0AUTH EXTERNAL ", 15) + hex_of(uid) + "\r\nBEGIN\r\n" + marshal(hello(), 1) +
+    if (!bus.send(std::string("\0AUTH EXTERNAL ", 15) + text::hex(uid) + "\r\nBEGIN\r\n" + marshal(hello(), 1) +
                   marshal(get_property(link_path(ifindex), dns_interface, "DNS"), 2)))
         return std::nullopt;
     const auto answer = bus.line();

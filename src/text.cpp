@@ -56,4 +56,15 @@ Head head(std::string_view s) {
     return {s.substr(0, end), rest == std::string_view::npos ? std::string_view{} : s.substr(rest)};
 }
 
+std::string hex(std::string_view s) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() * 2);
+    for (const unsigned char c : s) {
+        out += digits[c >> 4];
+        out += digits[c & 0xf];
+    }
+    return out;
+}
+
 }  // namespace via::text

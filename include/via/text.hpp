@@ -33,6 +33,9 @@ struct Head {
 };
 Head head(std::string_view s);
 
+// The bytes of s in lowercase hexadecimal, two digits each.
+std::string hex(std::string_view s);
+
 // The whole of s as an integer in `base` (no sign for unsigned types, no
 // blanks, no prefix): false, and `out` unchanged, for anything else.
 template <class Int>

@@ -62,3 +62,9 @@ TEST_CASE("number takes the whole text or nothing") {
     CHECK(byte == 255);
     CHECK_FALSE(text::number("100", byte, 16));
 }
+
+TEST_CASE("hex writes every byte as two lowercase digits") {
+    CHECK(text::hex("") == "");
+    CHECK(text::hex("1000") == "31303030");
+    CHECK(text::hex(std::string_view("\x00\x0f\xa0\xff", 4)) == "000fa0ff");
+}
