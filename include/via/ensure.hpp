@@ -81,10 +81,10 @@ struct Converged {
 
 // A launch's ensure, under via's lock: the fast path when the stamp of the
 // same request (or of one covering it, covered_by) still matches what the
-// kernel shows, else validate() and
-// apply(). `while_locked` runs last, still under the lock: a launch tags
-// itself there, so that a concurrent `via gc` sees the uplink in use
-// before it can remove it. Throws what validate() and apply() throw.
+// kernel shows, else validate() and apply(). `while_locked` runs last,
+// still under the lock: a launch tags itself there, so that a concurrent
+// `via gc` sees the uplink in use before it can remove it. Throws what
+// validate() and apply() throw.
 Converged converge(const Request& request, const Report& report,
                    const std::function<void(const Target&)>& while_locked);
 

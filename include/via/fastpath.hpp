@@ -18,11 +18,11 @@
 // The next launch reads the same things. When the digest is the same and
 // the stamped request covers the launch's (the same request, or the same
 // with the kill switch off: ensure::covered_by), nothing via depends on or
-// made has changed, and the launch
-// takes the uplink from the stamp instead of dumping links, addresses,
-// main's routes and via's nft rules. Any difference, a missing stamp or a
-// stamp that cannot be read sends it down the full ensure, which repairs
-// and stamps again: correctness never rests on the stamp.
+// made has changed, and the launch takes the uplink from the stamp instead
+// of dumping links, addresses, main's routes and via's nft rules. Any
+// difference, a missing stamp or a stamp that cannot be read sends it down
+// the full ensure, which repairs and stamps again: correctness never rests
+// on the stamp.
 // Beside the digest, the stamp holds the count of writes to src_valid_mark
 // sysctls that via's `cgroup/sysctl` program keeps (sockmark.hpp): the
 // launch compares one number instead of reading one file per interface

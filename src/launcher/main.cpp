@@ -11,8 +11,8 @@
 // after dropping every capability: other commands, help and version, a
 // command line that is not valid, a caller outside group via, a stamp that
 // does not match, names that /etc/passwd and /etc/group do not have, and
-// any failure before the uplink is ensured (via then says what failed). via does the launch as it would have
-// without the launcher.
+// any failure before the uplink is ensured (via then says what failed).
+// via does the launch as it would have without the launcher.
 #include <cstdio>
 #include <cstring>
 #include <string>
