@@ -21,12 +21,12 @@
 #include <arpa/inet.h>
 #include <linux/magic.h>
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "sockmark.skel.h"
 #include "sockmark_stamp.h"
 #include "tag.h"
+#include "via/bpfsys.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
 #include "via/handle.hpp"
@@ -135,11 +135,11 @@ void ensure_dir(const Report& report) {
 // hook of the hierarchy's root for a cgroup link (one detached by `bpftool
 // link detach` reports cgroup 0), to its tracepoint otherwise.
 std::optional<std::uint32_t> attached(const LinkSpec& link, std::uint64_t root_id) {
-    UniqueFd fd(bpf_obj_get(pin_path(link).c_str()));
+    UniqueFd fd(bpfsys::obj_get(pin_path(link).c_str()));
     if (!fd) return std::nullopt;
     bpf_link_info info{};
     std::uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) < 0) return std::nullopt;
+    if (bpfsys::obj_get_info_by_fd(fd.get(), &info, &len) < 0) return std::nullopt;
     const bool ok = link.cgroup_hook ? info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.cgroup_id == root_id &&
                                            info.cgroup.attach_type == *link.cgroup_hook
                                      : info.type == BPF_LINK_TYPE_RAW_TRACEPOINT;  // how tp_btf attaches
@@ -200,7 +200,7 @@ void remove_other_stamps(const Report& report) {
 // A pinned map of via's; with `may_be_missing`, an empty fd when it was
 // never pinned.
 UniqueFd open_map(const char* pin, bool may_be_missing = false) {
-    UniqueFd fd(bpf_obj_get(pin));
+    UniqueFd fd(bpfsys::obj_get(pin));
     if (!fd && !(may_be_missing && errno == ENOENT))
         throw errno_error(std::string("opening via's bpf map ") + pin, permission_hint(errno));
     return fd;
@@ -218,7 +218,7 @@ std::optional<std::array<std::uint64_t, VIA_STATE_ENTRIES>> read_state() {
     std::array<std::uint64_t, VIA_STATE_ENTRIES> values{};
     std::uint32_t batch = 0, count = VIA_STATE_ENTRIES;
     // The whole array in one call; the kernel says ENOENT for its end.
-    if (bpf_map_lookup_batch(state.get(), nullptr, &batch, keys.data(), values.data(), &count, nullptr) < 0 &&
+    if (bpfsys::map_lookup_batch(state.get(), nullptr, &batch, keys.data(), values.data(), &count) < 0 &&
         errno != ENOENT)
         return std::nullopt;
     if (count != VIA_STATE_ENTRIES) return std::nullopt;
@@ -245,7 +245,7 @@ bool attached_as_recorded(const cgroup::Mount& mount) {
         }
         std::array<std::uint32_t, 64> ids{};
         std::uint32_t count = ids.size();
-        if (recorded == 0 || bpf_prog_query(root.get(), *link.cgroup_hook, 0, nullptr, ids.data(), &count) < 0 ||
+        if (recorded == 0 || bpfsys::prog_query(root.get(), *link.cgroup_hook, ids.data(), &count) < 0 ||
             std::find(ids.begin(), ids.begin() + count, recorded) == ids.begin() + count)
             return false;
     }
@@ -262,7 +262,7 @@ void record_programs(const ProgramIds& ids) {
     for (std::size_t i = 0; i < std::size(links); ++i) {
         const std::uint32_t key = program_entry(i);
         const std::uint64_t id = ids[i].value_or(0);
-        if (bpf_map_update_elem(state.get(), &key, &id, BPF_ANY) < 0)
+        if (bpfsys::map_update_elem(state.get(), &key, &id, BPF_ANY) < 0)
             throw errno_error("recording the programs via attached");
     }
 }
@@ -270,7 +270,7 @@ void record_programs(const ProgramIds& ids) {
 std::optional<std::uint32_t> program_id(int prog_fd) {
     bpf_prog_info info{};
     std::uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0) return std::nullopt;
+    if (bpfsys::obj_get_info_by_fd(prog_fd, &info, &len) < 0) return std::nullopt;
     return info.id;
 }
 
@@ -309,7 +309,7 @@ std::vector<via_lan> lan_keys(int fd) {
     via_lan batch{};
     for (bool first = true;; first = false) {
         __u32 count = static_cast<__u32>(keys.size());
-        const int err = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, keys.data(), values.data(), &count, nullptr);
+        const int err = bpfsys::map_lookup_batch(fd, first ? nullptr : &batch, &batch, keys.data(), values.data(), &count);
         out.insert(out.end(), keys.begin(), keys.begin() + count);
         if (err == 0) continue;
         if (errno == ENOENT) return out;  // the last batch
@@ -319,7 +319,7 @@ std::vector<via_lan> lan_keys(int fd) {
     }
     out.clear();
     via_lan key{}, next{};
-    for (const via_lan* prev = nullptr; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
+    for (const via_lan* prev = nullptr; bpfsys::map_get_next_key(fd, prev, &next) == 0; prev = &key) {
         key = next;
         out.push_back(key);
     }
@@ -334,21 +334,21 @@ std::vector<via_lan> lan_keys(int fd) {
 void repin_maps(const ProgramIds& programs, std::vector<std::string>& names, const Report& report) {
     for (const auto& prog_id : programs) {
         if (!prog_id) continue;
-        UniqueFd prog(bpf_prog_get_fd_by_id(*prog_id));
+        UniqueFd prog(bpfsys::prog_get_fd_by_id(*prog_id));
         std::array<std::uint32_t, 16> ids{};
         bpf_prog_info info{};
         info.nr_map_ids = ids.size();
         info.map_ids = reinterpret_cast<std::uintptr_t>(ids.data());
         std::uint32_t len = sizeof info;
-        if (!prog || bpf_obj_get_info_by_fd(prog.get(), &info, &len) < 0) continue;
+        if (!prog || bpfsys::obj_get_info_by_fd(prog.get(), &info, &len) < 0) continue;
         for (std::uint32_t i = 0; i < std::min<std::uint32_t>(info.nr_map_ids, ids.size()); ++i) {
-            UniqueFd map(bpf_map_get_fd_by_id(ids[i]));
+            UniqueFd map(bpfsys::map_get_fd_by_id(ids[i]));
             bpf_map_info map_info{};
             std::uint32_t map_len = sizeof map_info;
-            if (!map || bpf_obj_get_info_by_fd(map.get(), &map_info, &map_len) < 0) continue;
+            if (!map || bpfsys::obj_get_info_by_fd(map.get(), &map_info, &map_len) < 0) continue;
             for (const auto& m : maps) {
                 if (std::strncmp(map_info.name, m.map, sizeof map_info.name) != 0 || listed(names, pin_file(m))) continue;
-                if (bpf_obj_pin(map.get(), m.pin) < 0) throw errno_error(std::string("pinning again ") + m.pin);
+                if (bpfsys::obj_pin(map.get(), m.pin) < 0) throw errno_error(std::string("pinning again ") + m.pin);
                 names.emplace_back(pin_file(m));
                 report.ensured(std::string("bpf map ") + m.pin + ", pinned again (via's attached programs use it)",
                                Outcome::replaced);
@@ -463,7 +463,7 @@ std::optional<std::uint64_t> sysctl_writes() {
     const UniqueFd map = open_map(constants::bpf_state_pin, true);
     const std::uint32_t key = VIA_STATE_SYSCTL_WRITES;
     std::uint64_t count = 0;
-    if (!map || bpf_map_lookup_elem(map.get(), &key, &count) < 0) return std::nullopt;
+    if (!map || bpfsys::map_lookup_elem(map.get(), &key, &count) < 0) return std::nullopt;
     return count;
 }
 
@@ -472,12 +472,12 @@ void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& rep
     const via_uplink key = key_of(uplink);
     const std::string what = "uplink " + uplink + " with mark " + ids::hex(mark) + " for running programs";
     std::uint32_t current = 0;
-    const bool known = bpf_map_lookup_elem(uplinks.get(), &key, &current) == 0;
+    const bool known = bpfsys::map_lookup_elem(uplinks.get(), &key, &current) == 0;
     if (known && current == mark) {
         report.ensured(what, Outcome::present);
         return;
     }
-    if (bpf_map_update_elem(uplinks.get(), &key, &mark, BPF_ANY) < 0)
+    if (bpfsys::map_update_elem(uplinks.get(), &key, &mark, BPF_ANY) < 0)
         throw errno_error("recording " + what, permission_hint(errno));
     report.ensured(what, known ? Outcome::replaced : Outcome::created);
 }
@@ -517,10 +517,10 @@ void set_networks(const std::vector<uplink::Network>& networks, const Report& re
     const std::uint8_t yes = 1;
     for (const auto& w : wanted)
         if (std::none_of(present.begin(), present.end(), [&](const via_lan& p) { return same(p, w); }) &&
-            bpf_map_update_elem(lans.get(), &w, &yes, BPF_ANY) < 0)
+            bpfsys::map_update_elem(lans.get(), &w, &yes, BPF_ANY) < 0)
             throw errno_error("recording a connected network for via's programs", permission_hint(errno));
     for (const auto& k : stale)
-        if (bpf_map_delete_elem(lans.get(), &k) < 0 && errno != ENOENT)
+        if (bpfsys::map_delete_elem(lans.get(), &k) < 0 && errno != ENOENT)
             throw errno_error("forgetting a network that is no longer connected");
     const std::string what = "connected networks reachable by other interfaces (" + std::to_string(wanted.size()) + ")";
     report.ensured(what, stale.empty() && kept == wanted.size() ? Outcome::present
@@ -548,15 +548,15 @@ void tag_self(const Launch& launch) {
     UniqueFd self = pidfd_of(::getpid());
     const int key = self.get();
     const via_tag tag = make_tag(launch);
-    if (bpf_map_update_elem(tags.get(), &key, &tag, BPF_ANY) < 0)
+    if (bpfsys::map_update_elem(tags.get(), &key, &tag, BPF_ANY) < 0)
         throw errno_error("tagging via's process with uplink " + launch.uplink);
     // This launch's id, for its counters; those of an earlier launch with
     // this pid are not the program's.
     const std::uint32_t id = static_cast<std::uint32_t>(::getpid());
     UniqueFd launches = open_map(constants::bpf_launches_pin);
-    if (bpf_map_update_elem(launches.get(), &key, &id, BPF_ANY) < 0)
+    if (bpfsys::map_update_elem(launches.get(), &key, &id, BPF_ANY) < 0)
         throw errno_error("recording via's launch for its traffic counters");
-    if (UniqueFd traffic = open_map(constants::bpf_traffic_pin, true)) bpf_map_delete_elem(traffic.get(), &id);
+    if (UniqueFd traffic = open_map(constants::bpf_traffic_pin, true)) bpfsys::map_delete_elem(traffic.get(), &id);
 }
 
 void set_user(uid_t uid, const Launch& launch, const Report& report) {
@@ -564,13 +564,13 @@ void set_user(uid_t uid, const Launch& launch, const Report& report) {
     const std::uint32_t key = uid;
     const via_tag tag = make_tag(launch);
     via_tag current{};
-    const bool known = bpf_map_lookup_elem(users.get(), &key, &current) == 0;
+    const bool known = bpfsys::map_lookup_elem(users.get(), &key, &current) == 0;
     const std::string what = "sockets of uid " + std::to_string(uid) + " marked for uplink " + launch.uplink;
     if (known && std::memcmp(&current, &tag, sizeof tag) == 0) {
         report.ensured(what, Outcome::present);
         return;
     }
-    if (bpf_map_update_elem(users.get(), &key, &tag, BPF_ANY) < 0)
+    if (bpfsys::map_update_elem(users.get(), &key, &tag, BPF_ANY) < 0)
         throw errno_error("recording " + what, permission_hint(errno));
     report.ensured(what, known ? Outcome::replaced : Outcome::created);
 }
@@ -581,7 +581,7 @@ std::optional<Tag> tag_of(pid_t pid) {
     UniqueFd process = pidfd_of(pid);
     const int key = process.get();
     via_tag tag{};
-    if (bpf_map_lookup_elem(tags.get(), &key, &tag) == 0) return tag_from(tag);
+    if (bpfsys::map_lookup_elem(tags.get(), &key, &tag) == 0) return tag_from(tag);
     if (errno == ENOENT) return std::nullopt;
     throw errno_error("reading the tag of process " + std::to_string(pid));
 }
@@ -592,7 +592,7 @@ std::optional<pid_t> launch_of(pid_t pid) {
     UniqueFd process = pidfd_of(pid);
     const int key = process.get();
     std::uint32_t launch = 0;
-    if (bpf_map_lookup_elem(launches.get(), &key, &launch) == 0) return static_cast<pid_t>(launch);
+    if (bpfsys::map_lookup_elem(launches.get(), &key, &launch) == 0) return static_cast<pid_t>(launch);
     return std::nullopt;
 }
 
@@ -601,7 +601,7 @@ std::optional<Traffic> traffic_of(pid_t pid) {
     if (!traffic) return std::nullopt;
     const std::uint32_t key = static_cast<std::uint32_t>(pid);
     via_traffic t{};
-    if (bpf_map_lookup_elem(traffic.get(), &key, &t) < 0) return std::nullopt;
+    if (bpfsys::map_lookup_elem(traffic.get(), &key, &t) < 0) return std::nullopt;
     return Traffic{t.packets, t.bytes};
 }
 
@@ -610,10 +610,10 @@ std::vector<std::pair<std::string, std::uint32_t>> uplinks() {
     UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
     if (!map) return out;
     via_uplink key{}, next{};
-    for (const via_uplink* prev = nullptr; bpf_map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
+    for (const via_uplink* prev = nullptr; bpfsys::map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
         key = next;
         std::uint32_t mark = 0;
-        if (bpf_map_lookup_elem(map.get(), &key, &mark) == 0) out.emplace_back(name_of(key), mark);
+        if (bpfsys::map_lookup_elem(map.get(), &key, &mark) == 0) out.emplace_back(name_of(key), mark);
     }
     return out;
 }
@@ -623,10 +623,10 @@ std::vector<std::pair<uid_t, Tag>> users() {
     UniqueFd map = open_map(constants::bpf_users_pin, true);
     if (!map) return out;
     std::uint32_t key = 0, next = 0;
-    for (const std::uint32_t* prev = nullptr; bpf_map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
+    for (const std::uint32_t* prev = nullptr; bpfsys::map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
         key = next;
         via_tag tag{};
-        if (bpf_map_lookup_elem(map.get(), &key, &tag) == 0) out.emplace_back(key, tag_from(tag));
+        if (bpfsys::map_lookup_elem(map.get(), &key, &tag) == 0) out.emplace_back(key, tag_from(tag));
     }
     return out;
 }
@@ -635,7 +635,7 @@ void forget_uplink(const std::string& uplink, const Report& report) {
     UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
     if (!map) return;
     const via_uplink key = key_of(uplink);
-    if (bpf_map_delete_elem(map.get(), &key) == 0)
+    if (bpfsys::map_delete_elem(map.get(), &key) == 0)
         report.ensured("removed uplink " + uplink + " from the running programs' map", Outcome::replaced);
     else if (errno != ENOENT)
         throw errno_error("removing uplink " + uplink + " from via's bpf map", permission_hint(errno));
