@@ -44,8 +44,8 @@ std::vector<std::string> networkd_confs() {
     return out;
 }
 
-// An ip rule as the kernel sends it, read with libnl's core: libnl 3.7 keeps a
-// rule's flags ("not") and suppress_* to itself.
+// An ip rule as the kernel sends it, read as it comes: libnl 3.7's rule
+// objects keep a rule's flags ("not") and suppress_* to themselves.
 Rule rule_of(const nlmsghdr* nlh) {
     const auto* hdr = nlmsg::payload<fib_rule_hdr>(nlh);
     Rule rule;
@@ -55,18 +55,17 @@ Rule rule_of(const nlmsghdr* nlh) {
     rule.action = hdr->action;
     rule.table = hdr->table;
     rule.family = hdr->family;
-    nlmsg::each_attr(nlh, sizeof *hdr, [&](const nlattr* a) {
-        auto* attr = const_cast<nlattr*>(a);  // libnl's getters take no const
-        switch (nla_type(attr)) {
-            case FRA_PRIORITY: rule.pref = nla_get_u32(attr); break;
-            case FRA_TABLE: rule.table = nla_get_u32(attr); break;
-            case FRA_FWMARK: rule.fwmark = nla_get_u32(attr); break;
-            case FRA_FWMASK: rule.fwmask = nla_get_u32(attr); break;
-            case FRA_GOTO: rule.target = nla_get_u32(attr); break;
-            case FRA_PROTOCOL: rule.via = nla_get_u8(attr) == constants::rt_protocol; break;
+    nlmsg::each_attr(nlh, sizeof *hdr, [&](const nlattr* attr) {
+        switch (nlmsg::attr_type(attr)) {
+            case FRA_PRIORITY: rule.pref = nlmsg::attr_u32(attr); break;
+            case FRA_TABLE: rule.table = nlmsg::attr_u32(attr); break;
+            case FRA_FWMARK: rule.fwmark = nlmsg::attr_u32(attr); break;
+            case FRA_FWMASK: rule.fwmask = nlmsg::attr_u32(attr); break;
+            case FRA_GOTO: rule.target = nlmsg::attr_u32(attr); break;
+            case FRA_PROTOCOL: rule.via = nlmsg::attr_u8(attr) == constants::rt_protocol; break;
             case FRA_SUPPRESS_PREFIXLEN:
             case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
-                rule.suppresses = rule.suppresses || nla_get_u32(attr) != 0xffffffff;
+                rule.suppresses = rule.suppresses || nlmsg::attr_u32(attr) != 0xffffffff;
                 break;
             case FRA_IIFNAME: case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
             case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
@@ -118,11 +117,10 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
 
 std::vector<Rule> ip_rules() {
     std::vector<Rule> out;
-    const nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
+    nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
     if (!sock) return out;  // a warning only
-    const auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
-    if (!msg) return out;
-    nlmsg::ask(sock.get(), msg.get(), [&](const nlmsghdr* m) {
+    auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
+    nlmsg::ask(sock, msg, [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
     });
     return out;

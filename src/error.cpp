@@ -1,25 +1,8 @@
 #include "via/error.hpp"
 
 #include <cerrno>
-#include <cstdlib>
-
-#include <netlink/errno.h>
 
 namespace via {
-namespace {
-
-class NetlinkCategory final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "netlink"; }
-    std::string message(int code) const override { return nl_geterror(code); }
-};
-
-}  // namespace
-
-const std::error_category& netlink_category() noexcept {
-    static const NetlinkCategory category;
-    return category;
-}
 
 Error::Error(std::string message, std::string hint)
     : std::system_error(std::error_code(), message),
@@ -31,11 +14,6 @@ Error::Error(std::error_code code, std::string context, std::string hint)
 
 Error errno_error(std::string context, std::string hint) {
     return Error(std::error_code(errno, std::system_category()), std::move(context),
-                 std::move(hint));
-}
-
-Error netlink_error(int nle, std::string context, std::string hint) {
-    return Error(std::error_code(std::abs(nle), netlink_category()), std::move(context),
                  std::move(hint));
 }
 

@@ -51,7 +51,7 @@ void add_message(Digest& d, const nlmsghdr* nlh, std::size_t fixed, std::uint16_
     d.add(nlh->nlmsg_type);
     d.add(payload<char>(nlh), fixed);
     each_attr(nlh, fixed, [&](const nlattr* attr) {
-        if (nla_type(attr) != skip) d.add(attr, attr->nla_len);
+        if (nlmsg::attr_type(attr) != skip) d.add(attr, attr->nla_len);
     });
 }
 
@@ -73,10 +73,10 @@ std::optional<Link> link_by_name(int fd, const std::string& name) {
     return Link{ifindex, (ifr.ifr_flags & IFF_UP) != 0};
 }
 
-bool addresses(nl_sock* sock, Digest& d) {
+bool addresses(Socket& sock, Digest& d) {
     const ifaddrmsg all{.ifa_family = AF_UNSPEC};
-    const auto msg = request(RTM_GETADDR, NLM_F_DUMP, all);
-    return msg && ask(sock, msg.get(), [&](const nlmsghdr* m) {
+    auto msg = request(RTM_GETADDR, NLM_F_DUMP, all);
+    return ask(sock, msg, [&](const nlmsghdr* m) {
         if (m->nlmsg_type != RTM_NEWADDR) return;
         // Family, prefix length, scope, interface and the addresses: not
         // the flags, which DAD and lifetimes change on their own.
@@ -86,7 +86,7 @@ bool addresses(nl_sock* sock, Digest& d) {
         d.add(a->ifa_scope);
         d.add(a->ifa_index);
         each_attr(m, sizeof(ifaddrmsg), [&](const nlattr* attr) {
-            const auto type = nla_type(attr);
+            const auto type = nlmsg::attr_type(attr);
             if (type == IFA_ADDRESS || type == IFA_LOCAL) d.add(attr, attr->nla_len);
         });
     });
@@ -95,19 +95,18 @@ bool addresses(nl_sock* sock, Digest& d) {
 // The route the kernel takes out of the uplink to an address no network
 // claims (TEST-NET-3, the IPv6 discard prefix): its default route, from
 // whichever table, with its gateway and metric; or the error.
-bool route_out(nl_sock* sock, int ifindex, int family, Digest& d) {
+bool route_out(Socket& sock, int ifindex, int family, Digest& d) {
     const rtmsg rtm{.rtm_family = static_cast<unsigned char>(family),
                     .rtm_dst_len = static_cast<unsigned char>(family == AF_INET ? 32 : 128),
                     .rtm_flags = RTM_F_FIB_MATCH};
     unsigned char dst[16] = {};
     const char* far = family == AF_INET ? "203.0.113.77" : "100::1";
     inet_pton(family, far, dst);
-    const auto msg = request(RTM_GETROUTE, 0, rtm);
-    if (!msg || nla_put(msg.get(), RTA_DST, family == AF_INET ? 4 : 16, dst) < 0 ||
-        nla_put_u32(msg.get(), RTA_OIF, static_cast<std::uint32_t>(ifindex)) < 0)
-        return false;
+    auto msg = request(RTM_GETROUTE, 0, rtm);
+    msg.put(RTA_DST, dst, family == AF_INET ? 4 : 16);
+    msg.put_u32(RTA_OIF, static_cast<std::uint32_t>(ifindex));
     int error = 0;
-    const bool found = ask(sock, msg.get(), [&](const nlmsghdr* m) {
+    const bool found = ask(sock, msg, [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWROUTE) add_message(d, m, sizeof(rtmsg), RTA_CACHEINFO);
     }, &error);
     if (!found && !error) return false;  // not asked, or no answer
@@ -115,35 +114,34 @@ bool route_out(nl_sock* sock, int ifindex, int family, Digest& d) {
     return true;
 }
 
-bool rules(nl_sock* sock, int family, Digest& d) {
+bool rules(Socket& sock, int family, Digest& d) {
     const rtmsg rtm{.rtm_family = static_cast<unsigned char>(family)};
-    const auto msg = request(RTM_GETRULE, NLM_F_DUMP, rtm);
-    return msg && ask(sock, msg.get(), [&](const nlmsghdr* m) {
+    auto msg = request(RTM_GETRULE, NLM_F_DUMP, rtm);
+    return ask(sock, msg, [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWRULE) add_message(d, m, sizeof(rtmsg), 0xffff);
     });
 }
 
 // One table's routes: the kernel walks that table only (strict checking).
-bool table(nl_sock* sock, int family, std::uint32_t id, Digest& d) {
+bool table(Socket& sock, int family, std::uint32_t id, Digest& d) {
     const rtmsg rtm{.rtm_family = static_cast<unsigned char>(family)};
-    const auto msg = request(RTM_GETROUTE, NLM_F_DUMP, rtm);
-    if (!msg || nla_put_u32(msg.get(), RTA_TABLE, id) < 0) return false;
-    return ask(sock, msg.get(), [&](const nlmsghdr* m) {
+    auto msg = request(RTM_GETROUTE, NLM_F_DUMP, rtm);
+    msg.put_u32(RTA_TABLE, id);
+    return ask(sock, msg, [&](const nlmsghdr* m) {
         if (m->nlmsg_type == RTM_NEWROUTE) add_message(d, m, sizeof(rtmsg), RTA_CACHEINFO);
     });
 }
 
 bool nft_generation(Digest& d) {
-    const Socket sock = nlmsg::open(NETLINK_NETFILTER);
+    Socket sock = nlmsg::open(NETLINK_NETFILTER);
     if (!sock) return false;
     const nfgenmsg any{.nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0};
-    const auto msg = request((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, any);
-    if (!msg) return false;
+    auto msg = request((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, any);
     bool found = false;
-    ask(sock.get(), msg.get(), [&](const nlmsghdr* m) {
+    ask(sock, msg, [&](const nlmsghdr* m) {
         each_attr(m, sizeof(nfgenmsg), [&](const nlattr* attr) {
-            if (nla_type(attr) != NFTA_GEN_ID) return;
-            d.add(nla_get_u32(const_cast<nlattr*>(attr)));
+            if (nlmsg::attr_type(attr) != NFTA_GEN_ID) return;
+            d.add(nlmsg::attr_u32(attr));
             found = true;
         });
     });
@@ -179,22 +177,22 @@ uplink::NextHop hop_of(std::string_view text) {
 std::string path_of(const std::string& uplink) { return std::string(dir) + "/" + uplink; }
 
 std::optional<std::uint64_t> observe(const Watch& watch) {
-    const Socket sock = nlmsg::open(NETLINK_ROUTE);
+    Socket sock = nlmsg::open(NETLINK_ROUTE);
     if (!sock) return std::nullopt;
-    if (!nlmsg::strict_dumps(sock.get(), true)) return std::nullopt;
-    const auto link = link_by_name(nl_socket_get_fd(sock.get()), watch.name);
+    if (!nlmsg::strict_dumps(sock.fd(), true)) return std::nullopt;
+    const auto link = link_by_name(sock.fd(), watch.name);
     if (!link) return std::nullopt;
     Digest d;
     d.add(link->ifindex);
     d.add(link->up);
     // A request that fails makes no digest (the full ensure says why).
-    if (!addresses(sock.get(), d)) return std::nullopt;
+    if (!addresses(sock, d)) return std::nullopt;
     for (int family : {AF_INET, AF_INET6})
-        if (!route_out(sock.get(), link->ifindex, family, d)) return std::nullopt;
+        if (!route_out(sock, link->ifindex, family, d)) return std::nullopt;
     // Both families in one dump each.
-    if (!rules(sock.get(), AF_UNSPEC, d)) return std::nullopt;
+    if (!rules(sock, AF_UNSPEC, d)) return std::nullopt;
     for (const auto id : watch.tables)
-        if (!table(sock.get(), AF_UNSPEC, id, d)) return std::nullopt;
+        if (!table(sock, AF_UNSPEC, id, d)) return std::nullopt;
     if (!nft_generation(d)) return std::nullopt;
     return d.value;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include <linux/netlink.h>
@@ -15,6 +16,30 @@
 
 #include "via/error.hpp"
 #include "via/nlmsg.hpp"
+
+namespace via {
+namespace {
+
+// libnl's NLE_* codes (error.hpp). Here, not in error.cpp: the launcher,
+// which shares error.cpp, has no libnl.
+class NetlinkCategory final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "netlink"; }
+    std::string message(int code) const override { return nl_geterror(code); }
+};
+
+}  // namespace
+
+const std::error_category& netlink_category() noexcept {
+    static const NetlinkCategory category;
+    return category;
+}
+
+Error netlink_error(int nle, std::string context, std::string hint) {
+    return Error(std::error_code(std::abs(nle), netlink_category()), std::move(context), std::move(hint));
+}
+
+}  // namespace via
 
 namespace via::netlink {
 namespace {
@@ -52,9 +77,9 @@ namespace {
 class StrictDumps {
 public:
     explicit StrictDumps(nl_sock* sock) : sock_(sock) {
-        if (!nlmsg::strict_dumps(sock_, true)) throw errno_error("asking netlink for filtered dumps");
+        if (!nlmsg::strict_dumps(nl_socket_get_fd(sock_), true)) throw errno_error("asking netlink for filtered dumps");
     }
-    ~StrictDumps() { nlmsg::strict_dumps(sock_, false); }
+    ~StrictDumps() { nlmsg::strict_dumps(nl_socket_get_fd(sock_), false); }
     StrictDumps(const StrictDumps&) = delete;
     StrictDumps& operator=(const StrictDumps&) = delete;
 

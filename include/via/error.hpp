@@ -8,7 +8,8 @@
 
 namespace via {
 
-// libnl's NLE_* codes, rendered with nl_geterror().
+// libnl's NLE_* codes, rendered with nl_geterror() (in netlink.cpp, via's:
+// the launcher has no libnl).
 const std::error_category& netlink_category() noexcept;
 
 class Error : public std::system_error {

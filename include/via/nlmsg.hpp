@@ -1,121 +1,152 @@
-// Small rtnetlink and nfnetlink requests read with libnl-3's core (its
-// socket and message API), where libnl-route's caches would read too much
-// or keep too little: one request, its answers fed to a callback message
-// by message. The launcher links it statically: Debian ships libnl-3 as an
-// archive, libmnl only as a shared library.
+// Small rtnetlink and nfnetlink requests on a netlink socket of via's own,
+// where libnl-route's caches would read too much or keep too little: one
+// request, its answers fed to a callback message by message.
+//
+// Not libnl-3's core: the launcher links it statically, and libnl-3's
+// archive has no function sections, so its attribute code kept its
+// address and utility code, and through them glibc's resolver, scanf and
+// locale machinery, about a third of the launcher's code, with
+// constructors that ran at every start (libmnl, which would serve, has no
+// static library in Debian). What this needs is a message builder and an
+// attribute walk.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <sys/socket.h>
+#include <cstring>
+#include <vector>
 
 #include <linux/netlink.h>
-
-#include <netlink/attr.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
 
 #include "via/handle.hpp"
 
 namespace via::nlmsg {
 
-using Socket = Handle<nl_sock, nl_socket_free>;
-using Message = Handle<nl_msg, nlmsg_free>;
-
 // What one read takes: the kernel fills a dump's messages up to 32 KiB
-// (less what an skb keeps for itself), so one recvmsg per batch does, where
-// libnl would first peek at each batch's size. A batch that did not fit
-// fails the request (libnl's NLE_MSG_TRUNC), never silently.
+// (less what an skb keeps for itself), so one recv per batch does. A batch
+// that did not fit fails the request, never silently.
 constexpr std::size_t read_size = 32 * 1024;
 
-// A socket for requests on `bus` (NETLINK_ROUTE, NETLINK_NETFILTER); empty
-// when it cannot be had.
-inline Socket open(int bus) {
-    Socket sock(nl_socket_alloc());
-    if (sock && nl_connect(sock.get(), bus) < 0) sock.reset();
-    if (!sock) return sock;
-    nl_socket_disable_auto_ack(sock.get());  // a request's answer is its acknowledgement
-    if (nl_socket_set_msg_buf_size(sock.get(), read_size) < 0) return {};
-    nl_socket_disable_msg_peek(sock.get());
-    return sock;
-}
+// A netlink socket and the sequence numbers of its requests.
+class Socket {
+public:
+    Socket() = default;
+    explicit Socket(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+    explicit operator bool() const noexcept { return static_cast<bool>(fd_); }
+    int fd() const noexcept { return fd_.get(); }
+    std::uint32_t next_seq() noexcept { return ++seq_; }
 
-// The kernel's strict checking of dump requests, which is what makes it
-// honour their filters (a table, a protocol, an interface). False when it
-// could not be set.
-inline bool strict_dumps(nl_sock* sock, bool on) {
-    const int value = on;
-    return ::setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &value, sizeof value) == 0;
-}
+private:
+    UniqueFd fd_;
+    std::uint32_t seq_ = 0;
+};
+
+// A socket for requests on `bus` (NETLINK_ROUTE, NETLINK_NETFILTER), close
+// on exec; empty when it cannot be had.
+Socket open(int bus);
+
+// The kernel's strict checking of dump requests on socket `fd`, which is
+// what makes it honour their filters (a table, a protocol, an interface).
+// False when it could not be set.
+bool strict_dumps(int fd, bool on);
+
+// A request: the netlink header, its family's fixed header, attributes.
+class Message {
+public:
+    Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std::size_t len);
+    void put(std::uint16_t type, const void* data, std::size_t len);
+    void put_u32(std::uint16_t type, std::uint32_t value) { put(type, &value, sizeof value); }
+    nlmsghdr* header() noexcept { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
+    const nlmsghdr* header() const noexcept { return reinterpret_cast<const nlmsghdr*>(buf_.data()); }
+
+private:
+    std::vector<std::uint32_t> buf_;  // (4-byte words: netlink's alignment)
+};
 
 // A request of `type` with NLM_F_REQUEST and `flags`, starting with its
 // family's fixed header.
 template <class Fixed>
 Message request(std::uint16_t type, std::uint16_t flags, const Fixed& fixed) {
-    Message msg(nlmsg_alloc_simple(type, flags));
-    if (msg && nlmsg_append(msg.get(), const_cast<Fixed*>(&fixed), sizeof fixed, NLMSG_ALIGNTO) < 0) msg.reset();
-    return msg;
-}
-
-// Calls f on each attribute after a message's fixed header.
-template <class F>
-void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
-    auto* m = const_cast<nlmsghdr*>(nlh);
-    int rem = nlmsg_attrlen(m, static_cast<int>(fixed));
-    for (nlattr* attr = nlmsg_attrdata(m, static_cast<int>(fixed)); nla_ok(attr, rem); attr = nla_next(attr, &rem))
-        f(static_cast<const nlattr*>(attr));
+    return Message(type, flags, &fixed, sizeof fixed);
 }
 
 // The payload after the netlink header.
 template <class T>
 const T* payload(const nlmsghdr* nlh) {
-    return static_cast<const T*>(nlmsg_data(nlh));
+    return reinterpret_cast<const T*>(reinterpret_cast<const unsigned char*>(nlh) + NLMSG_HDRLEN);
 }
+
+// An attribute's type, without the nested and byte-order flags; its
+// payload and the payload's length; a number in it (0 when it is shorter).
+inline std::uint16_t attr_type(const nlattr* a) noexcept { return a->nla_type & NLA_TYPE_MASK; }
+inline const void* attr_data(const nlattr* a) noexcept { return reinterpret_cast<const unsigned char*>(a) + NLA_HDRLEN; }
+inline std::size_t attr_len(const nlattr* a) noexcept { return a->nla_len - NLA_HDRLEN; }
+template <class T>
+T attr_get(const nlattr* a) noexcept {
+    T value{};
+    if (attr_len(a) >= sizeof value) std::memcpy(&value, attr_data(a), sizeof value);
+    return value;
+}
+inline std::uint32_t attr_u32(const nlattr* a) noexcept { return attr_get<std::uint32_t>(a); }
+inline std::uint8_t attr_u8(const nlattr* a) noexcept { return attr_get<std::uint8_t>(a); }
+
+// Calls f on each attribute after a message's fixed header; stops at one
+// that does not fit in the message.
+template <class F>
+void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
+    const auto* base = reinterpret_cast<const unsigned char*>(nlh);
+    const std::size_t end = nlh->nlmsg_len;
+    for (std::size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(fixed); at + NLA_HDRLEN <= end;) {
+        const auto* attr = reinterpret_cast<const nlattr*>(base + at);
+        if (attr->nla_len < NLA_HDRLEN || attr->nla_len > end - at) return;
+        f(attr);
+        at += NLA_ALIGN(attr->nla_len);
+    }
+}
+
+// Sends `request` with the socket's next sequence number; false when it
+// could not be sent whole.
+bool send(Socket& sock, Message& request);
+// One batch of answers into `buf` (read_size bytes): its length, or -1
+// (errno set; EMSGSIZE for a batch larger than the buffer).
+long receive(const Socket& sock, unsigned char* buf);
 
 // One request, its answers fed to `f` message by message (not the
 // kernel's acknowledgements). False when it could not be sent, or the
 // kernel refused it (its errno in *error).
 template <class F>
-bool ask(nl_sock* sock, nl_msg* request, F f, int* error = nullptr) {
-    if (nl_send_auto(sock, request) < 0) return false;
-    const nlmsghdr* sent = nlmsg_hdr(request);
+bool ask(Socket& sock, Message& request, F f, int* error = nullptr) {
+    if (!send(sock, request)) return false;
+    const nlmsghdr* sent = request.header();
     const bool dump = sent->nlmsg_flags & NLM_F_DUMP;
+    std::vector<unsigned char> buf(read_size);
     for (;;) {
-        unsigned char* buf = nullptr;
-        sockaddr_nl from{};
-        const int n = nl_recv(sock, &from, &buf, nullptr);
-        if (n <= 0) {
-            std::free(buf);
-            return false;
-        }
-        bool done = false, ok = true;
-        int left = n;
-        for (auto* m = reinterpret_cast<nlmsghdr*>(buf); nlmsg_ok(m, left); m = nlmsg_next(m, &left)) {
-            if (m->nlmsg_seq != sent->nlmsg_seq) continue;  // an answer to an earlier request
-            if (m->nlmsg_type == NLMSG_DONE) {
-                done = true;
-                break;
-            }
-            if (m->nlmsg_type == NLMSG_ERROR) {
-                const int err = -payload<nlmsgerr>(m)->error;
-                if (err != 0) {
+        const long n = receive(sock, buf.data());
+        if (n <= 0) return false;
+        const unsigned char* at = buf.data();
+        for (std::size_t left = static_cast<std::size_t>(n); left >= NLMSG_HDRLEN;) {
+            const auto* m = reinterpret_cast<const nlmsghdr*>(at);
+            if (m->nlmsg_len < NLMSG_HDRLEN || m->nlmsg_len > left) return false;  // cut short
+            if (m->nlmsg_seq == sent->nlmsg_seq) {  // not an answer to an earlier request
+                if (m->nlmsg_type == NLMSG_DONE) return true;
+                if (m->nlmsg_type == NLMSG_ERROR) {
+                    const int err =
+                        m->nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr) ? -payload<nlmsgerr>(m)->error : EPROTO;
+                    if (err == 0) return true;  // an acknowledgement
                     if (error) *error = err;
-                    ok = false;
+                    return false;
                 }
-                done = true;
-                break;
+                if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
+                    f(m);
+                    if (!dump) return true;  // a plain request has one answer
+                }
             }
-            if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
-                f(static_cast<const nlmsghdr*>(m));
-                done = done || !dump;  // a plain request has one answer
-            }
+            const std::size_t step = std::min<std::size_t>(NLMSG_ALIGN(m->nlmsg_len), left);
+            at += step;
+            left -= step;
         }
-        std::free(buf);
-        if (!ok) return false;
-        if (done) return true;
     }
 }
 
