@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include <linux/netlink.h>
@@ -121,11 +122,13 @@ bool ask(Socket& sock, Message& request, F f, int* error = nullptr) {
     if (!send(sock, request)) return false;
     const nlmsghdr* sent = request.header();
     const bool dump = sent->nlmsg_flags & NLM_F_DUMP;
-    std::vector<unsigned char> buf(read_size);
+    // Not zeroed: the kernel writes what is read, and untouched pages
+    // stay unfaulted.
+    const std::unique_ptr<unsigned char[]> buf(new unsigned char[read_size]);
     for (;;) {
-        const long n = receive(sock, buf.data());
+        const long n = receive(sock, buf.get());
         if (n <= 0) return false;
-        const unsigned char* at = buf.data();
+        const unsigned char* at = buf.get();
         for (std::size_t left = static_cast<std::size_t>(n); left >= NLMSG_HDRLEN;) {
             const auto* m = reinterpret_cast<const nlmsghdr*>(at);
             if (m->nlmsg_len < NLMSG_HDRLEN || m->nlmsg_len > left) return false;  // cut short
