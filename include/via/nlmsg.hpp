@@ -5,7 +5,7 @@
 // Not libnl-3's core: the launcher links it statically, and libnl-3's
 // archive has no function sections, so its attribute code kept its
 // address and utility code, and through them glibc's resolver, scanf and
-// locale machinery, about a third of the launcher's code, with
+// locale machinery, about a quarter of the launcher's code, with
 // constructors that ran at every start (libmnl, which would serve, has no
 // static library in Debian). What this needs is a message builder and an
 // attribute walk.
