@@ -8,14 +8,19 @@ namespace via::bpfsys {
 namespace {
 
 // The kernel reads attributes up to the size given and wants the rest
-// zero; bpf_attr is zeroed whole, and its size given.
+// zero: each call's bpf_attr is zeroed whole (zeroed()), and its size given.
 int call(bpf_cmd cmd, bpf_attr& attr) { return static_cast<int>(::syscall(SYS_bpf, cmd, &attr, sizeof attr)); }
 
 std::uint64_t ptr(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
-int elem(bpf_cmd cmd, int fd, const void* key, const void* value, std::uint64_t flags) {
+bpf_attr zeroed() {
     bpf_attr attr;
     std::memset(&attr, 0, sizeof attr);
+    return attr;
+}
+
+int elem(bpf_cmd cmd, int fd, const void* key, const void* value, std::uint64_t flags) {
+    bpf_attr attr = zeroed();
     attr.map_fd = static_cast<std::uint32_t>(fd);
     attr.key = ptr(key);
     attr.value = ptr(value);  // next_key shares the field
@@ -24,8 +29,7 @@ int elem(bpf_cmd cmd, int fd, const void* key, const void* value, std::uint64_t 
 }
 
 int by_id(bpf_cmd cmd, std::uint32_t id) {
-    bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
+    bpf_attr attr = zeroed();
     attr.prog_id = id;  // map_id shares the field
     return call(cmd, attr);
 }
@@ -33,23 +37,20 @@ int by_id(bpf_cmd cmd, std::uint32_t id) {
 }  // namespace
 
 int obj_get(const char* path) {
-    bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
+    bpf_attr attr = zeroed();
     attr.pathname = ptr(path);
     return call(BPF_OBJ_GET, attr);
 }
 
 int obj_pin(int fd, const char* path) {
-    bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
+    bpf_attr attr = zeroed();
     attr.pathname = ptr(path);
     attr.bpf_fd = static_cast<std::uint32_t>(fd);
     return call(BPF_OBJ_PIN, attr);
 }
 
 int obj_get_info_by_fd(int fd, void* info, std::uint32_t* len) {
-    bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
+    bpf_attr attr = zeroed();
     attr.info.bpf_fd = static_cast<std::uint32_t>(fd);
     attr.info.info_len = *len;
     attr.info.info = ptr(info);
@@ -71,8 +72,7 @@ int map_get_next_key(int fd, const void* key, void* next_key) {
 }
 
 int map_lookup_batch(int fd, void* in_batch, void* out_batch, void* keys, void* values, std::uint32_t* count) {
-    bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
+    bpf_attr attr = zeroed();
     attr.batch.map_fd = static_cast<std::uint32_t>(fd);
     attr.batch.in_batch = ptr(in_batch);
     attr.batch.out_batch = ptr(out_batch);
@@ -85,8 +85,7 @@ int map_lookup_batch(int fd, void* in_batch, void* out_batch, void* keys, void* 
 }
 
 int prog_query(int target_fd, bpf_attach_type type, std::uint32_t* ids, std::uint32_t* count) {
-    bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
+    bpf_attr attr = zeroed();
     attr.query.target_fd = static_cast<std::uint32_t>(target_fd);
     attr.query.attach_type = type;
     attr.query.prog_ids = ptr(ids);
