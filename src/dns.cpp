@@ -22,7 +22,7 @@ namespace {
 
 constexpr const char* resolv_conf_path = "/etc/resolv.conf";
 // A private tmpfs for the file, mounted in the program's namespace only.
-constexpr const char* scratch = "/run/via";
+constexpr const char* scratch = constants::run_dir;
 
 bool is_loopback(const std::string& server) {
     in_addr v4{};

@@ -6,22 +6,25 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "via/constants.hpp"
 #include "via/error.hpp"
 
 namespace via::lock {
 
 namespace {
-constexpr const char* dir = "/run/via";
 constexpr const char* file = "/run/via/lock";
 
-void make_dir(const char* path) {
-    if (::mkdir(path, 0755) < 0 && errno != EEXIST) throw errno_error(std::string("creating ") + path);
-}
+int open_file() { return ::open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); }
 }  // namespace
 
 UniqueFd acquire() {
-    make_dir(dir);
-    UniqueFd fd(::open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fd(open_file());
+    // /run/via is made once per boot, by the first via to lock.
+    if (!fd && errno == ENOENT) {
+        if (::mkdir(constants::run_dir, 0755) < 0 && errno != EEXIST)
+            throw errno_error(std::string("creating ") + constants::run_dir);
+        fd.reset(open_file());
+    }
     if (!fd) throw errno_error(std::string("opening ") + file);
     // flock() has no timeout: try, then sleep a little longer each time
     // (1 ms doubling up to 16 ms) until the patience is spent.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "via/constants.hpp"
 #include "via/error.hpp"
 #include "via/files.hpp"
 #include "via/handle.hpp"
@@ -15,7 +16,6 @@
 namespace via::served {
 namespace {
 
-constexpr const char* run_dir = "/run/via";
 constexpr const char* dir = "/run/via/uplinks";
 
 std::string path_of(const std::string& name) { return std::string(dir) + "/" + name; }  // no '/' in names
@@ -63,7 +63,7 @@ std::optional<Uplink> read(const std::string& name) {
 }
 
 void record(const Uplink& launch) {
-    for (const char* d : {run_dir, dir})
+    for (const char* d : {constants::run_dir, dir})
         if (::mkdir(d, 0755) < 0 && errno != EEXIST) throw errno_error(std::string("creating ") + d);
     const std::string text = render(merge(read(launch.name), launch));
     replace_file(path_of(launch.name), text);

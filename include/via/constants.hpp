@@ -66,6 +66,9 @@ inline constexpr std::string_view nft_chain_masquerade = "uplinks";
 inline constexpr std::string_view nft_chain_nat_output = "nat_output";
 inline constexpr std::string_view nft_chain_input = "input";
 
+// via's notes (root's, 0755): the lock, the served uplinks, the stamps.
+inline constexpr const char* run_dir = "/run/via";
+
 // bpffs: the map of tags and the links of via's programs, pinned here.
 inline constexpr const char* bpffs = "/sys/fs/bpf";
 inline constexpr const char* bpf_dir = "/sys/fs/bpf/via";

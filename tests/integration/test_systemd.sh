@@ -33,6 +33,8 @@ attached_ids() { bpftool cgroup tree "$CG2" | awk '$1 ~ /^[0-9]+$/ && !/via_/ { 
 others_before=$(attached_ids)
 
 # --- a plain launch from the session --------------------------------------
+# (The container's /run is its own: the first launch makes /run/via.)
+expect_eq "no /run/via before via's first launch" "" "$(in_ct ls -d /run/via 2>/dev/null || true)"
 ct_script plain <<EOF
 via $UP1 -- sh -c 'grep "^0::" /proc/self/cgroup; $CLIENT tcp $SERVICE $PORT'
 EOF
@@ -40,6 +42,8 @@ out=$(ct_user plain)
 expect_contains "via $UP1 from a session: the server sees $UP1's address" "$ON_UP1" "$out"
 expect_contains "the program stays in the caller's session scope" \
     "0::/user.slice/user-$(in_ct id -u "$CT_USER").slice/session-" "$out"
+expect_eq "via made /run/via and its lock, root's" "root:755 root:600" \
+    "$(in_ct stat -c %U:%a /run/via /run/via/lock 2>/dev/null | paste -sd' ')"
 
 # --- scopes of its own ----------------------------------------------------
 up0=$(server_packets "$SV0" "$PORT")
