@@ -10,6 +10,7 @@
 #include "via/fastpath.hpp"
 #include "via/firewall.hpp"
 #include "via/lock.hpp"
+#include "via/stages.hpp"
 #include "via/netlink.hpp"
 #include "via/privilege.hpp"
 #include "via/routing.hpp"
@@ -101,13 +102,15 @@ std::optional<Target> verified(const Request& request) {
         const auto covering = stamp ? covered_by(stamp->request, request) : std::nullopt;
         if (!covering) return std::nullopt;
         open = *covering;
+        VIA_STAGE("stamp read");
         const auto recorded = served::read(request.uplink);
         if (!recorded || served::merge(recorded, served_of(request)) != *recorded) return std::nullopt;
     }
+    VIA_STAGE("served note read");
     const auto ids = ids::for_ifindex(stamp->up.ifindex);
-    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, open))) != stamp->digest ||
-        sysctl_writes() != stamp->sysctl_writes)
-        return std::nullopt;
+    if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, open))) != stamp->digest) return std::nullopt;
+    if (sysctl_writes() != stamp->sysctl_writes) return std::nullopt;
+    VIA_STAGE("sysctl count");
     return Target{cgroup::mount_or_find(stamp->cgroup, stamp->cgroup_id), stamp->up, *ids};
 }
 
@@ -175,6 +178,7 @@ enum class Programs { repair, require };
 std::optional<Target> fast_locked(const Request& request, const Report& report, Programs programs) {
     auto target = verified(request);
     if (!target) return std::nullopt;
+    VIA_STAGE("cgroup mount");
     {
         RootFiles as_root;
         Effective sys_admin({CAP_SYS_ADMIN});
@@ -183,6 +187,7 @@ std::optional<Target> fast_locked(const Request& request, const Report& report, 
         if (!in_place) return std::nullopt;
         set_maps(*target, request, report);
     }
+    VIA_STAGE("maps");
     report.ensured("routing, ip rules, nftables and sysctls of " + request.uplink + ", as the last launch left them (" +
                        fastpath::path_of(request.uplink) + ")",
                    Outcome::present);
@@ -238,6 +243,7 @@ std::optional<Converged> fast(const Request& request, const Report& report,
         // the launch tags itself.
         Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
         const UniqueFd lock = lock_or_note(report);
+        VIA_STAGE("locked");
         auto target = fast_locked(request, report, Programs::require);
         if (!target) return std::nullopt;
         out.target = std::move(*target);

@@ -18,6 +18,7 @@
 #include "via/files.hpp"
 #include "via/handle.hpp"
 #include "via/nlmsg.hpp"
+#include "via/stages.hpp"
 #include "via/text.hpp"
 
 namespace via::fastpath {
@@ -182,18 +183,24 @@ std::optional<std::uint64_t> observe(const Watch& watch) {
     if (!nlmsg::strict_dumps(sock.fd(), true)) return std::nullopt;
     const auto link = link_by_name(sock.fd(), watch.name);
     if (!link) return std::nullopt;
+    VIA_STAGE("netlink socket and link");
     Digest d;
     d.add(link->ifindex);
     d.add(link->up);
     // A request that fails makes no digest (the full ensure says why).
     if (!addresses(sock, d)) return std::nullopt;
+    VIA_STAGE("addresses");
     for (int family : {AF_INET, AF_INET6})
         if (!route_out(sock, link->ifindex, family, d)) return std::nullopt;
+    VIA_STAGE("routes out");
     // Both families in one dump each.
     if (!rules(sock, AF_UNSPEC, d)) return std::nullopt;
+    VIA_STAGE("ip rules");
     for (const auto id : watch.tables)
         if (!table(sock, AF_UNSPEC, id, d)) return std::nullopt;
+    VIA_STAGE("via's tables");
     if (!nft_generation(d)) return std::nullopt;
+    VIA_STAGE("nft generation");
     return d.value;
 }
 

@@ -31,6 +31,7 @@
 #include "via/error.hpp"
 #include "via/handle.hpp"
 #include "via/ids.hpp"
+#include "via/stages.hpp"
 
 namespace via::sockmark {
 namespace {
@@ -392,7 +393,10 @@ bool all_present(const cgroup::Mount& mount, const Report& report) {
 
 // intact(), with the pin directory's listing in hand.
 bool intact_as_listed(const std::vector<std::string>& names, const cgroup::Mount& mount, const Report& report) {
-    return maps_pinned(names) && links_pinned(names) && attached_as_recorded(mount) && all_present(mount, report);
+    VIA_STAGE("bpf pins listed");
+    const bool attached = maps_pinned(names) && links_pinned(names) && attached_as_recorded(mount);
+    VIA_STAGE("bpf programs attached");
+    return attached && all_present(mount, report);
 }
 
 }  // namespace

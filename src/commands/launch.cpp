@@ -30,6 +30,7 @@
 #include "via/report.hpp"
 #include "via/served.hpp"
 #include "via/sockmark.hpp"
+#include "via/stages.hpp"
 #include "grant.hpp"
 
 namespace via::commands {
@@ -130,10 +131,12 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
         privilege::check();
         checked = true;
         env = privilege::caller_environment();
+        VIA_STAGE("privileges and environment");
         // Who may do what (nothing changes before the program is found).
         const Decision decision = decide(options);
         const config::Grant& grant = decision.grant;  // (no structured binding: lambdas below capture it)
         const auto& dedicated = decision.dedicated;
+        VIA_STAGE("configuration and grant");
         const std::optional<accounts::Account> as_user =
             grant.as_user ? std::optional(accounts::dedicated_user(grant.uplink)) : std::nullopt;
         // Found before anything changes, so a typo leaves no state behind;
@@ -146,31 +149,39 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
             return fail(f->message, f->exit_code);
         }
         program = std::get<std::string>(found);
+        VIA_STAGE("program found");
 
         // Asked before the lock is taken (resolved may be slow); a name
         // that is no interface gets its error from the ensure.
         const auto servers = name_servers(grant);
+        VIA_STAGE("name servers");
         ensure::Converged converged;
         {
             // Root's file identity once for these three (their own scopes nest).
             privilege::RootFiles as_root;
             const ensure::Request request = request_for(grant, dedicated);
+            VIA_STAGE("request");
             refuse_switching(request.uplink);
+            VIA_STAGE("own tag read");
             // Tagged under the lock: from then on `via gc` sees the uplink in use.
             converged = how(request, report, [&](const ensure::Target& target) {
                 privilege::Effective sys_admin({CAP_SYS_ADMIN});
                 sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
+                VIA_STAGE("tagged");
             });
         }
         ensured = true;
+        VIA_STAGE("unlocked");
         const auto& target = converged.target;
         note_running_instance(program, target.up.name);
+        VIA_STAGE("running instances");
         // Verified by the stamp, the ip rules are those of the last full
         // ensure, whose warnings about them were said then; what the
         // machine's files say is looked at every time.
         const ensure::Applied none;
         const ensure::Applied& applied = converged.applied ? *converged.applied : none;
         say_what_breaks(checks::gather(target.ids.mark, applied.pref, applied.rules));
+        VIA_STAGE("warnings");
         if (servers.empty()) {
             dns::warn_if_elsewhere(target.up);
         } else {
@@ -178,11 +189,13 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
             privilege::Effective sys_admin({CAP_SYS_ADMIN});
             dns::isolate(servers);
         }
+        VIA_STAGE("dns");
         if (as_user) accounts::become(*as_user);
         privilege::drop_all();
         // A resolver the caller chose must not reach setuid programs.
         if (grant.dns_from_caller && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");
         if (::getuid() == 0) note_sudo(env, program);
+        VIA_STAGE("privileges dropped");
     } catch (const std::exception& e) {
         if (hand_over && checked && !ensured) hand_over();
         std::string shown;
@@ -192,6 +205,7 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
         return code;
     }
 
+    VIA_STAGES_PRINT();
     ::umask(caller_umask);
     const auto failure = exec::run(program, options.command, env);
     if (options.notify) notify(env, "via could not start " + options.command[0], failure.message);

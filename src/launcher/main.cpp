@@ -26,6 +26,7 @@
 #include "via/exec.hpp"
 #include "via/files.hpp"
 #include "via/privilege.hpp"
+#include "via/stages.hpp"
 
 #ifndef VIA_LAUNCHER_TO_VIA
 #error "VIA_LAUNCHER_TO_VIA: via's path relative to the launcher's directory (CMakeLists.txt)"
@@ -74,9 +75,11 @@ via::ensure::Converged fast_or_hand_over(const via::ensure::Request& request, co
 }  // namespace
 
 int main(int argc, char** argv) {
+    VIA_STAGE("start");
     arguments.assign(argv, argv + argc);
     if (via::early::outsider()) hand_over();
     const auto options = via::cli::parse_launch(arguments);
     if (!options) hand_over();
+    VIA_STAGE("arguments");
     return via::commands::launch(*options, fast_or_hand_over, hand_over);
 }
