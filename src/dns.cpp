@@ -6,16 +6,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "via/error.hpp"
 #include "via/files.hpp"
+#include "via/constants.hpp"
 #include "via/handle.hpp"
+#include "via/resolve1.hpp"
 #include "via/text.hpp"
 #include "via/uplink.hpp"
-#include "via/constants.hpp"
 
 namespace via::dns {
 namespace {
@@ -120,6 +122,15 @@ std::string elsewhere(const uplink::Uplink& up) {
     std::vector<Lan> lans;
     for (const auto& n : up.connected) lans.push_back({n.dev, uplink::prefix_of(n)});
     return elsewhere(read_file(resolv_conf_path), up.name, lans);
+}
+
+std::vector<std::string> resolved_servers(const std::string& interface) {
+    // Without resolved's socket directory there is nobody to ask (and no
+    // D-Bus activation wanted).
+    if (!is_dir(resolved_dir)) return {};
+    const int ifindex = static_cast<int>(::if_nametoindex(interface.c_str()));
+    if (ifindex <= 0) return {};
+    return resolve1::servers(ifindex, constants::max_dns_servers).value_or(std::vector<std::string>{});
 }
 
 void warn_if_elsewhere(const uplink::Uplink& up) {

@@ -10,12 +10,12 @@
 #include "via/fastpath.hpp"
 #include "via/firewall.hpp"
 #include "via/lock.hpp"
-#include "via/stages.hpp"
 #include "via/netlink.hpp"
 #include "via/privilege.hpp"
 #include "via/routing.hpp"
 #include "via/served.hpp"
 #include "via/sockmark.hpp"
+#include "via/stages.hpp"
 
 namespace via::ensure {
 
