@@ -33,6 +33,15 @@ bool valid_account_name(const std::string& name) {
     });
 }
 
+// A line less its trailing comment: '#' after a space or a tab, to the end
+// of the line (no valid value holds " #": names, addresses and lists do
+// not).
+std::string_view without_comment(std::string_view line) {
+    for (std::size_t i = 1; i < line.size(); ++i)
+        if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) return line.substr(0, i);
+    return line;
+}
+
 struct Parser {
     const std::string& file;
     Config& config;
@@ -148,7 +157,7 @@ struct Parser {
     }
 
     std::optional<ParseError> line_of(std::string_view raw) {
-        const std::string text(via::text::trim(raw));
+        const std::string text(via::text::trim(without_comment(raw)));
         if (text.empty() || text[0] == '#' || text[0] == ';') return std::nullopt;
         if (text[0] == '[') {
             if (text.back() != ']') return error("a section header ends with ']'");

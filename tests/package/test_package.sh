@@ -5,10 +5,28 @@
 # are where their tools look, and it uninstalls cleanly.
 set -euo pipefail
 : "${VIA_DEB:?VIA_DEB must name the package}"
+# The package goes into overlays of /etc, /usr and /var, in a mount
+# namespace of the test's own: the machine's installed via (scripts/setup's
+# in /usr/local, or a package), its /etc/via, its hooks and dpkg's database
+# stay as they were, whatever the test does and however it ends.
+if [ -z "${VIA_PACKAGE_LAYERS:-}" ]; then
+    layers=$(mktemp -d /tmp/via-package-XXXXXX)
+    rc=0
+    unshare --mount --propagation private env VIA_PACKAGE_LAYERS="$layers" bash "$0" "$@" || rc=$?
+    rmdir "$layers"
+    exit "$rc"
+fi
 if [ -z "${VIA_TEST_CGROUP:-}" ]; then
-    command -v via >/dev/null 2>&1 && [ "$(command -v via)" = /usr/bin/via ] && { echo "FATAL: /usr/bin/via exists"; exit 1; }
-    had_etc_via=; [ -d /etc/via ] && had_etc_via=1
-    [ -e /etc/via/via.conf ] && { echo "FATAL: /etc/via/via.conf exists (a package would keep it)"; exit 1; }
+    layers=$VIA_PACKAGE_LAYERS
+    mount -t tmpfs -o mode=0755 via-package "$layers"
+    for dir in etc usr var; do
+        mkdir -p "$layers/$dir.upper" "$layers/$dir.work"
+        mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$layers/$dir.upper,workdir=$layers/$dir.work" "/$dir"
+    done
+    # What the machine has of via is gone from the overlays: the package
+    # installs as on a machine without it.
+    if dpkg-query -W -f '${Status}' via 2>/dev/null | grep -q 'ok installed'; then dpkg --purge via >/dev/null; fi
+    rm -rf /etc/via
     dpkg -i "$VIA_DEB" >/dev/null
     uninstall() {
         local rc=$? left
@@ -17,7 +35,6 @@ if [ -z "${VIA_TEST_CGROUP:-}" ]; then
             /usr/share/bash-completion/completions/via /usr/lib/NetworkManager/dispatcher.d/90-via \
             /usr/lib/systemd/system-sleep/via /etc/via/via.conf 2>/dev/null || true)
         if [ -n "$left" ]; then echo "FAIL: left after purge: $left" >&2; rc=1; else echo "ok: purge removed every file"; fi
-        if [ -z "$had_etc_via" ]; then rmdir /etc/via/conf.d /etc/via 2>/dev/null || true; fi
         exit "$rc"
     }
     trap uninstall EXIT

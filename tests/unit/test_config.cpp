@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "via/config.hpp"
 
 using namespace via::config;
@@ -282,4 +285,92 @@ TEST_CASE("a name on the command line means its uplink's interface, or itself") 
     CHECK(interface_of(c, "tether") == "usb0");
     CHECK(interface_of(c, "usb0") == "usb0");
     CHECK(interface_of(c, "eth1") == "eth1");
+}
+
+TEST_CASE("a comment may end a line after a space or a tab") {
+    const auto c = parsed("[defaults]  # the defaults\n"
+                          "interfaces = none\t# members use named uplinks\n"
+                          "[uplink vpn] # a tunnel\n"
+                          "interface = wg0 #\n"
+                          "dns = 10.8.0.53 2001:db8::53   # two servers\n");
+    REQUIRE(c.uplinks.size() == 1);
+    CHECK(c.uplinks[0].interface == "wg0");
+    CHECK(c.uplinks[0].dns == std::vector<std::string>{"10.8.0.53", "2001:db8::53"});
+    CHECK_FALSE(c.defaults.any_interface);
+    CHECK(c.defaults.interfaces.empty());
+    // Only after blank space: a '#' inside a word is part of it.
+    CHECK(error_of("[uplink vpn]\ninterface = wg0\ndns = 10.8.0.53#5353\n").text() ==
+          "/etc/via/via.conf:3: '10.8.0.53#5353' in dns is not an IP address");
+    CHECK(error_of("[defaults]\nadmins = # nobody\n").text() == "/etc/via/via.conf:2: admins has no value");
+}
+
+namespace {
+
+std::string source_file(const std::string& name) {
+    std::ifstream in(std::string(VIA_SOURCE_DIR) + "/" + name);
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool is_configuration(const std::string& block) {
+    return block.find("[defaults]") != std::string::npos || block.find("[uplink ") != std::string::npos;
+}
+
+// The text of each ```ini block of a Markdown file that is a via.conf.
+std::vector<std::string> markdown_configurations(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0; (at = text.find("```ini\n", at)) != std::string::npos;) {
+        at += 7;
+        const std::size_t end = text.find("```", at);
+        REQUIRE(end != std::string::npos);
+        const std::string block = text.substr(at, end - at);
+        if (is_configuration(block)) out.push_back(block);
+        at = end + 3;
+    }
+    return out;
+}
+
+// The text of each .nf/.fi block of a man page that is a via.conf, its
+// roff escapes undone (\- is -, \e is \).
+std::vector<std::string> roff_configurations(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0; (at = text.find("\n.nf\n", at)) != std::string::npos;) {
+        at += 5;
+        const std::size_t end = text.find("\n.fi\n", at);
+        REQUIRE(end != std::string::npos);
+        std::string block;
+        const std::string raw = text.substr(at, end - at + 1);
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '\\' && i + 1 < raw.size() && (raw[i + 1] == '-' || raw[i + 1] == 'e')) {
+                block += raw[i + 1] == '-' ? '-' : '\\';
+                ++i;
+            } else {
+                block += raw[i];
+            }
+        }
+        if (is_configuration(block)) out.push_back(block);
+        at = end;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("every configuration in the README and the man pages parses") {
+    std::vector<std::pair<std::string, std::string>> blocks;
+    for (const auto& b : markdown_configurations(source_file("README.md"))) blocks.emplace_back("README.md", b);
+    for (const char* page : {"man/via.1", "man/via.conf.5"})
+        for (const auto& b : roff_configurations(source_file(page))) blocks.emplace_back(page, b);
+    // The README's /etc/via example and via.conf(5)'s EXAMPLE at least.
+    REQUIRE(blocks.size() >= 2);
+    for (const auto& [file, block] : blocks) {
+        INFO(file << ":\n" << block);
+        Config c;
+        const auto e = parse(block, file, c);
+        CHECK_FALSE(e);
+        if (e) FAIL_CHECK(e->text());
+        CHECK_FALSE(c.uplinks.empty());
+    }
 }
