@@ -13,6 +13,9 @@ Error::Error(std::error_code code, std::string context, std::string hint)
     : std::system_error(code, context), context_(std::move(context)), hint_(std::move(hint)) {}
 
 Error errno_error(std::string context, std::string hint) {
+    // A call that failed without saying why (errno 0) would read
+    // "...: Success".
+    if (errno == 0) return Error(std::move(context), std::move(hint));
     return Error(std::error_code(errno, std::system_category()), std::move(context),
                  std::move(hint));
 }

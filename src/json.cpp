@@ -2,10 +2,15 @@
 
 #include <cstdio>
 
+#include "via/text.hpp"
+
 namespace via::json {
 namespace {
 
-void quote(std::string& out, const std::string& s) {
+// A JSON string of s: what is not UTF-8 (a command line may hold any
+// bytes) becomes U+FFFD, as JSON text must be UTF-8 throughout.
+void quote(std::string& out, const std::string& raw) {
+    const std::string s = text::utf8(raw, "\xef\xbf\xbd", false);
     out += '"';
     for (const unsigned char c : s) {
         switch (c) {
@@ -14,7 +19,7 @@ void quote(std::string& out, const std::string& s) {
             case '\n': out += "\\n"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (c < 0x20) {
+                if (c < 0x20 || c == 0x7f) {
                     char esc[8];
                     std::snprintf(esc, sizeof esc, "\\u%04x", c);
                     out += esc;

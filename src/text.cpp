@@ -67,4 +67,46 @@ std::string hex(std::string_view s) {
     return out;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of s, 0 if none.
+std::size_t sequence(std::string_view s, char32_t& code) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char lead = byte(0);
+    std::size_t n = 0;
+    if (lead < 0x80) n = 1, code = lead;
+    else if (lead >= 0xc2 && lead <= 0xdf) n = 2, code = lead & 0x1fu;
+    else if (lead >= 0xe0 && lead <= 0xef) n = 3, code = lead & 0x0fu;
+    else if (lead >= 0xf0 && lead <= 0xf4) n = 4, code = lead & 0x07u;
+    else return 0;
+    if (s.size() < n) return 0;
+    for (std::size_t i = 1; i < n; ++i) {
+        if ((byte(i) & 0xc0) != 0x80) return 0;
+        code = (code << 6) | (byte(i) & 0x3fu);
+    }
+    const char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < least[n] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+    return n;
+}
+
+}  // namespace
+
+std::string utf8(std::string_view s, std::string_view replacement, bool controls) {
+    std::string out;
+    out.reserve(s.size());
+    while (!s.empty()) {
+        char32_t code = 0;
+        const std::size_t n = sequence(s, code);
+        const bool control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+        if (n == 0 || (controls && control)) {
+            out += replacement;
+            s.remove_prefix(n ? n : 1);
+            continue;
+        }
+        out += s.substr(0, n);
+        s.remove_prefix(n);
+    }
+    return out;
+}
+
 }  // namespace via::text

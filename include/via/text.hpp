@@ -33,6 +33,16 @@ struct Head {
 };
 Head head(std::string_view s);
 
+// s with each byte that is not part of valid UTF-8 (a stray continuation
+// byte, a truncated or overlong sequence, a surrogate) replaced by
+// `replacement`; with `controls`, so are control characters (C0, DEL and
+// C1), which would reach a terminal as escape sequences.
+std::string utf8(std::string_view s, std::string_view replacement, bool controls);
+
+// What a terminal may show of text from elsewhere (a process's command
+// line): valid UTF-8 without control characters, '?' for the rest.
+inline std::string printable(std::string_view s) { return utf8(s, "?", true); }
+
 // The bytes of s in lowercase hexadecimal, two digits each.
 std::string hex(std::string_view s);
 

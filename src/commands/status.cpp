@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "via/commands.hpp"
+#include "via/text.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
 #include "via/ids.hpp"
@@ -88,6 +89,9 @@ void print_text(const inventory::Uplink& u, std::size_t hidden) {
         if (p.open) command = "(no kill switch) " + command;
         if (p.processes > 1) command = "(+" + std::to_string(p.processes - 1) + ") " + command;
         if (command.size() > 40) command = command.substr(0, 37) + "...";
+        // Any bytes a member's program put in its command line: never
+        // escape sequences on root's terminal.
+        command = text::printable(command);
         std::printf("  %-7d %-10s %9llu %10s  %s\n", static_cast<int>(p.pid), p.user.substr(0, 10).c_str(),
                     static_cast<unsigned long long>(p.sent.packets), inventory::bytes(p.sent.bytes).c_str(),
                     command.c_str());

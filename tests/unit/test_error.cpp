@@ -32,3 +32,10 @@ TEST_CASE("a kernel refusal points at the capabilities, other errors do not") {
     CHECK(permission_hint(ENOENT).empty());
     CHECK(permission_hint(0).empty());
 }
+
+TEST_CASE("an error from a call that set no errno says no ': Success'") {
+    errno = 0;
+    const Error e = errno_error("reading via's state");
+    CHECK(render(e) == "via: reading via's state\n");
+    CHECK(e.code().value() == 0);
+}

@@ -68,3 +68,15 @@ TEST_CASE("hex writes every byte as two lowercase digits") {
     CHECK(text::hex("1000") == "31303030");
     CHECK(text::hex(std::string_view("\x00\x0f\xa0\xff", 4)) == "000fa0ff");
 }
+
+TEST_CASE("printable: no escape sequence of another user's command line reaches a terminal") {
+    using via::text::printable;
+    CHECK(printable("firefox --new-instance") == "firefox --new-instance");
+    CHECK(printable("caf\xc3\xa9") == "caf\xc3\xa9");
+    // ESC ] 0 ; title BEL, a C1 CSI (U+009B), DEL, and bytes that are not UTF-8.
+    CHECK(printable("\x1b]0;owned\x07sh") == "?]0;owned?sh");
+    CHECK(printable("a\xc2\x9b" "2J") == "a?2J");
+    CHECK(printable("x\x7fy\nz") == "x?y?z");
+    CHECK(printable("\xff\xfe") == "??");
+    CHECK(printable(std::string("a\0b", 3)) == "a?b");
+}
