@@ -130,7 +130,14 @@ std::vector<std::string> resolved_servers(const std::string& interface) {
     if (!is_dir(resolved_dir)) return {};
     const int ifindex = static_cast<int>(::if_nametoindex(interface.c_str()));
     if (ifindex <= 0) return {};
-    return resolve1::servers(ifindex, constants::max_dns_servers).value_or(std::vector<std::string>{});
+    auto servers = resolve1::servers(ifindex, constants::max_dns_servers);
+    if (!servers)
+        std::fprintf(stderr,
+                     "via: warning: systemd-resolved did not answer (in 2 s) for %s's name servers: the program "
+                     "asks the system's resolver, which may ask by another interface\nhint: pass --dns ADDR, or "
+                     "give the uplink its servers in /etc/via/via.conf (dns =, see via.conf(5))\n",
+                     interface.c_str());
+    return servers.value_or(std::vector<std::string>{});
 }
 
 void warn_if_elsewhere(const uplink::Uplink& up) {

@@ -20,8 +20,12 @@ namespace {
 constexpr std::size_t max_message = 64 * 1024;
 constexpr std::size_t fixed_header = 16;
 constexpr char native_order = std::endian::native == std::endian::little ? 'l' : 'B';
-// As long as sd-bus waits for a method's reply by default.
-constexpr std::chrono::seconds reply_timeout{25};
+// The whole exchange's deadline. A launch waits for resolved no longer:
+// one that does not answer gets a warning (dns::warn_if_unanswered), not
+// sd-bus's 25 s.
+constexpr std::chrono::seconds reply_timeout{2};
+// NO_AUTO_START: the bus never starts resolved for via.
+constexpr std::uint8_t no_auto_start = 0x2;
 
 // Header fields, by the specification's codes.
 enum Field : std::uint8_t {
@@ -200,7 +204,7 @@ std::string marshal(const Call& call, std::uint32_t serial) {
     Writer w;
     w.u8(static_cast<std::uint8_t>(native_order));
     w.u8(static_cast<std::uint8_t>(Type::method_call));
-    w.u8(0);  // flags: a reply is wanted; the service may be started
+    w.u8(no_auto_start);  // and a reply is wanted
     w.u8(1);  // the protocol's version
     w.u32(static_cast<std::uint32_t>(call.body.size()));
     w.u32(serial);

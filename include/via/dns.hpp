@@ -38,7 +38,9 @@ void isolate(const std::vector<std::string>& servers);
 // The name servers systemd-resolved uses for an interface (its per-link
 // DNS=, from networkd, NetworkManager or resolvectl), asked over D-Bus; none
 // when resolved does not run, knows none, or there is no such interface.
-// Where resolved does not run, nothing else is asked.
+// Where resolved does not run, nothing else is asked; where it runs and
+// does not answer within 2 s (or answers an error), none, with a warning
+// on stderr: the program then asks the system's resolver.
 std::vector<std::string> resolved_servers(const std::string& interface);
 
 // A network directly connected to an interface, as text ("10.0.0.0/24").

@@ -58,6 +58,24 @@ EOF
 expect_contains "via check sees $UP1's DNS server, from resolved" \
     "DNS through $UP1: $DNS (from systemd-resolved, for this link)" "$(ct_user check)"
 
+# resolved frozen (SIGSTOP): a launch waits 2 s for it, not sd-bus's 25,
+# says that the program asks the system's resolver, and runs.
+ct_script frozen <<EOF
+timeout 10 via $UP1 -- true
+echo "exit \$?"
+EOF
+in_ct pkill -STOP -x systemd-resolve
+out=$(ct_user frozen 2>&1)
+in_ct pkill -CONT -x systemd-resolve
+expect_contains "with resolved frozen, the launch ends within 10 s, and runs" "exit 0" "$out"
+expect_contains "and says resolved did not answer" "systemd-resolved did not answer (in 2 s) for $UP1's name servers" "$out"
+# resolved stopped: the bus does not start it again for via.
+in_ct systemctl stop systemd-resolved
+ct_user frozen >/dev/null 2>&1
+expect_eq "a launch does not make the bus start resolved" inactive "$(in_ct systemctl is-active systemd-resolved || true)"
+in_ct systemctl start systemd-resolved
+in_ct resolvectl dns "$UP1" "$DNS"
+
 # (Asked last: resolved goes on retrying by $UP0 for a while.)
 ct_script plain <<EOF
 getent ahostsv4 plain.example.test || echo "no answer"

@@ -90,7 +90,8 @@ resolve1::Message cut_one(const std::string& bytes) {
 
 TEST_CASE("Hello as the bus expects it, byte for byte") {
     Bytes expected;  // little-endian hosts
-    expected.raw("l").u8(1).u8(0).u8(1).u32(0).u32(1).u32(109);
+    // Flags 2: NO_AUTO_START, the bus never starts a service for via.
+    expected.raw("l").u8(1).u8(2).u8(1).u32(0).u32(1).u32(109);
     expected.u8(1).sig("o").str("/org/freedesktop/DBus").pad(8);
     expected.u8(2).sig("s").str("org.freedesktop.DBus").pad(8);
     expected.u8(3).sig("s").str("Hello").pad(8);
