@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -35,6 +36,7 @@
 namespace {
 
 std::vector<std::string> arguments;
+mode_t caller_umask = 022;  // as main() found it
 
 // via itself: beside the launcher's own file, as installed.
 std::string via_path() {
@@ -52,6 +54,9 @@ std::string via_path() {
         if (::setresgid(::getgid(), ::getgid(), ::getgid()) < 0 || ::setresuid(::getuid(), ::getuid(), ::getuid()) < 0)
             throw via::errno_error("taking back the caller's ids");
         via::privilege::drop_all();  // via gets its own capabilities from its file
+        // The caller's umask, which the launch had set aside for its own
+        // files: via gives it to the program.
+        ::umask(caller_umask);
         path = via_path();
         if (!path.empty()) {
             const auto failure = via::exec::run(path, arguments, env);
@@ -76,6 +81,8 @@ via::ensure::Converged fast_or_hand_over(const via::ensure::Request& request, co
 
 int main(int argc, char** argv) {
     VIA_STAGE("start");
+    caller_umask = ::umask(0);
+    ::umask(caller_umask);
     arguments.assign(argv, argv + argc);
     if (via::early::outsider()) hand_over();
     const auto options = via::cli::parse_launch(arguments);

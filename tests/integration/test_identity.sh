@@ -29,6 +29,11 @@ if grep -qE 'NETLINK MESSAGE|DBG<' <<<"$out"; then fail "via's libnl printed deb
 
 umask_with=$(as_user sh -c "umask 027; exec $VIA $UP1 -- sh -c umask")
 expect_eq "the program gets the caller's umask" "0027" "$umask_with"
+# A cold launch: the launcher hands it to via itself, the umask with it.
+in_host "$VIA" down --force "$UP1" >/dev/null 2>&1
+umask_cold=$(as_user sh -c "umask 027; exec $VIA -v $UP1 -- sh -c umask" 2>&1)
+expect_contains "(a launch handed to via itself)" "created" "$umask_cold"
+expect_eq "it gets the caller's umask too" "0027" "$(tail -n1 <<<"$umask_cold")"
 
 fds_without=$(as_user ls /proc/self/fd)
 fds_with=$(as_user "$VIA" "$UP1" -- ls /proc/self/fd)
