@@ -5,6 +5,9 @@
  *   load udp ADDR PORT SECS   send 64-byte datagrams; print datagrams/s
  *   load conn ADDR PORT SECS  connect, close, again; print connections/s
  *   load stream ADDR PORT SECS  send one stream; print MB/s
+ *   load fork SECS            fork a child that exits, wait, again; print forks/s
+ *   load socket SECS          create a UDP socket (IPv4 and IPv6 in turn)
+ *                             and close it, again; print sockets/s
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,8 +55,31 @@ static int sink(const char *port) {
     }
 }
 
+/* What every process pays for via's programs: a fork (the fork
+ * tracepoint) and a socket (the socket program). */
+static int churn(const char *mode, double secs) {
+    const double end = now() + secs;
+    unsigned long n = 0;
+    const int fork_mode = !strcmp(mode, "fork");
+    if (!fork_mode && strcmp(mode, "socket")) return fprintf(stderr, "load: unknown mode %s\n", mode), 2;
+    while (now() < end)
+        for (int i = 0; i < 64; ++i) {
+            if (fork_mode) {
+                pid_t child = fork();
+                if (child == 0) _exit(0);
+                if (child > 0 && waitpid(child, NULL, 0) == child) ++n;
+            } else {
+                int s = socket(i % 2 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+                if (s >= 0 && close(s) == 0) ++n;
+            }
+        }
+    printf("%.0f\n", n / secs);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "sink")) return sink(argv[2]);
+    if (argc == 3) return churn(argv[1], atof(argv[2]));
     if (argc != 5) return fprintf(stderr, "usage: see bench/load.c\n"), 2;
     struct sockaddr_in sa = target(argv[2], argv[3]);
     const double secs = atof(argv[4]), end = now() + secs;

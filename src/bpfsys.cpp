@@ -1,5 +1,7 @@
 #include "via/bpfsys.hpp"
 
+#include <array>
+
 #include <cstring>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -90,6 +92,13 @@ int prog_query(int target_fd, bpf_attach_type type, std::uint32_t* ids, std::uin
     attr.query.attach_type = type;
     attr.query.prog_ids = ptr(ids);
     attr.query.prog_cnt = *count;
+    // For LSM programs the kernel tells each one's flags too, and before
+    // Linux 6.1 refuses (EINVAL) a query that has nowhere to put them.
+    std::array<std::uint32_t, 64> flags{};
+    if (type == BPF_LSM_CGROUP) {
+        if (*count > flags.size()) attr.query.prog_cnt = static_cast<std::uint32_t>(flags.size());
+        attr.query.prog_attach_flags = ptr(flags.data());
+    }
     const int r = call(BPF_PROG_QUERY, attr);
     *count = attr.query.prog_cnt;
     return r;

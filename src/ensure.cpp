@@ -74,12 +74,25 @@ void set_maps(const Target& t, const Request& request, const Report& report) {
                            report);
 }
 
+// What loading and attaching via's programs takes: CAP_SYS_ADMIN for
+// bpf(2), and CAP_NET_ADMIN for attaching the egress guard, which Linux
+// 6.1 asks for when a cgroup_skb program is attached (6.18 does not).
+const std::initializer_list<cap_value_t> program_caps = {CAP_SYS_ADMIN, CAP_NET_ADMIN};
+
+// First: a kernel that refuses via's programs (see src/bpf/sockmark.bpf.c)
+// then fails the launch before anything else is set up, and they change
+// nothing for anybody until a task is tagged or a user is in their maps.
+void load_programs(const Target& t, const Report& report) {
+    RootFiles as_root;
+    Effective caps(program_caps);
+    sockmark::ensure(t.mount, report);
+}
+
 // Last, and only in BPF maps: once sockets are marked at birth, the
 // routing is in place.
 void mark_sockets(const Target& t, const Request& request, const Report& report) {
     RootFiles as_root;
     Effective sys_admin({CAP_SYS_ADMIN});
-    sockmark::ensure(t.mount, report);
     set_maps(t, request, report);
 }
 
@@ -125,6 +138,7 @@ void set_src_valid_marks(const uplink::Uplink& up, std::optional<std::uint64_t>&
 Applied apply_locked(const Target& t, const Request& request, const Report& report) {
     const bool open = is_open(request);
     Applied applied;
+    load_programs(t, report);
     {
         RootFiles as_root;
         served::record(served_of(request));
@@ -181,7 +195,7 @@ std::optional<Target> fast_locked(const Request& request, const Report& report, 
     VIA_STAGE("cgroup mount");
     {
         RootFiles as_root;
-        Effective sys_admin({CAP_SYS_ADMIN});
+        Effective caps(program_caps);
         const bool in_place = programs == Programs::repair ? sockmark::ensure(target->mount, report)
                                                            : sockmark::intact(target->mount, report);
         if (!in_place) return std::nullopt;

@@ -6,13 +6,16 @@
 #include <iterator>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
+#include <fstream>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -32,6 +35,7 @@
 #include "via/handle.hpp"
 #include "via/ids.hpp"
 #include "via/stages.hpp"
+#include "via/text.hpp"
 
 namespace via::sockmark {
 namespace {
@@ -75,11 +79,18 @@ struct LinkSpec {
     const char* name;  // of the pin, before the stamp; the program is via_NAME
     const char* what;
     std::optional<bpf_attach_type> cgroup_hook;  // none: a tracepoint
+    // One of the two programs that mark sockets, of which via loads the
+    // first the kernel accepts (src/bpf/sockmark.bpf.c says which kernels
+    // take which): the other is neither loaded nor attached.
+    bool marker = false;
 };
 
 const LinkSpec links[] = {
     {"fork", "bpf program copying via's tags to new tasks", std::nullopt},
-    {"sock_create", "bpf program marking the sockets of tagged tasks", BPF_CGROUP_INET_SOCK_CREATE},
+    {"sock_create", "bpf program marking the sockets of tagged tasks (cgroup/sock_create)",
+     BPF_CGROUP_INET_SOCK_CREATE, true},
+    {"socket", "bpf program marking the sockets of tagged tasks (lsm_cgroup/socket_post_create)", BPF_LSM_CGROUP,
+     true},
     {"egress", "bpf program dropping what via's sockets send by another interface", BPF_CGROUP_INET_EGRESS},
     {"connect4", "bpf program sending a launch's IPv4 DNS to its servers (connect)", BPF_CGROUP_INET4_CONNECT},
     {"connect6", "bpf program sending a launch's IPv6 DNS to its servers (connect)", BPF_CGROUP_INET6_CONNECT},
@@ -106,6 +117,7 @@ const MapSpec maps[] = {
     {constants::bpf_lans_pin, "via_lans"},
     {constants::bpf_users_pin, "via_users"},
     {constants::bpf_dns_peers_pin, "via_dns_peers"},
+    {constants::bpf_sock_dns_pin, "via_sock_dns"},
     {constants::bpf_launches_pin, "via_launches"},
     {constants::bpf_owners_pin, "via_owners"},
     {constants::bpf_traffic_pin, "via_traffic"},
@@ -124,12 +136,14 @@ void ensure_bpffs(const Report& report) {
     report.ensured(std::string("bpf file system at ") + constants::bpffs, Outcome::created);
 }
 
-void ensure_dir(const Report& report) {
+// True when it made the directory.
+bool ensure_dir(const Report& report) {
     if (::mkdir(constants::bpf_dir, 0700) == 0) {
         report.ensured(constants::bpf_dir, Outcome::created);
-        return;
+        return true;
     }
     if (errno != EEXIST) throw errno_error(std::string("creating ") + constants::bpf_dir, permission_hint(errno));
+    return false;
 }
 
 // The id of the program of a pinned link that is still attached: at its
@@ -168,9 +182,17 @@ bool maps_pinned(const std::vector<std::string>& names) {
     return std::all_of(std::begin(maps), std::end(maps), [&](const MapSpec& m) { return listed(names, pin_file(m)); });
 }
 
+// The socket marker whose pin is listed, if any.
+std::optional<std::size_t> marker_pinned(const std::vector<std::string>& names) {
+    for (std::size_t i = 0; i < std::size(links); ++i)
+        if (links[i].marker && listed(names, pin_name(links[i].name, stamp()))) return i;
+    return std::nullopt;
+}
+
 bool links_pinned(const std::vector<std::string>& names) {
-    return std::all_of(std::begin(links), std::end(links),
-                       [&](const LinkSpec& l) { return listed(names, pin_name(l.name, stamp())); });
+    return marker_pinned(names) && std::all_of(std::begin(links), std::end(links), [&](const LinkSpec& l) {
+               return l.marker || listed(names, pin_name(l.name, stamp()));
+           });
 }
 
 void pin(Link link, const std::string& path, const std::string& what) {
@@ -237,9 +259,12 @@ bool attached_as_recorded(const cgroup::Mount& mount) {
     if (!state) return false;
     UniqueFd root(::open(mount.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root) return false;
+    bool marked = false;
     for (std::size_t i = 0; i < std::size(links); ++i) {
         const LinkSpec& link = links[i];
         const std::uint64_t recorded = (*state)[program_entry(i)];
+        if (link.marker && recorded == 0) continue;  // the marker via did not load
+        marked = marked || link.marker;
         if (!link.cgroup_hook) {
             if (attached(link, 0) != recorded) return false;
             continue;
@@ -250,7 +275,7 @@ bool attached_as_recorded(const cgroup::Mount& mount) {
             std::find(ids.begin(), ids.begin() + count, recorded) == ids.begin() + count)
             return false;
     }
-    return true;
+    return marked;
 }
 
 // The id of each link's attached program, by the order of links[] (none:
@@ -286,9 +311,9 @@ std::string name_of(const via_uplink& key) { return std::string(key.name, strnle
 Tag tag_from(const via_tag& t) {
     Tag tag{name_of(t.uplink), t.mark, (t.flags & VIA_TAG_OPEN) != 0, {}};
     char text[INET6_ADDRSTRLEN];
-    for (const auto& a : t.dns4)
+    for (const auto& a : t.dns.dns4)
         if (a && inet_ntop(AF_INET, &a, text, sizeof text)) tag.dns.emplace_back(text);
-    for (const auto& a : t.dns6)
+    for (const auto& a : t.dns.dns6)
         if ((a[0] | a[1] | a[2] | a[3]) && inet_ntop(AF_INET6, a, text, sizeof text)) tag.dns.emplace_back(text);
     return tag;
 }
@@ -372,6 +397,47 @@ void restart_count(sockmark_bpf* skel) {
 
 std::string pin_name(const std::string& what, const std::string& stamp) { return what + "-" + stamp; }
 
+std::optional<std::string> active_lsms() {
+    std::ifstream in("/sys/kernel/security/lsm");
+    std::string list;
+    if (!in || !std::getline(in, list)) return std::nullopt;
+    return list;
+}
+
+bool lists(const std::string& csv, const std::string& name) {
+    return ("," + csv + ",").find("," + name + ",") != std::string::npos;
+}
+
+std::string refusal(std::string_view log, int err) {
+    constexpr std::string_view failed = "': BPF program load failed: ";
+    const std::size_t at = log.rfind(failed);
+    const std::size_t name = at == std::string_view::npos ? at : log.rfind("prog '", at);
+    if (name == std::string_view::npos) return std::string("loading via's bpf programs: ") + std::strerror(err);
+    const std::string program(log.substr(name + 6, at - name - 6));
+    const std::size_t eol = log.find('\n', at);
+    std::string reason(log.substr(at + failed.size(), eol == std::string_view::npos ? eol : eol - at - failed.size()));
+    // The verifier's own word, from its log: the last line before its
+    // statistics.
+    const std::size_t begin = log.find("-- BEGIN PROG LOAD LOG --", at);
+    const std::size_t end = begin == std::string_view::npos ? begin : log.find("-- END PROG LOAD LOG --", begin);
+    if (end != std::string_view::npos) {
+        std::string_view verifier = log.substr(begin, end - begin);
+        std::string last;
+        for (std::size_t from = verifier.find('\n'); from != std::string_view::npos;) {
+            const std::size_t to = verifier.find('\n', from + 1);
+            std::string line(text::trim(verifier.substr(from + 1, to == std::string_view::npos ? to : to - from - 1)));
+            if (line.rfind("libbpf: ", 0) == 0) line.erase(0, 8);
+            const bool statistics = line.empty() || line.rfind("processed ", 0) == 0 ||
+                                    line.rfind("verification time", 0) == 0 || line.rfind("stack depth", 0) == 0 ||
+                                    line.rfind("mark_precise", 0) == 0;
+            if (!statistics) last = line;
+            from = to;
+        }
+        if (!last.empty()) reason = last;
+    }
+    return "program " + program + ": " + reason;
+}
+
 const std::string& stamp() {
     static const std::string s = sockmark_stamp;
     return s;
@@ -385,9 +451,10 @@ std::string where(const LinkSpec& link, const cgroup::Mount& mount) {
     return std::string(link.what) + (link.cgroup_hook ? ", on cgroup " + mount.point : "");
 }
 
-bool all_present(const cgroup::Mount& mount, const Report& report) {
+bool all_present(const cgroup::Mount& mount, std::size_t marker, const Report& report) {
     report.ensured(maps_what, Outcome::present);
-    for (const auto& link : links) report.ensured(where(link, mount), Outcome::present);
+    for (std::size_t i = 0; i < std::size(links); ++i)
+        if (!links[i].marker || i == marker) report.ensured(where(links[i], mount), Outcome::present);
     return true;
 }
 
@@ -396,7 +463,65 @@ bool intact_as_listed(const std::vector<std::string>& names, const cgroup::Mount
     VIA_STAGE("bpf pins listed");
     const bool attached = maps_pinned(names) && links_pinned(names) && attached_as_recorded(mount);
     VIA_STAGE("bpf programs attached");
-    return attached && all_present(mount, report);
+    return attached && all_present(mount, *marker_pinned(names), report);
+}
+
+// The index in links[] of each socket marker, in the order via tries them.
+std::vector<std::size_t> markers() {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < std::size(links); ++i)
+        if (links[i].marker) out.push_back(i);
+    return out;
+}
+
+bpf_program* program_of(sockmark_bpf* skel, const LinkSpec& link) {
+    const std::string program = "via_" + std::string(link.name);
+    bpf_program* prog = bpf_object__find_program_by_name(skel->obj, program.c_str());
+    if (!prog) throw Error("via's bpf object has no program " + program);
+    return prog;
+}
+
+// via's object, opened, with only socket marker `marker` to be loaded.
+Skeleton open_with(std::size_t marker) {
+    Skeleton skel(sockmark_bpf__open());
+    if (!skel) throw bpf_error(errno, "opening via's bpf object");
+    for (std::size_t i : markers())
+        if (int err = bpf_program__set_autoload(program_of(skel.get(), links[i]), i == marker); err < 0)
+            throw bpf_error(err, "choosing via's socket program");
+    return skel;
+}
+
+// Loads the object with the first socket marker of `candidates` that the
+// kernel accepts; throws what the kernel refused of each when none.
+// `prepare` sets up each attempt's object before its load.
+template <class Prepare>
+std::pair<Skeleton, std::size_t> load_first(const std::vector<std::size_t>& candidates, Prepare prepare) {
+    std::vector<std::string> refused;
+    for (std::size_t marker : candidates) {
+        // An LSM program loads and attaches where the BPF LSM is not
+        // active, and never runs: not tried there, where that can be seen.
+        if (links[marker].cgroup_hook == BPF_LSM_CGROUP) {
+            const auto lsms = active_lsms();
+            if (lsms && !lists(*lsms, "bpf")) {
+                refused.push_back("program via_" + std::string(links[marker].name) +
+                                  " needs the BPF LSM, which is not active (" + *lsms + ")");
+                continue;
+            }
+        }
+        Skeleton skel = open_with(marker);
+        prepare(skel.get());
+        libbpf_log.clear();
+        if (int err = sockmark_bpf__load(skel.get()); err < 0) {
+            refused.push_back(refusal(libbpf_log, -err));
+            libbpf_log.clear();
+            continue;
+        }
+        return {std::move(skel), marker};
+    }
+    std::string all;
+    for (const auto& r : refused) all += (all.empty() ? "" : "; ") + r;
+    errno = 0;
+    throw Error("the kernel refuses via's bpf programs: " + all, std::string(kernel_floor));
 }
 
 }  // namespace
@@ -406,7 +531,7 @@ bool intact(const cgroup::Mount& mount, const Report& report) { return intact_as
 bool ensure(const cgroup::Mount& mount, const Report& report) {
     libbpf_set_print(keep_warnings);
     ensure_bpffs(report);
-    ensure_dir(report);
+    const bool made_dir = ensure_dir(report);
     std::vector<std::string> names = pins();
     if (intact_as_listed(names, mount, report)) return true;
 
@@ -421,37 +546,56 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
         repin_maps(ids, names, report);
         have_maps = maps_pinned(names);
     }
-    if (have_maps && std::all_of(ids.begin(), ids.end(), has)) {
+    // The socket marker attached already, if any: the one this boot uses.
+    std::optional<std::size_t> chosen;
+    for (std::size_t i : markers())
+        if (ids[i] && !chosen) chosen = i;
+    const auto needed = [&](std::size_t i) { return !links[i].marker || i == chosen; };
+    bool complete = chosen.has_value();
+    for (std::size_t i = 0; i < std::size(links); ++i) complete = complete && (!needed(i) || ids[i]);
+    if (have_maps && complete) {
+        for (std::size_t i : markers())
+            if (i != chosen) ids[i].reset();
         record_programs(ids);  // for the next launch's quick check
-        return all_present(mount, report);
+        return all_present(mount, *chosen, report);
     }
 
-    Skeleton skel(sockmark_bpf__open());
-    if (!skel) throw bpf_error(errno, "opening via's bpf object");
-    // Reused when pinned already (the tags of running programs are in
-    // them), created and pinned otherwise.
-    for (const auto& m : maps) {
-        bpf_map* map = bpf_object__find_map_by_name(skel->obj, m.map);
-        if (!map) throw Error(std::string("via's bpf object has no map ") + m.map);
-        if (int err = bpf_map__set_pin_path(map, m.pin); err < 0)
-            throw bpf_error(err, std::string("pinning at ") + m.pin);
+    // Maps are reused when pinned already (the tags of running programs
+    // are in them), created and pinned otherwise.
+    const auto pin_maps = [](sockmark_bpf* s) {
+        for (const auto& m : maps) {
+            bpf_map* map = bpf_object__find_map_by_name(s->obj, m.map);
+            if (!map) throw Error(std::string("via's bpf object has no map ") + m.map);
+            if (int err = bpf_map__set_pin_path(map, m.pin); err < 0)
+                throw bpf_error(err, std::string("pinning at ") + m.pin);
+        }
+    };
+    // A kernel that refuses them keeps nothing of via's: libbpf unpins
+    // the maps it pinned, and the directory goes if this call made it.
+    Skeleton skel;
+    try {
+        std::tie(skel, chosen) = load_first(chosen ? std::vector<std::size_t>{*chosen} : markers(), pin_maps);
+    } catch (const Error&) {
+        if (made_dir) ::rmdir(constants::bpf_dir);
+        throw;
     }
-    if (int err = sockmark_bpf__load(skel.get()); err < 0) throw bpf_error(err, "loading via's bpf programs");
     report.ensured(maps_what, have_maps ? Outcome::present : Outcome::created);
 
     UniqueFd root(::open(mount.point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw errno_error("opening cgroup " + mount.point);
     for (std::size_t i = 0; i < std::size(links); ++i) {
         const LinkSpec& link = links[i];
+        if (!needed(i)) {
+            ids[i].reset();
+            continue;
+        }
         if (ids[i]) {
             report.ensured(where(link), Outcome::present);
             continue;
         }
         // A cgroup link attaches with BPF_F_ALLOW_MULTI: beside the programs
         // others attached, and it replaces none of them.
-        const std::string program = "via_" + std::string(link.name);
-        bpf_program* prog = bpf_object__find_program_by_name(skel->obj, program.c_str());
-        if (!prog) throw Error("via's bpf object has no program " + program);
+        bpf_program* prog = program_of(skel.get(), link);
         pin(Link(link.cgroup_hook ? bpf_program__attach_cgroup(prog, root.get()) : bpf_program__attach_trace(prog)),
             pin_path(link), where(link));
         if (link.cgroup_hook == BPF_CGROUP_SYSCTL) restart_count(skel.get());
@@ -461,6 +605,12 @@ bool ensure(const cgroup::Mount& mount, const Report& report) {
     remove_other_stamps(report);
     record_programs(ids);
     return false;
+}
+
+std::string trial_load() {
+    libbpf_set_print(keep_warnings);
+    auto [skel, marker] = load_first(markers(), [](sockmark_bpf*) {});
+    return bpf_program__section_name(program_of(skel.get(), links[marker]));
 }
 
 std::optional<std::uint64_t> sysctl_writes() {
@@ -539,13 +689,42 @@ via_tag make_tag(const Launch& launch) {
     tag.flags = launch.kill_switch ? 0u : VIA_TAG_OPEN;
     std::size_t n4 = 0, n6 = 0;
     for (const auto& server : launch.dns) {
-        if (n4 < VIA_MAX_DNS && inet_pton(AF_INET, server.c_str(), &tag.dns4[n4]) == 1)
+        if (n4 < VIA_MAX_DNS && inet_pton(AF_INET, server.c_str(), &tag.dns.dns4[n4]) == 1)
             ++n4;
-        else if (n6 < VIA_MAX_DNS && inet_pton(AF_INET6, server.c_str(), tag.dns6[n6]) == 1)
+        else if (n6 < VIA_MAX_DNS && inet_pton(AF_INET6, server.c_str(), tag.dns.dns6[n6]) == 1)
             ++n6;
     }
     return tag;
 }
+
+std::uint32_t socket_mark(const Launch& launch) {
+    return launch.kill_switch ? launch.mark : launch.mark & ~std::uint32_t{VIA_OPEN_BIT};
+}
+
+namespace {
+
+// The proof that the kernel runs via's socket program for this task: a
+// socket made now carries the launch's mark. The kernel may load and
+// attach an lsm_cgroup program and never run it (the BPF LSM not among
+// the active ones): the program would then be on no uplink, and the
+// launch fails instead.
+void prove_marked(const Launch& launch) {
+    const std::uint32_t wanted = socket_mark(launch);
+    UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!probe)
+        throw errno_error("creating a socket as a tagged task, to see its mark",
+                          errno == EPERM ? "via's socket program could not mark it: run 'via check'" : "");
+    std::uint32_t mark = 0;
+    socklen_t len = sizeof mark;
+    if (::getsockopt(probe.get(), SOL_SOCKET, SO_MARK, &mark, &len) < 0) throw errno_error("reading a socket's mark");
+    if (mark != wanted)
+        throw Error("the kernel did not run via's socket program: a socket of this launch has mark " + ids::hex(mark) +
+                        ", not " + ids::hex(wanted) + "; the program would leave by the main table",
+                    "via needs the BPF LSM active ('bpf' in /sys/kernel/security/lsm; boot with lsm=...,bpf): "
+                    "run 'via check'");
+}
+
+}  // namespace
 
 void tag_self(const Launch& launch) {
     UniqueFd tags = open_map(constants::bpf_tags_pin);
@@ -554,6 +733,7 @@ void tag_self(const Launch& launch) {
     const via_tag tag = make_tag(launch);
     if (bpfsys::map_update_elem(tags.get(), &key, &tag, BPF_ANY) < 0)
         throw errno_error("tagging via's process with uplink " + launch.uplink);
+    prove_marked(launch);
     // This launch's id, for its counters; those of an earlier launch with
     // this pid are not the program's.
     const std::uint32_t id = static_cast<std::uint32_t>(::getpid());

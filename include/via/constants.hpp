@@ -76,6 +76,7 @@ inline constexpr const char* bpf_dir = "/sys/fs/bpf/via";
 inline constexpr const char* bpf_tags_pin = "/sys/fs/bpf/via/tasks";
 inline constexpr const char* bpf_users_pin = "/sys/fs/bpf/via/users";
 inline constexpr const char* bpf_dns_peers_pin = "/sys/fs/bpf/via/dns_peers";
+inline constexpr const char* bpf_sock_dns_pin = "/sys/fs/bpf/via/sock_dns";
 inline constexpr const char* bpf_uplinks_pin = "/sys/fs/bpf/via/uplinks";
 inline constexpr const char* bpf_lans_pin = "/sys/fs/bpf/via/lans";
 inline constexpr const char* bpf_launches_pin = "/sys/fs/bpf/via/launches";

@@ -10,9 +10,11 @@
 //     program at all; it stays in the caller's session and scope.
 //   - a `tp_btf/sched_process_fork` program copies the tag to every new
 //     process and thread before it first runs.
-//   - a `cgroup/sock_create` program, attached once at the root of the
-//     cgroup2 hierarchy (multi-attach, beside anybody else's programs),
-//     gives each socket the mark of its creator's uplink, so the first
+//   - an `lsm_cgroup/socket_post_create` program, attached once at the root
+//     of the cgroup2 hierarchy (multi-attach, beside anybody else's
+//     programs), gives each socket the mark of its creator's uplink with
+//     bpf_setsockopt(SO_MARK) (why an LSM program, and which kernels:
+//     src/bpf/sockmark.bpf.c), so the first
 //     route lookup already uses U's table and kill switch. The mark is
 //     looked up by U's name in a second map, which every launch updates:
 //     programs running on an interface that was made again (a re-plugged
@@ -32,6 +34,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -50,6 +53,27 @@ std::string pin_name(const std::string& what, const std::string& stamp);
 
 // The stamp of the BPF object built into this via.
 const std::string& stamp();
+
+// What kernels via's programs load on, as a hint for those that refuse them.
+inline constexpr const char* kernel_floor =
+    "via needs Linux 6.1 or newer with BTF and the BPF LSM active ('bpf' in /sys/kernel/security/lsm), "
+    "or Linux 6.16 or newer: upgrade the kernel (Debian 12's own 6.1 works)";
+
+// What the kernel refused, from libbpf's warnings of a failed load and its
+// error: "program NAME: " and the verifier's last word (for example
+// "unknown func bpf_task_storage_get#156"), else the error (pure).
+std::string refusal(std::string_view libbpf_log, int err);
+
+// The active LSMs, as /sys/kernel/security/lsm lists them (none where
+// securityfs is not mounted), and whether a comma-separated list names
+// one (pure).
+std::optional<std::string> active_lsms();
+bool lists(const std::string& csv, const std::string& name);
+
+// Which socket marker this kernel takes, tried without pinning or
+// attaching anything: "cgroup/sock_create" or "lsm_cgroup/socket_post_create";
+// throws what the kernel refused. Needs CAP_SYS_ADMIN effective.
+std::string trial_load();
 
 // Makes sure the maps and the programs are loaded, attached (the cgroup
 // programs at the root of `mount`) and pinned, replacing pins of another
@@ -93,8 +117,12 @@ struct Launch {
 // The tag as the BPF programs read it (pure).
 via_tag make_tag(const Launch& launch);
 
-// Tags the calling process: it, what it execs and all of its descendants.
-// Same privileges.
+// The mark the sockets of such a launch get (pure).
+std::uint32_t socket_mark(const Launch& launch);
+
+// Tags the calling process: it, what it execs and all of its descendants;
+// then makes a socket and fails unless the kernel gave it the launch's
+// mark. Same privileges.
 void tag_self(const Launch& launch);
 
 // The sockets of a dedicated user's tasks get this launch's tag, with no

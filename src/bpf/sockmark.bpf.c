@@ -4,6 +4,24 @@
 // every socket a tagged task creates is given the uplink's mark at birth.
 // A last program, on the way out, drops what such a socket would send by
 // another interface, whatever the routing said.
+//
+// Which kernels, and why this way. The socket is marked at its birth by
+// one of two programs; via loads the first the kernel accepts, once per
+// boot (the pins then hold it until the next one), never by version:
+//   - cgroup/sock_create (via_sock_create), which reads the creator's tag
+//     from task storage: cgroup socket programs may since Linux 6.16
+//     (commit ee971630f20f). Tried first: it runs for IPv4 and IPv6
+//     sockets only, and sets the mark without a helper call;
+//   - lsm_cgroup/socket_post_create (via_socket), an LSM program attached
+//     to a cgroup (Linux 6.0+, CONFIG_BPF_LSM, with "bpf" among the active
+//     LSMs, as Debian, Ubuntu and Fedora build theirs), which may read task
+//     storage on every kernel that has it and sets SO_MARK with
+//     bpf_setsockopt(). Where the first is refused: Debian 12 (6.1),
+//     Debian 13 and RHEL 10 (6.12), Ubuntu 24.04 (6.8).
+// What the cgroup socket programs need of the tag afterwards (the launch's
+// name servers, its traffic counters) travels with the socket, in socket
+// storage, which they may read on every kernel. The floor is Linux 6.1
+// (tested: Debian 12's own kernel in the project's VM test, and 6.18).
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_endian.h>
@@ -16,6 +34,11 @@
 // kernel's BTF, so no vmlinux.h is needed to build.
 struct task_struct {
     struct task_struct *group_leader;
+} __attribute__((preserve_access_index));
+
+struct sock;
+struct socket {
+    struct sock *sk;
 } __attribute__((preserve_access_index));
 
 // Task-local storage: lives and dies with the task, whatever cgroup it is in.
@@ -111,17 +134,42 @@ struct {
     __type(value, struct via_traffic);
 } via_traffic SEC(".maps");
 
-SEC("cgroup/sock_create")
-int via_sock_create(struct bpf_sock *sk)
+// Per socket of a tagged task that has name servers of its own: them, for
+// the connect and sendmsg programs below (the tag's servers, as at the
+// socket's birth).
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, struct via_dns);
+} via_sock_dns SEC(".maps");
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOL_SOCKET 1
+#define SO_MARK 36
+
+static int has_dns(const struct via_dns *dns)
 {
-    struct via_tag *tag = tag_of_current();
-    if (!tag)
-        return 1;
+    const __u32 *first6 = dns->dns6[0];
+    return dns->dns4[0] || (first6[0] | first6[1] | first6[2] | first6[3]);
+}
+
+// The mark a tagged task's new socket gets: its uplink's current one.
+static __always_inline __u32 mark_for(const struct via_tag *tag)
+{
     __u32 *current = bpf_map_lookup_elem(&via_uplinks, &tag->uplink);
     __u32 mark = current ? *current : tag->mark;
     if (tag->flags & VIA_TAG_OPEN)
         mark &= ~VIA_OPEN_BIT;
-    sk->mark = mark;
+    return mark;
+}
+
+// The rest of what the socket keeps of its creator's tag: the launch whose
+// counters it adds to, and the launch's name servers if it has its own.
+// False when those could not be kept.
+static __always_inline int keep_launch(const struct via_tag *tag, void *sk)
+{
     __u32 *owner = bpf_sk_storage_get(&via_owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
     if (owner) {
         struct task_struct *task = bpf_get_current_task_btf();
@@ -130,7 +178,45 @@ int via_sock_create(struct bpf_sock *sk)
             launch = bpf_task_storage_get(&via_launches, task->group_leader, 0, 0);
         *owner = launch ? *launch : (__u32)(bpf_get_current_pid_tgid() >> 32);
     }
-    return 1;  // never refuses a socket
+    if (!has_dns(&tag->dns))
+        return 1;
+    struct via_dns *dns = bpf_sk_storage_get(&via_sock_dns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (!dns)
+        return 0;
+    *dns = tag->dns;
+    return 1;
+}
+
+// Linux 6.16 and newer: every IPv4 and IPv6 socket a tagged task creates.
+// One that cannot keep its launch's name servers is refused (socket()
+// fails with EPERM): its DNS would go elsewhere.
+SEC("cgroup/sock_create")
+int via_sock_create(struct bpf_sock *sk)
+{
+    struct via_tag *tag = tag_of_current();
+    if (!tag)
+        return 1;
+    sk->mark = mark_for(tag);
+    return keep_launch(tag, sk);
+}
+
+// Older kernels: the same, as the socket is made. One that cannot be
+// marked is refused too: it would leave by the main table.
+SEC("lsm_cgroup/socket_post_create")
+int BPF_PROG(via_socket, struct socket *sock, int family, int type, int protocol, int kern)
+{
+    if (kern || (family != AF_INET && family != AF_INET6))
+        return 1;
+    struct via_tag *tag = tag_of_current();
+    if (!tag)
+        return 1;
+    struct sock *sk = sock->sk;
+    if (!sk)
+        return 0;
+    int mark = (int)mark_for(tag);
+    if (bpf_setsockopt(sk, SOL_SOCKET, SO_MARK, &mark, sizeof mark))
+        return 0;
+    return keep_launch(tag, sk);
 }
 
 // The directly connected networks of every interface (via refreshes them at
@@ -257,31 +343,32 @@ static void remember(struct bpf_sock *sk, const __u32 *original, const __u32 *se
 }
 
 // An IPv4 destination: 0 when it stays, else the server it goes to.
-static __u32 server4(const struct via_tag *tag, __u32 daddr)
+static __u32 server4(const struct via_dns *dns, __u32 daddr)
 {
-    if (!tag->dns4[0])
+    if (!dns->dns4[0])
         return 0;
     for (int i = 0; i < VIA_MAX_DNS; i++)
-        if (tag->dns4[i] && tag->dns4[i] == daddr)
+        if (dns->dns4[i] && dns->dns4[i] == daddr)
             return 0;
-    return tag->dns4[0];
+    return dns->dns4[0];
 }
 
-// The tag of a task sending to port 53, if it has one: its DNS may go elsewhere.
-static struct via_tag *dns_tag(struct bpf_sock_addr *ctx)
+// The name servers of a socket sending to port 53, if its creator's launch
+// has its own: its DNS may go elsewhere.
+static struct via_dns *dns_of(struct bpf_sock_addr *ctx)
 {
     if (ctx->user_port != bpf_htons(DNS_PORT))
         return 0;
-    return tag_of_current();
+    return bpf_sk_storage_get(&via_sock_dns, ctx->sk, 0, 0);
 }
 
 static int redirect4(struct bpf_sock_addr *ctx)
 {
-    struct via_tag *tag = dns_tag(ctx);
-    if (!tag)
+    struct via_dns *dns = dns_of(ctx);
+    if (!dns)
         return 1;
     __u32 original = ctx->user_ip4;
-    __u32 server = server4(tag, original);
+    __u32 server = server4(dns, original);
     if (!server)
         return 1;
     ctx->user_ip4 = server;
@@ -311,24 +398,24 @@ static void set_ip6(struct bpf_sock_addr *ctx, const __u32 *addr)
 
 static int redirect6(struct bpf_sock_addr *ctx)
 {
-    struct via_tag *tag = dns_tag(ctx);
-    if (!tag)
+    struct via_dns *dns = dns_of(ctx);
+    if (!dns)
         return 1;
     __u32 original[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
     __u32 server[4] = {};
     if (is_v4_mapped(original)) {
         // ::ffff:a.b.c.d on an IPv6 socket: an IPv4 query.
-        __u32 to = server4(tag, original[3]);
+        __u32 to = server4(dns, original[3]);
         if (!to)
             return 1;
         server[2] = bpf_htonl(0xffff);
         server[3] = to;
     } else {
-        const __u32 *first = tag->dns6[0];
+        const __u32 *first = dns->dns6[0];
         if (!(first[0] | first[1] | first[2] | first[3]))
             return 1;
         for (int i = 0; i < VIA_MAX_DNS; i++)
-            if (same6(tag->dns6[i], original))
+            if (same6(dns->dns6[i], original))
                 return 1;
         for (int i = 0; i < 4; i++)
             server[i] = first[i];

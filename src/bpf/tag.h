@@ -20,12 +20,16 @@ struct via_uplink {
 // was launched via, that uplink's mark at the time (used only if the
 // uplink is no longer in the uplinks map), and the launch's name servers,
 // to which its port-53 traffic goes. Unused server slots are all zero.
+struct via_dns {
+    __u32 dns4[VIA_MAX_DNS];       // network byte order
+    __u32 dns6[VIA_MAX_DNS][4];    // network byte order
+};
+
 struct via_tag {
     struct via_uplink uplink;
     __u32 mark;
     __u32 flags;                   // VIA_TAG_OPEN
-    __u32 dns4[VIA_MAX_DNS];       // network byte order
-    __u32 dns6[VIA_MAX_DNS][4];    // network byte order
+    struct via_dns dns;            // also what a socket of the launch keeps
 };
 
 // Per socket, for UDP replies: the address a query was sent to before it

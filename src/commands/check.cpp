@@ -6,6 +6,7 @@
 // callers outside group via too (without capabilities: some checks are
 // then skipped).
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,6 +111,30 @@ bool check_installation(Findings& f) {
     return true;
 }
 
+// Whether this kernel takes via's programs, and which way it marks
+// sockets: tried for real (loaded, then let go), not guessed from its
+// version.
+void check_programs(Findings& f) {
+    std::string marker;
+    try {
+        privilege::RootFiles as_root;
+        privilege::Effective sys_admin({CAP_SYS_ADMIN});
+        marker = sockmark::trial_load();
+    } catch (const Error& e) {
+        f.add(Level::fail, e.code().value() ? e.what() : e.context(), e.hint());
+        return;
+    }
+    f.add(Level::ok, "the kernel takes via's bpf programs; sockets are marked by " + marker);
+    if (marker.rfind("lsm_cgroup/", 0) != 0) return;
+    // An LSM program runs only where the BPF LSM is active: the trial did
+    // not take it where securityfs says it is not; where that cannot be
+    // seen, each launch proves it on a socket of its own.
+    if (const auto lsms = sockmark::active_lsms())
+        f.add(Level::ok, "the BPF LSM is active (" + *lsms + ")");
+    else
+        f.add(Level::skip, "the active LSMs (no /sys/kernel/security/lsm): each launch checks its socket's mark");
+}
+
 void check_kernel(Findings& f, bool privileged) {
     try {
         const auto mount = cgroup::find_mount();
@@ -133,16 +158,7 @@ void check_kernel(Findings& f, bool privileged) {
         f.add(Level::skip, "via's bpf programs and nftables table (they need via's capabilities)");
         return;
     }
-    try {
-        privilege::RootFiles as_root;
-        const std::string pin = std::string(constants::bpf_dir) + "/" + sockmark::pin_name("sock_create", sockmark::stamp());
-        if (::stat(pin.c_str(), &st) == 0)
-            f.add(Level::ok, "via's bpf programs are attached (" + std::string(constants::bpf_dir) + ")");
-        else
-            f.add(Level::ok, "via's bpf programs are not loaded yet: the next launch loads them");
-    } catch (const Error& e) {
-        f.add(Level::fail, e.context(), e.hint());
-    }
+    check_programs(f);
     try {
         privilege::Effective net_admin({CAP_NET_ADMIN});
         const auto rules_now = firewall::existing();

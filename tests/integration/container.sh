@@ -30,13 +30,7 @@ CT_ROOT=$CT_DIR/merged
 CT_LEADER=
 CT_NSPAWN_PID=
 
-# The Debian mirror apt is configured with (deb822 or one-line sources).
-ct_mirror() {
-    local uri
-    uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
-    [ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-    echo "${uri:-http://deb.debian.org/debian}"
-}
+source "$HERE/mirror.sh"
 
 ct_rootfs() {
     local cache=${VIA_TEST_CACHE:-/var/cache/via-tests}
@@ -47,7 +41,7 @@ ct_rootfs() {
         echo "building the container's rootfs in $rootfs (once)" >&2
         mkdir -p "$cache"
         rm -rf "$rootfs.tmp"
-        debootstrap --variant=minbase --include="$CT_PACKAGES" bookworm "$rootfs.tmp" "$(ct_mirror)" \
+        debootstrap --variant=minbase --include="$CT_PACKAGES" bookworm "$rootfs.tmp" "$(debian_mirror)" \
             >"$TMP/debootstrap.log" 2>&1 || { tail -20 "$TMP/debootstrap.log" >&2; fatal "debootstrap failed"; }
         systemctl --root="$rootfs.tmp" enable systemd-networkd systemd-resolved >/dev/null 2>&1
         # Boots faster and quieter: no consoles to log in on.

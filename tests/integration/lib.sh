@@ -302,6 +302,15 @@ mark_of() {  # mark_of IFACE: via's mark (and table) for an interface of the hos
     printf '0x%x' $((0x56490000 + ifindex))
 }
 
+# via's socket-marking program, as this kernel takes it (src/bpf/sockmark.bpf.c):
+# sock_create where cgroup socket programs may read task storage (6.16+),
+# socket (lsm_cgroup/socket_post_create) elsewhere. Known once via has
+# loaded its programs; [DIR], the pin directory to look in.
+marker() { ls "${1:-/sys/fs/bpf/via}" | sed -n 's/^\(sock_create\|socket\)-.*/\1/p'; }
+# How many of via's socket-marking programs bpftool lists at a cgroup
+# (the test's root by default).
+markers_at() { bpftool cgroup show "${1:-$CG2}" | grep -cE 'via_sock_create|via_socket' || true; }
+
 # The server's log lines since the given line count.
 server_lines_since() { tail -n +"$(($1 + 1))" "$TMP/server.log"; }
 server_line_count() { wc -l <"$TMP/server.log"; }

@@ -69,7 +69,7 @@ in_host sysctl -qw "net.ipv4.conf.$UP1.src_valid_mark=0"
 repaired "src_valid_mark reset" "created  sysctl net.ipv4.conf.$UP1.src_valid_mark=1"
 
 # The BPF side is checked on every launch, fast path or not.
-in_host rm -f /sys/fs/bpf/via/sock_create-*
+in_host rm -f "/sys/fs/bpf/via/$(marker)-"*
 out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
 expect_contains "socket-marking program detached: attached again" "created  bpf program marking the sockets" "$out"
 expect_contains "socket-marking program detached: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
@@ -85,7 +85,7 @@ for map in tasks uplinks; do
         "replaced bpf map /sys/fs/bpf/via/$map, pinned again" "$out"
     expect_contains "map $map unpinned: the program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
     expect_eq "map $map unpinned: one socket program of via's at the cgroup root" 1 \
-        "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
+        "$(markers_at)"
 done
 
 # A link detached in place (`bpftool link detach`) keeps its pin, but the

@@ -24,9 +24,9 @@ expect_eq "no connection failed" "" "$(tail -n +"$((from + 1))" "$PROBE_LOG" | g
 
 # --- deleted pins are repaired by the next launch --------------------------
 rm /sys/fs/bpf/via/*-*
-expect_eq "no program of via's is attached any more" 0 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create || true)"
+expect_eq "no program of via's is attached any more" 0 "$(markers_at)"
 as_user "$VIA" "$UP2" --gateway 10.77.2.1 -- true  # another user's launch, another uplink
-expect_eq "the next launch attached it again" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
+expect_eq "the next launch attached it again" 1 "$(markers_at)"
 from=$(probe_lines)
 check "the running prober is back on $UP1 (its tag stayed in the map)" wait_probe "$from" "$ON_UP1" 3
 # The tags map's pin deleted: the next launch pins the same map again (not
@@ -76,7 +76,7 @@ ours=$(ls /sys/fs/bpf/via)
 for pin in /sys/fs/bpf/via/*-*; do mv "$pin" "${pin%-*}-0000000000000000"; done
 as_user "$VIA" "$UP1" -- true
 expect_eq "an older via's pins are replaced by this via's" "$ours" "$(ls /sys/fs/bpf/via)"
-expect_eq "and its program is detached: one of via's at the root" 1 "$(bpftool cgroup show "$CG2" | grep -c via_sock_create)"
+expect_eq "and its program is detached: one of via's at the root" 1 "$(markers_at)"
 expect_eq "a foreign pin beside via's directory is untouched" "$other_before" "$(bpftool map show pinned /sys/fs/bpf/someone-else)"
 expect_eq "bpffs holds via's directory and the foreign pin, nothing else" "someone-else
 via" "$(ls /sys/fs/bpf | grep -v '\.debug$')"  # (*.debug: the kernel's own)

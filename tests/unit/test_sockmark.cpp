@@ -42,9 +42,16 @@ TEST_CASE("the bpf object holds its three maps and three programs") {
     CHECK(bpf_program__expected_attach_type(fork) == BPF_TRACE_RAW_TP);
     CHECK(std::string(bpf_program__section_name(fork)) == "tp_btf/sched_process_fork");
 
-    const bpf_program* sock = skel->progs.via_sock_create;
-    CHECK(bpf_program__type(sock) == BPF_PROG_TYPE_CGROUP_SOCK);
-    CHECK(bpf_program__expected_attach_type(sock) == BPF_CGROUP_INET_SOCK_CREATE);
+    // The socket's mark is set by an LSM program attached to a cgroup (Linux
+    // 6.0+), which may read task storage on every kernel via runs on.
+    const bpf_program* sock = skel->progs.via_socket;
+    CHECK(bpf_program__type(sock) == BPF_PROG_TYPE_LSM);
+    CHECK(bpf_program__expected_attach_type(sock) == BPF_LSM_CGROUP);
+    CHECK(std::string(bpf_program__section_name(sock)) == "lsm_cgroup/socket_post_create");
+
+    const bpf_map* sock_dns = skel->maps.via_sock_dns;
+    CHECK(bpf_map__type(sock_dns) == BPF_MAP_TYPE_SK_STORAGE);
+    CHECK(bpf_map__value_size(sock_dns) == sizeof(via_dns));
 
     const bpf_map* lans = skel->maps.via_lans;
     CHECK(bpf_map__type(lans) == BPF_MAP_TYPE_LPM_TRIE);
@@ -77,8 +84,8 @@ TEST_CASE("the pinned maps' formats: an interface name, NUL-padded, a mark, name
     CHECK(sizeof(via_tag) == 24 + 3 * 4 + 3 * 16);
     CHECK(offsetof(via_tag, mark) == 16);
     CHECK(offsetof(via_tag, flags) == 20);
-    CHECK(offsetof(via_tag, dns4) == 24);
-    CHECK(offsetof(via_tag, dns6) == 36);
+    CHECK(offsetof(via_tag, dns.dns4) == 24);
+    CHECK(offsetof(via_tag, dns.dns6) == 36);
     CHECK(VIA_MAX_DNS == constants::max_dns_servers);
     // The bit that tells the two kinds of marks apart, as via's constants say.
     CHECK((constants::mark_base ^ constants::open_mark_base) == VIA_OPEN_BIT);
@@ -91,7 +98,7 @@ TEST_CASE("links are pinned under a name with the object's stamp, without dots")
     CHECK(sockmark::stamp().size() == 16);
     CHECK(sockmark::stamp().find_first_not_of("0123456789abcdef") == std::string::npos);
     CHECK(sockmark::pin_name("fork", "0123456789abcdef") == "fork-0123456789abcdef");
-    CHECK(sockmark::pin_name("sock_create", sockmark::stamp()).find('.') == std::string::npos);
+    CHECK(sockmark::pin_name("socket", sockmark::stamp()).find('.') == std::string::npos);
 }
 
 TEST_CASE("a launch's tag: its uplink, mark, kill switch and name servers by family") {
@@ -100,12 +107,34 @@ TEST_CASE("a launch's tag: its uplink, mark, kill switch and name servers by fam
     CHECK(tag.mark == 0x56490007);
     CHECK(tag.flags == VIA_TAG_OPEN);
     const std::uint8_t first[4] = {10, 8, 0, 53}, second[4] = {10, 8, 0, 54};
-    CHECK(std::memcmp(&tag.dns4[0], first, 4) == 0);
-    CHECK(std::memcmp(&tag.dns4[1], second, 4) == 0);
-    CHECK(tag.dns4[2] == 0);
+    CHECK(std::memcmp(&tag.dns.dns4[0], first, 4) == 0);
+    CHECK(std::memcmp(&tag.dns.dns4[1], second, 4) == 0);
+    CHECK(tag.dns.dns4[2] == 0);
     const std::uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
-    CHECK(std::memcmp(tag.dns6[0], v6, 16) == 0);
+    CHECK(std::memcmp(tag.dns.dns6[0], v6, 16) == 0);
     const std::uint32_t zero[4] = {};
-    CHECK(std::memcmp(tag.dns6[1], zero, 16) == 0);
+    CHECK(std::memcmp(tag.dns.dns6[1], zero, 16) == 0);
     CHECK(sockmark::make_tag({"eth0", 1, true, {}}).flags == 0);
+}
+
+TEST_CASE("what the kernel refused: the program and the verifier's last word") {
+    // As libbpf 1.1 warns when Linux 6.1 loads a cgroup socket program
+    // that reads task storage.
+    const std::string log =
+        "libbpf: prog 'via_sock_create': BPF program load failed: Invalid argument\n"
+        "libbpf: prog 'via_sock_create': -- BEGIN PROG LOAD LOG --\n"
+        "0: R1=ctx(off=0,imm=0) R10=fp0\n"
+        "; struct task_struct *task = bpf_get_current_task_btf();\n"
+        "0: (85) call bpf_get_current_task_btf#158\n"
+        "unknown func bpf_task_storage_get#156\n"
+        "processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n"
+        "-- END PROG LOAD LOG --\n"
+        "libbpf: prog 'via_sock_create': failed to load: -22\n"
+        "libbpf: failed to load object 'sockmark_bpf'\n";
+    CHECK(sockmark::refusal(log, EINVAL) == "program via_sock_create: unknown func bpf_task_storage_get#156");
+    // Refused before the verifier ran: no log, the error alone.
+    CHECK(sockmark::refusal("libbpf: prog 'via_socket': BPF program load failed: Operation not permitted\n"
+                            "libbpf: prog 'via_socket': failed to load: -1\n",
+                            EPERM) == "program via_socket: Operation not permitted");
+    CHECK(sockmark::refusal("", ENOMEM) == "loading via's bpf programs: Cannot allocate memory");
 }
