@@ -162,11 +162,37 @@ std::optional<std::uint32_t> attached(const LinkSpec& link, std::uint64_t root_i
     return info.prog_id;
 }
 
+// via's pin directory is root's and writable by nobody else, or via
+// refuses it: where /sys/fs/bpf is open to all (mode 1777), a member could
+// make it first and, owning it, remove via's pins, detaching everyone's
+// programs. Checked on the directory read, so at every launch.
+void check_owner(int dir_fd) {
+    struct stat st {};
+    if (::fstat(dir_fd, &st) < 0) throw errno_error(std::string("reading ") + constants::bpf_dir);
+    if (S_ISDIR(st.st_mode) && st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0) return;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    errno = 0;
+    throw Error(std::string(constants::bpf_dir) + " belongs to uid " + std::to_string(st.st_uid) + " with mode " +
+                    mode + ", not to root alone: via does not pin its programs where another user may remove them",
+                std::string("as root, remove it (rm -r ") + constants::bpf_dir + "); via makes it again, root's, 0700");
+}
+
 // The names in via's pin directory: one read of it, not a call per pin.
 std::vector<std::string> pins() {
     std::vector<std::string> names;
-    Handle<DIR, closedir> dir(::opendir(constants::bpf_dir));
-    if (!dir) return names;
+    // (Not through a symbolic link, which its owner could point elsewhere.)
+    const int fd = ::open(constants::bpf_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return names;
+    if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+        throw Error(std::string(constants::bpf_dir) + " is not a directory of root's: via does not pin its programs there",
+                    std::string("as root, remove it (rm ") + constants::bpf_dir + "); via makes it, root's, 0700");
+    Handle<DIR, closedir> dir(fd < 0 ? nullptr : ::fdopendir(fd));
+    if (!dir) {
+        if (fd >= 0) ::close(fd);
+        throw errno_error(std::string("reading ") + constants::bpf_dir, permission_hint(errno));
+    }
+    check_owner(::dirfd(dir.get()));
     while (const dirent* e = ::readdir(dir.get())) names.emplace_back(e->d_name);
     return names;
 }
