@@ -211,7 +211,7 @@ std::optional<Target> fast_locked(const Request& request, const Report& report, 
 UniqueFd lock_or_note(const Report& report) {
     RootFiles as_root;
     UniqueFd lock = lock::acquire();
-    if (!lock) report.note("another via held the lock for over a second; going on without it");
+    if (!lock) report.note("the via holding the lock is stopped or stuck; going on without it");
     return lock;
 }
 

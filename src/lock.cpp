@@ -5,9 +5,16 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <string>
+
+#include "via/cgroup.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
+#include "via/text.hpp"
 
 namespace via::lock {
 
@@ -15,6 +22,58 @@ namespace {
 constexpr const char* file = "/run/via/lock";
 
 int open_file() { return ::open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); }
+
+// A small file of /proc, whole ("" when it cannot be read).
+std::string slurp(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    std::string out;
+    if (!fd) return out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+}
+
+}  // namespace
+
+std::optional<pid_t> holder_in(std::string_view locks, dev_t dev, ino_t ino) {
+    // "1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF" (device in hex).
+    char id[64];
+    std::snprintf(id, sizeof id, "%02x:%02x:%lu", major(dev), minor(dev), static_cast<unsigned long>(ino));
+    for (const auto line : text::lines(locks)) {
+        const auto w = text::words(line);
+        if (w.size() < 6 || w[1] != "FLOCK" || w[5] != id) continue;
+        pid_t pid = 0;
+        if (text::number(w[4], pid) && pid > 0) return pid;
+    }
+    return std::nullopt;
+}
+
+bool stopped(std::string_view stat, std::string_view events) {
+    // The state follows the command's closing parenthesis: T stopped, t traced.
+    const std::size_t paren = stat.rfind(')');
+    if (paren != std::string_view::npos && paren + 2 < stat.size() && (stat[paren + 2] == 'T' || stat[paren + 2] == 't'))
+        return true;
+    for (const auto line : text::lines(events))
+        if (line == "frozen 1") return true;
+    return false;
+}
+
+namespace {
+
+// Whether the process holding the lock is stopped or frozen (its caller
+// can do that to it), as far as this process can see.
+bool holder_stopped(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) < 0) return false;
+    const auto pid = holder_in(slurp("/proc/locks"), st.st_dev, st.st_ino);
+    if (!pid) return false;
+    const std::string proc = "/proc/" + std::to_string(*pid);
+    std::string events;
+    for (const auto line : text::lines(slurp(proc + "/cgroup")))
+        if (line.starts_with("0::")) events = slurp(cgroup::find_mount().point + std::string(line.substr(3)) + "/cgroup.events");
+    return stopped(slurp(proc + "/stat"), events);
+}
+
 }  // namespace
 
 UniqueFd acquire() {
@@ -27,12 +86,15 @@ UniqueFd acquire() {
     }
     if (!fd) throw errno_error(std::string("opening ") + file);
     // flock() has no timeout: try, then sleep a little longer each time
-    // (1 ms doubling up to 16 ms) until the patience is spent.
-    const auto deadline = std::chrono::steady_clock::now() + patience;
+    // (1 ms doubling up to 16 ms). Past the patience, each try also looks
+    // at the holder: stopped or frozen, it is not waited for; busy (a slow
+    // machine, many launches at once), up to `limit`.
+    const auto start = std::chrono::steady_clock::now();
     for (long pause_ms = 1;; pause_ms = pause_ms < 16 ? pause_ms * 2 : 16) {
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
         if (errno != EWOULDBLOCK && errno != EINTR) throw errno_error(std::string("locking ") + file);
-        if (std::chrono::steady_clock::now() >= deadline) return UniqueFd{};
+        const auto waited = std::chrono::steady_clock::now() - start;
+        if (waited >= limit || (waited >= patience && holder_stopped(fd.get()))) return UniqueFd{};
         const timespec pause{0, pause_ms * 1'000'000};
         ::nanosleep(&pause, nullptr);
     }

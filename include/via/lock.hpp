@@ -5,24 +5,37 @@
 //
 // A via that holds the lock only talks to the kernel: it writes nothing to
 // its caller and reads nothing from it (see Report). Its caller can still
-// stop it (SIGSTOP, a frozen cgroup), so nobody waits longer than
-// `patience`: after that, via goes on without the lock. That is safe
-// because every step converges to a state read from the kernel right
-// before it, and the nft batch is atomic; a stuck holder that resumes
-// converges to the same state again.
+// stop it (SIGSTOP, a frozen cgroup), so nobody waits for a holder that is
+// stopped or frozen longer than `patience`: after that, via goes on
+// without the lock. A holder that is merely slow (a loaded machine, fifty
+// launches at once on an emulated one) is waited for, up to `limit`: two
+// full ensures at once are not safe (the nft batch is atomic, but each
+// reads the table before the other's batch: rules end up twice).
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <string_view>
+#include <sys/types.h>
 
 #include "via/handle.hpp"
 
 namespace via::lock {
 
 inline constexpr std::chrono::milliseconds patience{1000};
+inline constexpr std::chrono::milliseconds limit{15000};
 
-// Waits for the lock, up to `patience`. Returns the held lock (released
-// when the fd is closed), or an empty fd when the holder did not let go
-// in time. Needs privilege::RootFiles.
+// Waits for the lock: up to `patience` when its holder is stopped or
+// frozen, up to `limit` otherwise. Returns the held lock (released when
+// the fd is closed), or an empty fd when the holder did not let go in
+// time. Needs privilege::RootFiles.
 UniqueFd acquire();
+
+// The pid holding an flock on file (dev, ino), from /proc/locks (pure).
+std::optional<pid_t> holder_in(std::string_view proc_locks, dev_t dev, ino_t ino);
+
+// Whether a process is stopped or traced (its /proc/PID/stat), or its
+// cgroup frozen (that cgroup's cgroup.events) (pure).
+bool stopped(std::string_view proc_stat, std::string_view cgroup_events);
 
 }  // namespace via::lock

@@ -160,15 +160,26 @@ expect_eq "meanwhile B's launch goes through" 0 "$rc"
 check "while A's is still blocked" blocked
 kill -9 "$stuck_via" 2>/dev/null; wait "$STUCK" 2>/dev/null || true
 
-# A holder that never lets go (stopped, frozen): others go on after a second.
-flock /run/via/lock sleep 30 &
+# A holder that never lets go, stopped (as its caller may stop a via):
+# others go on after a second.
+flock -o /run/via/lock sleep 30 &  # (-o: flock alone holds it, not sleep)
 HOLDER=$!
-sleep 0.2
+for _ in $(seq 50); do grep -q "FLOCK.* $HOLDER " /proc/locks && break; sleep 0.1; done
+kill -STOP "$HOLDER"
 rc=0; out=$(timeout 10 nsenter --net="/run/netns/$H" -- setpriv --reuid="$B" --regid="$B" --init-groups -- \
     "$VIA" -v "$UP1" -- true 2>&1) || rc=$?
-expect_eq "a launch goes on when the lock is held and never released" 0 "$rc"
-expect_contains "and says so under -v" "another via held the lock for over a second; going on without it" "$out"
-kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || true
+expect_eq "a launch goes on when the lock's holder is stopped" 0 "$rc"
+expect_contains "and says so under -v" "the via holding the lock is stopped or stuck; going on without it" "$out"
+kill -CONT "$HOLDER"; kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || true
+# A holder that is only slow (a loaded machine) is waited for: two full
+# ensures at once would each add what the other adds.
+flock -o /run/via/lock sleep 2 &
+HOLDER=$!
+for _ in $(seq 50); do grep -q "FLOCK.* $HOLDER " /proc/locks && break; sleep 0.1; done
+rc=0; out=$(as_b "$VIA" -v "$UP1" -- true 2>&1) || rc=$?
+expect_eq "a launch behind a busy holder succeeds" 0 "$rc"
+expect_eq "having waited for it, not gone on without the lock" "" "$(grep 'without it' <<<"$out" || true)"
+wait "$HOLDER" 2>/dev/null || true
 
 # --- umask -----------------------------------------------------------------
 rm -rf /run/via/* /sys/fs/bpf/via
