@@ -138,10 +138,12 @@ timeout "${VIA_VM_SECONDS:-2700}" qemu-system-x86_64 -accel "$accel" -cpu max -m
     -smp "$(nproc)" -m 4096 -nic none -display none -monitor none -no-reboot -serial "file:$TMP/console.log" \
     -kernel "$kernel/vmlinuz" -initrd "$TMP/initrd" \
     -append "console=ttyS0 rdinit=/via-init panic=-1 quiet loglevel=4 ${VIA_VM_APPEND:-}" </dev/null || rc=$?
-cat "$TMP/console.log"
+# (The serial console ends its lines with CR LF.)
+tr -d '\r' <"$TMP/console.log" >"$TMP/console.txt"
+cat "$TMP/console.txt"
 [ "$rc" = 0 ] || { echo "FATAL: qemu exited with $rc (124: the guest ran out of time)" >&2; exit 1; }
 # The guest's own closing line, as each test's finish() prints it.
-result=$(grep -a '^via-vm: tests: ' "$TMP/console.log" | tail -n1)
+result=$(grep -a '^via-vm: tests: ' "$TMP/console.txt" | tail -n1)
 [ -n "$result" ] || { echo "FATAL: the guest did not finish its tests" >&2; exit 1; }
 echo "$result"
 grep -aq '^via-vm: tests: [0-9]* passed, 0 failed$' <<<"$result"
