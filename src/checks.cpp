@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "via/error.hpp"
 #include "via/files.hpp"
 #include "via/handle.hpp"
 #include "via/constants.hpp"
@@ -115,15 +116,27 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
     return r.invert ? !matches_mark : matches_mark;  // no fwmark: mask 0 matches all
 }
 
+std::vector<Rule> rules_from(nlmsg::Socket& sock) {
+    // A dump the kernel found inconsistent (rules changed meanwhile) is
+    // asked again, a few times.
+    int error = 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        std::vector<Rule> out;
+        auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
+        const auto add = [&](const nlmsghdr* m) {
+            if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
+        };
+        if (nlmsg::ask(sock, msg, add, &error)) return out;
+        if (error != EINTR) break;
+    }
+    errno = error;
+    throw errno_error("reading the ip rules");
+}
+
 std::vector<Rule> ip_rules() {
-    std::vector<Rule> out;
     nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
-    if (!sock) return out;  // a warning only
-    auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
-    nlmsg::ask(sock, msg, [&](const nlmsghdr* m) {
-        if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
-    });
-    return out;
+    if (!sock) throw errno_error("opening a netlink socket to read the ip rules");
+    return rules_from(sock);
 }
 
 std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref, const std::vector<Rule>& rules) {

@@ -13,7 +13,7 @@ bool strict_dumps(int fd, bool on) {
 }
 
 Message::Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std::size_t len)
-    : buf_((NLMSG_HDRLEN + NLMSG_ALIGN(len)) / sizeof(std::uint32_t)) {
+    : buf_((NLMSG_HDRLEN + NLMSG_ALIGN(len)) / sizeof(std::uint32_t)), fixed_len_(len) {
     nlmsghdr* h = header();
     h->nlmsg_len = static_cast<std::uint32_t>(NLMSG_HDRLEN + len);
     h->nlmsg_type = type;
@@ -44,14 +44,22 @@ bool send(Socket& sock, Message& request) {
 }
 
 long receive(const Socket& sock, unsigned char* buf) {
-    ssize_t n;
-    do n = ::recv(sock.fd(), buf, read_size, MSG_TRUNC);  // MSG_TRUNC: the batch's whole length
-    while (n < 0 && errno == EINTR);
-    if (n > static_cast<ssize_t>(read_size)) {
-        errno = EMSGSIZE;
-        return -1;
+    for (;;) {
+        sockaddr_nl from{};
+        socklen_t from_len = sizeof from;
+        // MSG_TRUNC: the batch's whole length.
+        const ssize_t n =
+            ::recvfrom(sock.fd(), buf, read_size, MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n > static_cast<ssize_t>(read_size)) {
+            errno = EMSGSIZE;
+            return -1;
+        }
+        // Only the kernel (port 0) answers. (A netlink socket always says
+        // who sent; a socket pair, in the tests, says nothing.)
+        if (n > 0 && from_len >= sizeof from && from.nl_family == AF_NETLINK && from.nl_pid != 0) continue;
+        return n;
     }
-    return n;
 }
 
 }  // namespace via::nlmsg

@@ -11,6 +11,10 @@
 #include <string_view>
 #include <vector>
 
+namespace via::nlmsg {
+class Socket;
+}
+
 namespace via::checks {
 
 // networkd's ManageForeignRoutingPolicyRules= from networkd.conf and its
@@ -40,9 +44,13 @@ struct Rule {
 bool takes_marked(const Rule& rule, std::uint32_t mark, std::uint32_t via_pref);
 
 // The ip rules of this network namespace, both families: one rtnetlink
-// dump, which a launch reads once (routing and the warnings share it); none
-// when it cannot be read.
+// dump, which a launch reads once (routing and the warnings share it).
+// Throws when it cannot be read whole: what adds and deletes rules must
+// not act on part of the list.
 std::vector<Rule> ip_rules();
+
+// The same, from the answers on `sock` (a test's socket pair).
+std::vector<Rule> rules_from(nlmsg::Socket& sock);
 
 // The warnings that apply here, each "key\tmessage", given this network
 // namespace's ip rules (ip_rules()). Reads /etc and /run; needs no

@@ -57,6 +57,8 @@ bool strict_dumps(int fd, bool on);
 class Message {
 public:
     Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std::size_t len);
+    // The length of its family's fixed header, which every answer has too.
+    std::size_t fixed_len() const noexcept { return fixed_len_; }
     void put(std::uint16_t type, const void* data, std::size_t len);
     void put_u32(std::uint16_t type, std::uint32_t value) { put(type, &value, sizeof value); }
     nlmsghdr* header() noexcept { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
@@ -64,6 +66,7 @@ public:
 
 private:
     std::vector<std::uint32_t> buf_;  // (4-byte words: netlink's alignment)
+    std::size_t fixed_len_;
 };
 
 // A request of `type` with NLM_F_REQUEST and `flags`, starting with its
@@ -110,16 +113,30 @@ void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
 // Sends `request` with the socket's next sequence number; false when it
 // could not be sent whole.
 bool send(Socket& sock, Message& request);
-// One batch of answers into `buf` (read_size bytes): its length, or -1
-// (errno set; EMSGSIZE for a batch larger than the buffer).
+// One batch of answers from the kernel into `buf` (read_size bytes): its
+// length, 0 at the end of the stream, or -1 (errno set; EMSGSIZE for a
+// batch larger than the buffer). Batches from another sender than the
+// kernel (a process that knows the socket's port) are skipped.
 long receive(const Socket& sock, unsigned char* buf);
 
+// The errno of a negated one in an answer; EPROTO for anything that is
+// not one (0, positive, beyond the kernel's 4095).
+inline int errno_of(int negated) noexcept { return negated < 0 && negated > -4096 ? -negated : EPROTO; }
+
 // One request, its answers fed to `f` message by message (not the
-// kernel's acknowledgements). False when it could not be sent, or the
-// kernel refused it (its errno in *error).
+// kernel's acknowledgements). False when it could not be sent, the kernel
+// refused it (its errno in *error), or the answers did not all arrive:
+// a dump that failed on the way (the errno its NLMSG_DONE carries), one
+// the kernel marked inconsistent (NLM_F_DUMP_INTR: EINTR, ask again), an
+// answer cut short or shorter than its fixed header (EPROTO). A caller
+// that acts on a list must not act on one that failed.
 template <class F>
 bool ask(Socket& sock, Message& request, F f, int* error = nullptr) {
-    if (!send(sock, request)) return false;
+    const auto failed = [&](int err) {
+        if (error) *error = err;
+        return false;
+    };
+    if (!send(sock, request)) return failed(errno ? errno : EIO);
     const nlmsghdr* sent = request.header();
     const bool dump = sent->nlmsg_flags & NLM_F_DUMP;
     // Not zeroed: the kernel writes what is read, and untouched pages
@@ -127,21 +144,29 @@ bool ask(Socket& sock, Message& request, F f, int* error = nullptr) {
     const std::unique_ptr<unsigned char[]> buf(new unsigned char[read_size]);
     for (;;) {
         const long n = receive(sock, buf.get());
-        if (n <= 0) return false;
+        if (n < 0) return failed(errno);
+        if (n == 0) return failed(EPROTO);  // the stream ended before the answer did
         const unsigned char* at = buf.get();
         for (std::size_t left = static_cast<std::size_t>(n); left >= NLMSG_HDRLEN;) {
             const auto* m = reinterpret_cast<const nlmsghdr*>(at);
-            if (m->nlmsg_len < NLMSG_HDRLEN || m->nlmsg_len > left) return false;  // cut short
+            if (m->nlmsg_len < NLMSG_HDRLEN || m->nlmsg_len > left) return failed(EPROTO);  // cut short
             if (m->nlmsg_seq == sent->nlmsg_seq) {  // not an answer to an earlier request
-                if (m->nlmsg_type == NLMSG_DONE) return true;
+                if (m->nlmsg_flags & NLM_F_DUMP_INTR) return failed(EINTR);
+                if (m->nlmsg_type == NLMSG_DONE) {
+                    // The dump's own result follows its header (an errno, negated).
+                    int result = 0;
+                    if (m->nlmsg_len >= NLMSG_HDRLEN + sizeof result)
+                        std::memcpy(&result, payload<unsigned char>(m), sizeof result);
+                    return result < 0 ? failed(errno_of(result)) : true;
+                }
                 if (m->nlmsg_type == NLMSG_ERROR) {
-                    const int err =
-                        m->nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr) ? -payload<nlmsgerr>(m)->error : EPROTO;
+                    if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(nlmsgerr)) return failed(EPROTO);
+                    const int err = payload<nlmsgerr>(m)->error;
                     if (err == 0) return true;  // an acknowledgement
-                    if (error) *error = err;
-                    return false;
+                    return failed(errno_of(err));
                 }
                 if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
+                    if (m->nlmsg_len < NLMSG_HDRLEN + request.fixed_len()) return failed(EPROTO);
                     f(m);
                     if (!dump) return true;  // a plain request has one answer
                 }

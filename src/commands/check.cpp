@@ -148,12 +148,16 @@ void check_kernel(Findings& f, bool privileged) {
     else
         f.add(Level::fail, "the kernel has no BTF (/sys/kernel/btf/vmlinux)",
               "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's are), 5.11 or newer");
-    const auto rules = checks::ip_rules();
-    if (rules.empty())
-        f.add(Level::fail, "no ip rules could be read: policy routing is missing",
-              "use a kernel with CONFIG_IP_MULTIPLE_TABLES (Debian's has it)");
-    else
-        f.add(Level::ok, "policy routing (" + std::to_string(rules.size()) + " ip rules)");
+    try {
+        const auto rules = checks::ip_rules();
+        if (rules.empty())
+            f.add(Level::fail, "no ip rules: policy routing is missing",
+                  "use a kernel with CONFIG_IP_MULTIPLE_TABLES (Debian's has it)");
+        else
+            f.add(Level::ok, "policy routing (" + std::to_string(rules.size()) + " ip rules)");
+    } catch (const Error& e) {
+        f.add(Level::fail, e.what(), "use a kernel with CONFIG_IP_MULTIPLE_TABLES (Debian's has it)");
+    }
     if (!privileged) {
         f.add(Level::skip, "via's bpf programs and nftables table (they need via's capabilities)");
         return;

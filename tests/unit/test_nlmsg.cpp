@@ -85,3 +85,128 @@ TEST_CASE("attributes: flags masked off the type, short values read as zero, a c
     first->nla_len = 2;
     CHECK(attrs_of(h, sizeof g).empty());
 }
+
+// --- the receive loop, on a socket pair standing for the kernel ------------
+
+#include <unistd.h>
+
+#include <linux/fib_rules.h>
+
+#include "via/checks.hpp"
+#include "via/error.hpp"
+
+namespace {
+
+// A netlink message as the kernel writes it: header, fixed header, attributes.
+struct Canned {
+    std::vector<unsigned char> bytes;
+    Canned(std::uint16_t type, std::uint16_t flags, std::uint32_t seq, const void* fixed, std::size_t fixed_len) {
+        bytes.resize(NLMSG_HDRLEN + NLMSG_ALIGN(fixed_len));
+        nlmsghdr h{static_cast<std::uint32_t>(NLMSG_HDRLEN + fixed_len), type, flags, seq, 0};
+        std::memcpy(bytes.data(), &h, sizeof h);
+        std::memcpy(bytes.data() + NLMSG_HDRLEN, fixed, fixed_len);
+        length(NLMSG_HDRLEN + fixed_len);
+    }
+    void u32(std::uint16_t type, std::uint32_t value) {
+        const std::size_t at = NLMSG_ALIGN(bytes.size());
+        bytes.resize(at + NLA_HDRLEN + 4);
+        const nlattr a{NLA_HDRLEN + 4, type};
+        std::memcpy(bytes.data() + at, &a, sizeof a);
+        std::memcpy(bytes.data() + at + NLA_HDRLEN, &value, 4);
+        length(bytes.size());
+    }
+    void length(std::size_t n) {
+        const auto len = static_cast<std::uint32_t>(n);
+        std::memcpy(bytes.data(), &len, sizeof len);
+    }
+};
+
+Canned rule(std::uint32_t seq, std::uint32_t pref, std::uint16_t flags = NLM_F_MULTI) {
+    const fib_rule_hdr frh{.family = AF_INET, .table = RT_TABLE_MAIN, .action = FR_ACT_TO_TBL};
+    Canned c(RTM_NEWRULE, flags, seq, &frh, sizeof frh);
+    c.u32(FRA_PRIORITY, pref);
+    return c;
+}
+
+Canned done(std::uint32_t seq, int result) { return Canned(NLMSG_DONE, NLM_F_MULTI, seq, &result, sizeof result); }
+
+// The kernel's side of a socket pair: each batch is one datagram, written
+// before the request is asked.
+struct Kernel {
+    int fds[2] = {-1, -1};
+    nlmsg::Socket sock;
+    explicit Kernel(const std::vector<std::vector<Canned>>& batches) {
+        REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == 0);
+        for (const auto& batch : batches) {
+            std::vector<unsigned char> out;
+            for (const auto& m : batch) {
+                out.resize(NLMSG_ALIGN(out.size()));
+                out.insert(out.end(), m.bytes.begin(), m.bytes.end());
+            }
+            REQUIRE(::send(fds[1], out.data(), out.size(), 0) == static_cast<ssize_t>(out.size()));
+        }
+        sock = nlmsg::Socket(UniqueFd(fds[0]));
+    }
+    ~Kernel() { ::close(fds[1]); }
+    // Writes nothing more: a read past the batches ends the stream (the
+    // request can still be sent).
+    void hang_up() { ::shutdown(fds[1], SHUT_WR); }
+};
+
+// What reading the rules says; with `hang_up`, the kernel's side closes
+// after its batches, so a read past them ends the stream.
+std::string failure_of(Kernel& k, bool hang_up = true) {
+    if (hang_up) k.hang_up();
+    try {
+        checks::rules_from(k.sock);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a dump read whole: every message of the request, none of another") {
+    Kernel k({{rule(1, 100), rule(1, 200)}, {rule(7, 300), rule(1, 32766), done(1, 0)}});
+    const auto rules = checks::rules_from(k.sock);
+    REQUIRE(rules.size() == 3);
+    CHECK(rules[0].pref == 100);
+    CHECK(rules[1].pref == 200);
+    CHECK(rules[2].pref == 32766);
+}
+
+TEST_CASE("a dump that did not arrive whole is an error, never a shorter list") {
+    SECTION("NLMSG_DONE carries the dump's error") {
+        Kernel k({{rule(1, 100), done(1, -ENOBUFS)}});
+        CHECK(failure_of(k) == "reading the ip rules: No buffer space available");
+    }
+    SECTION("the stream ends before NLMSG_DONE") {
+        Kernel k({{rule(1, 100), rule(1, 200)}});
+        CHECK(failure_of(k) == "reading the ip rules: Protocol error");
+    }
+    SECTION("an answer shorter than its fixed header") {
+        const std::uint32_t two = 2;
+        Kernel k({{rule(1, 100), Canned(RTM_NEWRULE, NLM_F_MULTI, 1, &two, 2), done(1, 0)}});
+        CHECK(failure_of(k) == "reading the ip rules: Protocol error");
+    }
+    SECTION("a message longer than its batch") {
+        Canned cut = rule(1, 100);
+        cut.length(cut.bytes.size() + 64);
+        Kernel k({{cut}});
+        CHECK(failure_of(k) == "reading the ip rules: Protocol error");
+    }
+    SECTION("an inconsistent dump, asked again while it stays so") {
+        std::vector<std::vector<Canned>> batches;
+        for (std::uint32_t seq = 1; seq <= 5; ++seq) batches.push_back({rule(seq, 100, NLM_F_MULTI | NLM_F_DUMP_INTR)});
+        Kernel k(batches);
+        CHECK(failure_of(k, false) == "reading the ip rules: Interrupted system call");
+    }
+}
+
+TEST_CASE("an inconsistent dump is asked again, and its second answer counts") {
+    Kernel k({{rule(1, 100, NLM_F_MULTI | NLM_F_DUMP_INTR)}, {rule(2, 100), rule(2, 200), done(2, 0)}});
+    const auto rules = checks::rules_from(k.sock);
+    REQUIRE(rules.size() == 2);
+    CHECK(rules[1].pref == 200);
+}
