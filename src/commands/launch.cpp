@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +27,7 @@
 #include "via/ensure.hpp"
 #include "via/error.hpp"
 #include "via/exec.hpp"
+#include "via/handle.hpp"
 #include "via/instances.hpp"
 #include "via/privilege.hpp"
 #include "via/report.hpp"
@@ -116,6 +119,18 @@ void say_what_breaks(const std::vector<std::string>& warnings) {
     for (const auto& w : fresh) std::fprintf(stderr, "via: warning: %s\n", w.substr(w.find('\t') + 1).c_str());
 }
 
+// A program run as an uplink's dedicated user shares that uid with the
+// user's services and with every as-user member's programs, any of which
+// may ptrace it: it must not hold the caller's controlling terminal, through
+// which they could push keystrokes into the caller's shell (TIOCSTI). It
+// keeps the terminal as its stdin, stdout and stderr, and its process
+// group (Ctrl-C still reaches it).
+void give_up_terminal() {
+    UniqueFd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!tty) return;  // none to give up
+    if (::ioctl(tty.get(), TIOCNOTTY) < 0) throw errno_error("giving up the caller's controlling terminal");
+}
+
 }  // namespace
 
 int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
@@ -190,7 +205,10 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
             dns::isolate(servers);
         }
         VIA_STAGE("dns");
-        if (as_user) accounts::become(*as_user);
+        if (as_user) {
+            give_up_terminal();
+            accounts::become(*as_user);
+        }
         privilege::drop_all();
         // A resolver the caller chose must not reach setuid programs.
         if (grant.dns_from_caller && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw errno_error("setting no_new_privs");

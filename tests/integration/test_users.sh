@@ -213,6 +213,33 @@ expect_eq "B, not in as-user, may not" 125 "$rc"
 expect_contains "and is told" "you may not run programs as the dedicated user of uplink '$U'" "$out"
 expect_eq "root may" "$ON_UP2" "$(in_host "$VIA" --as-user "$U" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT")"
 
+# The attack: any process of the dedicated user (another as-user member's
+# program, the user's services) may ptrace an as-user program; holding the
+# caller's controlling terminal, it could push keystrokes into the caller's
+# shell (TIOCSTI). From a real terminal (script(1) gives the member one),
+# the program has the terminal as its stdin, but not as its controlling one.
+cat >"$TMP/inject.py" <<'PYEOF2'
+import fcntl, os, sys, termios
+print("tty" if os.isatty(0) else "no tty")
+try:
+    os.close(os.open("/dev/tty", os.O_RDWR))
+    print("controlling terminal")
+except OSError as e:
+    print("no controlling terminal")
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"x")
+    print("injected")
+except OSError as e:
+    print("TIOCSTI refused:", e.strerror)
+PYEOF2
+chmod a+r "$TMP/inject.py"
+out=$(as_user script -qec "$VIA --as-user $U -- $PY $TMP/inject.py" /dev/null | tr -d '\r')
+expect_contains "(the as-user program's stdin is the member's terminal)" "tty" "$out"
+expect_contains "but it has no controlling terminal" "no controlling terminal" "$out"
+expect_contains "and cannot push keystrokes into the member's shell" "TIOCSTI refused: Operation not permitted" "$out"
+out=$(as_user script -qec "$VIA $UP2 -- $PY $TMP/inject.py" /dev/null | tr -d '\r')
+expect_eq "(a launch as the member keeps its controlling terminal)" "controlling terminal" "$(sed -n 2p <<<"$out")"
+
 # Without via: any process of that user (a service) leaves by the uplink.
 direct() { in_host setpriv --reuid="$DEDICATED" --regid="$DEDICATED" --clear-groups -- "$PY" "$HELPERS/client.py" "$@"; }
 expect_eq "a process started as $DEDICATED without via leaves by $UP2" "$ON_UP2" "$(direct tcp "$SERVICE" "$PORT")"
