@@ -342,7 +342,8 @@ static void remember(struct bpf_sock *sk, const __u32 *original, const __u32 *se
     }
 }
 
-// An IPv4 destination: 0 when it stays, else the server it goes to.
+// An IPv4 destination: 0 when it stays (one of the launch's servers), else
+// the server it goes to. The launch has IPv4 servers.
 static __u32 server4(const struct via_dns *dns, __u32 daddr)
 {
     if (!dns->dns4[0])
@@ -367,6 +368,8 @@ static int redirect4(struct bpf_sock_addr *ctx)
     struct via_dns *dns = dns_of(ctx);
     if (!dns)
         return 1;
+    if (!dns->dns4[0])
+        return 0;  // only IPv6 servers: an IPv4 query is refused (EPERM)
     __u32 original = ctx->user_ip4;
     __u32 server = server4(dns, original);
     if (!server)
@@ -405,15 +408,19 @@ static int redirect6(struct bpf_sock_addr *ctx)
     __u32 server[4] = {};
     if (is_v4_mapped(original)) {
         // ::ffff:a.b.c.d on an IPv6 socket: an IPv4 query.
+        if (!dns->dns4[0])
+            return 0;
         __u32 to = server4(dns, original[3]);
         if (!to)
             return 1;
         server[2] = bpf_htonl(0xffff);
         server[3] = to;
     } else {
+        // With only IPv4 servers, an IPv6 query has nowhere to go but a
+        // server the launch did not choose: refused (EPERM).
         const __u32 *first = dns->dns6[0];
         if (!(first[0] | first[1] | first[2] | first[3]))
-            return 1;
+            return 0;
         for (int i = 0; i < VIA_MAX_DNS; i++)
             if (same6(dns->dns6[i], original))
                 return 1;

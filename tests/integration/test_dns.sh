@@ -26,6 +26,15 @@ expect_contains "through $UP1" "dns iif=$SV1 src=10.77.1.2 name=direct.example.t
 out=$(as_user "$VIA" --dns "$DNS" "$UP1" -- "$PY" "$HELPERS/client.py" dns-from 192.0.2.99 from.example.test)
 expect_eq "the redirected reply seems to come from the address asked" "198.51.100.7 from 192.0.2.99" "$out"
 
+# Servers of one family only: a query of the other has nowhere to go but a
+# server the launch did not choose, and is refused, not sent.
+dns1=$(server_packets "$SV1" 53)
+rc=0; out=$(as_user "$VIA" --dns "$DNS" "$UP1" -- "$PY" "$HELPERS/client.py" dns 2001:db8:1::1 v6.example.test 2>&1) || rc=$?
+expect_eq "with IPv4 --dns servers only, an IPv6 query is refused" "1 client: [Errno 1] Operation not permitted" "$rc $out"
+rc=0; out=$(as_user "$VIA" --dns 2001:db8:1::1 "$UP1" -- "$PY" "$HELPERS/client.py" dns 192.0.2.99 v4.example.test 2>&1) || rc=$?
+expect_eq "with IPv6 --dns servers only, an IPv4 query is refused" "1 client: [Errno 1] Operation not permitted" "$rc $out"
+expect_eq "and neither was sent" "$dns1" "$(server_packets "$SV1" 53)"
+
 # The redirection belongs to the launch: a later launch without --dns has none.
 rc=0
 as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" dns 192.0.2.99 later.example.test >/dev/null 2>&1 || rc=$?
