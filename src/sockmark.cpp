@@ -841,6 +841,16 @@ std::vector<std::pair<uid_t, Tag>> users() {
     return out;
 }
 
+void forget_user(uid_t uid, const Report& report) {
+    UniqueFd map = open_map(constants::bpf_users_pin, true);
+    if (!map) return;
+    const std::uint32_t key = uid;
+    if (bpfsys::map_delete_elem(map.get(), &key) == 0)
+        report.ensured("sockets of uid " + std::to_string(uid) + " no longer marked", Outcome::replaced);
+    else if (errno != ENOENT)
+        throw errno_error("removing uid " + std::to_string(uid) + " from via's bpf map", permission_hint(errno));
+}
+
 void forget_uplink(const std::string& uplink, const Report& report) {
     UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
     if (!map) return;

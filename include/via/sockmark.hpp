@@ -157,6 +157,10 @@ std::vector<std::pair<std::string, std::uint32_t>> uplinks();
 // The dedicated users whose sockets are marked, and their tags.
 std::vector<std::pair<uid_t, Tag>> users();
 
+// Takes a uid out of the dedicated users' map: its sockets are no longer
+// marked. Same privileges.
+void forget_user(uid_t uid, const Report& report);
+
 // Takes an uplink out of the uplinks map (via down): its programs' sockets
 // fall back to their tag's mark. Same privileges.
 void forget_uplink(const std::string& uplink, const Report& report);

@@ -53,11 +53,23 @@ void remove(const inventory::Removal& r, const Report& report) {
     }
 }
 
+// The uids whose sockets via marks that are no dedicated user of a
+// configured uplink any more (the account removed, or its section): a new
+// account that gets the same uid must not be forced onto an uplink.
+void forget_stale_users(const config::Config& conf, const Report& report) {
+    std::vector<uid_t> dedicated;
+    for (const auto& section : conf.uplinks)
+        if (const auto account = accounts::find_user(config::user_of(section.name))) dedicated.push_back(account->uid);
+    privilege::RootFiles as_root;
+    privilege::Effective sys_admin({CAP_SYS_ADMIN});
+    for (const auto& [uid, tag] : sockmark::users())
+        if (std::find(dedicated.begin(), dedicated.end(), uid) == dedicated.end()) sockmark::forget_user(uid, report);
+}
+
 }  // namespace
 
 int down(const cli::Down& options) {
     const Report report(options.verbose);
-    const char* command = options.uplink ? "down" : "gc";
     try {
         privilege::check();
         config::Config conf;
@@ -73,9 +85,9 @@ int down(const cli::Down& options) {
         inventory::Removal removal;
         {
             privilege::RootFiles as_root;
+            // A holder stopped by its caller does not block gc or down.
             lock = lock::acquire();
-            if (!lock)
-                throw Error("another via has held the lock for over a second", std::string("try 'via ") + command + "' again");
+            if (!lock) report.note("the via holding the lock is stopped or stuck; going on without it");
             inventory::State state;
             {
                 privilege::Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
@@ -91,6 +103,7 @@ int down(const cli::Down& options) {
                         "quit those programs first ('via status " + *only + "' lists them), or use --force: they could "
                         "no longer send");
         remove(removal, report);
+        if (!options.uplink) forget_stale_users(conf, report);
         lock = UniqueFd();
         privilege::drop_all();
         report.flush();

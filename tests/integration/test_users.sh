@@ -170,6 +170,8 @@ rc=0; out=$(timeout 10 nsenter --net="/run/netns/$H" -- setpriv --reuid="$B" --r
     "$VIA" -v "$UP1" -- true 2>&1) || rc=$?
 expect_eq "a launch goes on when the lock's holder is stopped" 0 "$rc"
 expect_contains "and says so under -v" "the via holding the lock is stopped or stuck; going on without it" "$out"
+rc=0; timeout 10 "$VIA" gc >/dev/null 2>&1 || rc=$?
+expect_eq "nor does root's via gc wait for it" 0 "$rc"
 kill -CONT "$HOLDER"; kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || true
 # A holder that is only slow (a loaded machine) is waited for: two full
 # ensures at once would each add what the other adds.
@@ -250,5 +252,23 @@ expect_eq "with $UP2 down, it has no way out (kill switch)" 1 "$rc"
 ip -n "$H" link set "$UP2" up
 ip -n "$H" addr add 10.77.2.2/24 dev "$UP2" 2>/dev/null || true
 in_host "$VIA" repair
+
+# The dedicated user removed: its uid is no longer marked after via gc, so
+# that a new account given the same uid is not forced onto the uplink.
+marked_uids() {
+    bpftool -j map dump pinned /sys/fs/bpf/via/users | "$PY" -c '
+import json, sys
+for e in json.load(sys.stdin):
+    k = e.get("key")
+    if isinstance(k, list): k = int.from_bytes(bytes(int(b, 16) for b in k), "little")
+    print(k)'
+}
+uid=$(id -u "$DEDICATED")
+expect_contains "(the dedicated user's uid is marked)" "$uid" "$(marked_uids)"
+in_host "$VIA" gc >/dev/null
+expect_contains "via gc keeps it while the user exists" "$uid" "$(marked_uids)"
+userdel "$DEDICATED"
+in_host "$VIA" gc >/dev/null
+expect_eq "once the user is removed, via gc unmarks its uid" "" "$(marked_uids | grep -x "$uid" || true)"
 
 finish
