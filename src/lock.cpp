@@ -82,6 +82,8 @@ UniqueFd acquire() {
     if (!fd && errno == ENOENT) {
         if (::mkdir(constants::run_dir, 0755) < 0 && errno != EEXIST)
             throw errno_error(std::string("creating ") + constants::run_dir);
+        // 0755 whatever the umask of the command that came first.
+        if (::chmod(constants::run_dir, 0755) < 0) throw errno_error(std::string("setting the mode of ") + constants::run_dir);
         fd.reset(open_file());
     }
     if (!fd) throw errno_error(std::string("opening ") + file);

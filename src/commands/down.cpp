@@ -9,6 +9,7 @@
 // ranges), its nft rules (and table inet via when nothing is left), its
 // notes in /run/via and its bpf map entries. The bpf programs stay.
 #include <algorithm>
+#include <sys/stat.h>
 #include <cstdio>
 #include <string>
 
@@ -69,6 +70,9 @@ void forget_stale_users(const config::Config& conf, const Report& report) {
 }  // namespace
 
 int down(const cli::Down& options) {
+    // What via may create here (/run/via, the lock) gets via's modes, not
+    // the caller's umask: 0777 would make /run/via unreadable to via.
+    ::umask(constants::umask);
     const Report report(options.verbose);
     try {
         privilege::check();
