@@ -101,6 +101,9 @@ void isolate(const std::vector<std::string>& servers) {
     mount_or_throw(file.c_str(), target.c_str(), nullptr, MS_BIND, nullptr, "showing the program its resolv.conf");
     mount_or_throw(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr,
                    "making the program's resolv.conf read-only");
+    // The file stays bound; the scratch mount goes, so that the program
+    // (and a via it runs) sees the machine's /run/via: its lock and notes.
+    if (::umount2(scratch, MNT_DETACH) < 0) throw errno_error(std::string("unmounting the tmpfs on ") + scratch);
 }
 
 std::string elsewhere(std::string_view resolv_conf, const std::string& uplink, const std::vector<Lan>& lans) {

@@ -35,6 +35,13 @@ rc=0; out=$(as_user "$VIA" --dns 2001:db8:1::1 "$UP1" -- "$PY" "$HELPERS/client.
 expect_eq "with IPv6 --dns servers only, an IPv4 query is refused" "1 client: [Errno 1] Operation not permitted" "$rc $out"
 expect_eq "and neither was sent" "$dns1" "$(server_packets "$SV1" 53)"
 
+# The program sees the machine's /run/via (via's lock and notes), not the
+# scratch mount its resolv.conf was written in: a via it runs shares them.
+out=$(as_user "$VIA" --dns "$DNS" "$UP1" -- ls /run/via)
+expect_contains "a --dns program sees via's own /run/via" "uplinks" "$out"
+expect_eq "with resolv.conf still its own" "nameserver $DNS" \
+    "$(as_user "$VIA" --dns "$DNS" "$UP1" -- grep nameserver /etc/resolv.conf)"
+
 # The redirection belongs to the launch: a later launch without --dns has none.
 rc=0
 as_user "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" dns 192.0.2.99 later.example.test >/dev/null 2>&1 || rc=$?
