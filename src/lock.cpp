@@ -69,8 +69,13 @@ bool holder_stopped(int fd) {
     if (!pid) return false;
     const std::string proc = "/proc/" + std::to_string(*pid);
     std::string events;
-    for (const auto line : text::lines(slurp(proc + "/cgroup")))
-        if (line.starts_with("0::")) events = slurp(cgroup::find_mount().point + std::string(line.substr(3)) + "/cgroup.events");
+    try {
+        for (const auto line : text::lines(slurp(proc + "/cgroup")))
+            if (line.starts_with("0::"))
+                events = slurp(cgroup::find_mount().point + std::string(line.substr(3)) + "/cgroup.events");
+    } catch (const Error&) {
+        // No cgroup2 mount to look in: the process's own state only.
+    }
     return stopped(slurp(proc + "/stat"), events);
 }
 
