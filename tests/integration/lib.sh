@@ -48,8 +48,10 @@ if [ -z "${VIA_TEST_CGROUP:-}" ]; then
     test_cg=$(mktemp -d "$outer/via-test-XXXXXX")
     # A mount point for the test's private /etc/via (below), if the
     # machine has none.
-    made_etc_via=
+    made_etc_via= made_run_via=
     [ -d /etc/via ] || { mkdir -m 0755 /etc/via && made_etc_via=1; }
+    # And for its private /run/via.
+    [ -d /run/via ] || { mkdir -m 0755 /run/via && made_run_via=1; }
     rc=0
     (
         echo "$BASHPID" >"$test_cg/cgroup.procs"
@@ -64,6 +66,7 @@ if [ -z "${VIA_TEST_CGROUP:-}" ]; then
     done
     [ -d "$test_cg" ] && echo "warning: could not remove $test_cg" >&2
     [ -n "$made_etc_via" ] && rmdir /etc/via
+    [ -n "$made_run_via" ] && rmdir /run/via
     exit "$rc"
 fi
 # (The same hierarchy cannot be mounted on itself: off with the inherited view.)
@@ -72,7 +75,6 @@ umount "$CG2"
 mount -t cgroup2 cgroup2 "$CG2"
 mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 # via's lock and notes in /run/via, private to the test as well.
-mkdir -p /run/via
 mount -t tmpfs -o mode=0755 via-test /run/via
 # via's configuration, private to the test too: by default the test user is
 # the machine's admin (it may pass --gateway); tests write their own with
