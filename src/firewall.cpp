@@ -1,6 +1,7 @@
 #include "via/firewall.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <netinet/in.h>
 #include <cstdio>
@@ -313,8 +314,26 @@ nft::Rule build(const RuleSpec& spec) {
     return r;
 }
 
-void apply(const Plan& p, const Report& report) {
-    nft::Socket sock;
+namespace {
+
+// Runs `attempt` (read the table, plan, commit with the generation read
+// before the table) again while the kernel says the ruleset changed in
+// between: another via, or another tool, committed first.
+template <class Attempt>
+void with_generation(Attempt attempt) {
+    for (int tries = 1;; ++tries) {
+        nft::Socket sock;
+        const std::uint32_t generation = sock.generation();
+        try {
+            attempt(sock, generation);
+            return;
+        } catch (const Error& e) {
+            if (e.code().value() != ERESTART || tries == 10) throw;
+        }
+    }
+}
+
+void apply_once(const Plan& p, nft::Socket& sock, std::uint32_t generation, const Report& report) {
     const Diff d = diff(p, sock.rules(constants::nft_table, family));
     if (!d.add.empty() || !d.remove.empty()) {
         nft::Batch batch;
@@ -331,26 +350,21 @@ void apply(const Plan& p, const Report& report) {
             batch.delete_chain(make_chain(retired_chain), "deleting the retired chain " + chain);
         for (const auto& spec : d.add)
             batch.add_rule(build(spec), "adding " + describe(spec.chain, spec.comment));
-        sock.commit(batch, family);
+        sock.commit(batch, family, generation);
     }
     for (const auto& spec : d.present) report.ensured(describe(spec.chain, spec.comment), Outcome::present);
     for (const auto& spec : d.add)
         report.ensured(describe(spec.chain, spec.comment), d.remove.empty() ? Outcome::created : Outcome::replaced);
 }
 
-std::vector<nft::ExistingRule> existing() {
-    nft::Socket sock;
-    return sock.rules(constants::nft_table, family);
-}
-
-void remove(const std::vector<std::string>& owners, bool table, const Report& report) {
-    nft::Socket sock;
+void remove_once(const std::vector<std::string>& owners, bool table, nft::Socket& sock, std::uint32_t generation,
+                 const Report& report) {
     const auto rules = sock.rules(constants::nft_table, family);
     if (rules.empty()) return;
     nft::Batch batch;
     if (table) {
         batch.delete_table(make_table(), "deleting table inet via");
-        sock.commit(batch, family);
+        sock.commit(batch, family, generation);
         report.ensured("deleted nft table inet " + std::string(constants::nft_table), Outcome::replaced);
         return;
     }
@@ -363,8 +377,23 @@ void remove(const std::vector<std::string>& owners, bool table, const Report& re
         said.push_back("deleted " + describe(e.chain, e.comment));
     }
     if (batch.empty()) return;
-    sock.commit(batch, family);
+    sock.commit(batch, family, generation);
     for (const auto& line : said) report.ensured(line, Outcome::replaced);
+}
+
+}  // namespace
+
+void apply(const Plan& p, const Report& report) {
+    with_generation([&](nft::Socket& sock, std::uint32_t generation) { apply_once(p, sock, generation, report); });
+}
+
+std::vector<nft::ExistingRule> existing() {
+    nft::Socket sock;
+    return sock.rules(constants::nft_table, family);
+}
+
+void remove(const std::vector<std::string>& owners, bool table, const Report& report) {
+    with_generation([&](nft::Socket& sock, std::uint32_t generation) { remove_once(owners, table, sock, generation, report); });
 }
 
 }  // namespace via::firewall

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <map>
 #include <poll.h>
+#include <arpa/inet.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -117,7 +118,43 @@ std::vector<ExistingRule> Socket::rules(std::string_view table, std::uint16_t fa
     return out;
 }
 
-void Socket::commit(const Batch& batch, std::uint16_t family) {
+namespace {
+
+int generation_attr_cb(const nlattr* attr, void* data) {
+    if (mnl_attr_get_type(attr) == NFTA_GEN_ID && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+        *static_cast<std::optional<std::uint32_t>*>(data) = ntohl(mnl_attr_get_u32(attr));
+    return MNL_CB_OK;
+}
+
+int generation_cb(const nlmsghdr* nlh, void* data) {
+    if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(nfgenmsg))) return MNL_CB_OK;
+    return mnl_attr_parse(nlh, sizeof(nfgenmsg), generation_attr_cb, data);
+}
+
+}  // namespace
+
+std::uint32_t Socket::generation() {
+    const std::string context = "reading the nftables ruleset's generation";
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    const std::uint32_t seq = ++seq_;
+    // One answer, NEWGEN (no ACK asked: nothing is left to read after it).
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETGEN, AF_UNSPEC, 0, seq);
+    if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) throw errno_error(context, permission_hint(errno));
+    std::optional<std::uint32_t> id;
+    std::vector<char> rx(MNL_SOCKET_BUFFER_SIZE);
+    for (;;) {
+        wait_readable(sock_.get(), context);
+        const ssize_t n = mnl_socket_recvfrom(sock_.get(), rx.data(), rx.size());
+        if (n < 0) throw errno_error(context);
+        const int ret = mnl_cb_run(rx.data(), static_cast<std::size_t>(n), seq, portid_, generation_cb, &id);
+        if (ret < 0) throw errno_error(context, permission_hint(errno));
+        if (ret == MNL_CB_STOP || id) break;
+    }
+    if (!id) throw Error(context + ": no generation in the kernel's answer");
+    return *id;
+}
+
+void Socket::commit(const Batch& batch, std::uint16_t family, std::optional<std::uint32_t> generation) {
     if (batch.empty()) return;
     // Room for every message: rules are small, a page each is generous.
     std::vector<char> buf((batch.entries_.size() + 2) * MNL_SOCKET_BUFFER_SIZE);
@@ -127,7 +164,8 @@ void Socket::commit(const Batch& batch, std::uint16_t family) {
 
     std::map<std::uint32_t, std::string> pending;  // seq -> what that message does
     const std::uint32_t begin_seq = ++seq_;
-    nftnl_batch_begin(static_cast<char*>(mnl_nlmsg_batch_current(b)), begin_seq);
+    nlmsghdr* begin = nftnl_batch_begin(static_cast<char*>(mnl_nlmsg_batch_current(b)), begin_seq);
+    if (generation) mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(*generation));
     mnl_nlmsg_batch_next(b);
     for (const auto& e : batch.entries_) {
         const std::uint32_t seq = ++seq_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,9 +67,15 @@ public:
     // Every rule of table `table` in family `family`; empty if no such table.
     std::vector<ExistingRule> rules(std::string_view table, std::uint16_t family);
 
+    // The ruleset's generation: every commit of anybody's changes it.
+    std::uint32_t generation();
+
     // Sends the batch and reads every answer. Throws naming the first
-    // message the kernel refused; the kernel then applied nothing.
-    void commit(const Batch& batch, std::uint16_t family);
+    // message the kernel refused; the kernel then applied nothing. With a
+    // generation, the kernel applies the batch only if the ruleset is
+    // still of it, and refuses it otherwise with ERESTART (read again and
+    // plan again): two vias that read the same table cannot both add.
+    void commit(const Batch& batch, std::uint16_t family, std::optional<std::uint32_t> generation = {});
 
 private:
     static void close_socket(mnl_socket* s) noexcept { mnl_socket_close(s); }

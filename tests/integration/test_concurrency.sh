@@ -44,4 +44,25 @@ expect_eq "one jump to the masquerade rules" 1 "$(grep -c 'comment "via nat:' <<
 expect_eq "six rules in all" 6 "$(grep -c 'comment "via ' <<<"$ruleset")"
 expect_eq "one nft table of via's" 1 "$(ip netns exec "$H" nft list tables | grep -c 'inet via')"
 
+# Without the lock: its holder stopped, full ensures run at once. Each one
+# commits its nft batch only if the ruleset is still the one it read
+# (the generation), else reads again: still one of each rule.
+ip netns exec "$H" nft delete table inet via
+flock -o /run/via/lock sleep 60 &
+HOLDER=$!
+for _ in $(seq 50); do grep -q "FLOCK.* $HOLDER " /proc/locks && break; sleep 0.1; done
+kill -STOP "$HOLDER"
+pids=()
+for i in $(seq 20); do
+    as_user "$VIA" "$UP1" -- true >"$TMP/lockless.$i" 2>&1 &
+    pids+=($!)
+done
+failures=0
+for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+kill -CONT "$HOLDER"; kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || true
+expect_eq "20 launches at once without the lock succeeded" 0 "$failures"
+[ "$failures" = 0 ] || grep -h '^via:' "$TMP"/lockless.* | sort | uniq -c >&2 || true
+ruleset=$(ip netns exec "$H" nft list table inet via)
+expect_eq "and left six nft rules in all, not one set each" 6 "$(grep -c 'comment "via ' <<<"$ruleset")"
+
 finish
