@@ -248,7 +248,8 @@ Applied apply(const Target& t, const Request& request, const Report& report, con
 }
 
 std::optional<Converged> fast(const Request& request, const Report& report,
-                              const std::function<void(const Target&)>& while_locked) {
+                              const std::function<void(const Target&)>& while_locked,
+                              const std::function<void()>& first) {
     Converged out;
     {
         RootFiles as_root;
@@ -258,6 +259,7 @@ std::optional<Converged> fast(const Request& request, const Report& report,
         Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
         const UniqueFd lock = lock_or_note(report);
         VIA_STAGE("locked");
+        if (first) first();
         auto target = fast_locked(request, report, Programs::require);
         if (!target) return std::nullopt;
         out.target = std::move(*target);
@@ -268,13 +270,14 @@ std::optional<Converged> fast(const Request& request, const Report& report,
 }
 
 Converged converge(const Request& request, const Report& report,
-                   const std::function<void(const Target&)>& while_locked) {
+                   const std::function<void(const Target&)>& while_locked, const std::function<void()>& first) {
     Converged out;
     {
         // Root's file identity for all of the work under the lock (the
         // steps' own scopes nest in it): one switch, not one per step.
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
+        if (first) first();
         if (auto target = fast_locked(request, report, Programs::repair)) {
             out.target = std::move(*target);
         } else {

@@ -84,14 +84,18 @@ struct Converged {
 // kernel shows, else validate() and apply(). `while_locked` runs last,
 // still under the lock: a launch tags itself there, so that a concurrent
 // `via gc` sees the uplink in use before it can remove it. Throws what
-// validate() and apply() throw.
+// validate() and apply() throw. `first` runs as soon as the lock is held,
+// before anything is read or written under it: a launch re-reads there
+// what it decided before the lock, if it took long enough to have been
+// stopped meanwhile; what it throws ends the ensure, changing nothing.
 Converged converge(const Request& request, const Report& report,
-                   const std::function<void(const Target&)>& while_locked);
+                   const std::function<void(const Target&)>& while_locked, const std::function<void()>& first = {});
 
 // The fast path of converge() alone, which repairs nothing: nullopt (and
 // nothing changed, `while_locked` not run) when it does not hold. The
 // launcher's, which then hands the launch to the full via.
 std::optional<Converged> fast(const Request& request, const Report& report,
-                              const std::function<void(const Target&)>& while_locked);
+                              const std::function<void(const Target&)>& while_locked,
+                              const std::function<void()>& first = {});
 
 }  // namespace via::ensure

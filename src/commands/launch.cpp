@@ -6,6 +6,7 @@
 // exec. The program is not moved to another cgroup: it stays in the
 // caller's session.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <variant>
@@ -131,9 +132,19 @@ void give_up_terminal() {
     if (::ioctl(tty.get(), TIOCNOTTY) < 0) throw errno_error("giving up the caller's controlling terminal");
 }
 
+// How long a launch may take before it decides again under the lock.
+constexpr std::chrono::milliseconds stale_after{500};
+
+bool same(const config::Grant& a, const config::Grant& b) {
+    return a.uplink == b.uplink && a.interface == b.interface && a.gateway == b.gateway && a.gateway6 == b.gateway6 &&
+           a.dns == b.dns && a.dns_from_caller == b.dns_from_caller && a.kill_switch == b.kill_switch &&
+           a.as_user == b.as_user;
+}
+
 }  // namespace
 
 int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
+    const auto started = std::chrono::steady_clock::now();
     // What via creates (/run/via, its pins) gets the same modes whatever the
     // caller's umask; the program gets the caller's umask back.
     const mode_t caller_umask = ::umask(constants::umask);
@@ -179,11 +190,23 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
             refuse_switching(request.uplink);
             VIA_STAGE("own tag read");
             // Tagged under the lock: from then on `via gc` sees the uplink in use.
+            // Under the lock, first: a launch slow enough to have been stopped
+            // (SIGSTOP) before it took the lock decides again, with the
+            // configuration and the uplink's gateways as they are now.
+            // Changed, it stops there: it would write back what root has
+            // replaced, or launch what root has revoked.
+            const auto recheck = [&] {
+                if (std::chrono::steady_clock::now() - started < stale_after) return;
+                const Decision again = decide(options);  // throws a refusal
+                if (!same(again.grant, grant) || ensure::key(request_for(again.grant, again.dedicated)) != ensure::key(request))
+                    throw Error("the configuration or the uplink's gateways changed while this launch waited",
+                                "run it again");
+            };
             converged = how(request, report, [&](const ensure::Target& target) {
                 privilege::Effective sys_admin({CAP_SYS_ADMIN});
                 sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
                 VIA_STAGE("tagged");
-            });
+            }, recheck);
         }
         ensured = true;
         VIA_STAGE("unlocked");

@@ -69,6 +69,21 @@ out=$(ct_user frozen 2>&1)
 in_ct pkill -CONT -x systemd-resolve
 expect_contains "with resolved frozen, the launch ends within 10 s, and runs" "exit 0" "$out"
 expect_contains "and says resolved did not answer" "systemd-resolved did not answer (in 2 s) for $UP1's name servers" "$out"
+# A launch stopped before the lock (here: waiting for a frozen resolved),
+# while root revokes what it was granted, decides again under the lock and
+# launches nothing.
+in_ct pkill -STOP -x systemd-resolve
+ct_user frozen >"$TMP/revoked.out" 2>&1 &
+revoked=$!
+sleep 1
+mkdir -p "$CT_ROOT/etc/via"
+printf '[defaults]\ninterfaces = none\n' >"$CT_ROOT/etc/via/via.conf"
+chmod 0644 "$CT_ROOT/etc/via/via.conf"
+wait "$revoked" || true
+in_ct pkill -CONT -x systemd-resolve
+rm "$CT_ROOT/etc/via/via.conf"
+expect_contains "a launch whose grant root revoked while it waited fails" "exit 125" "$(cat "$TMP/revoked.out")"
+expect_contains "and says why" "members may not name interfaces directly" "$(cat "$TMP/revoked.out")"
 # resolved stopped: the bus does not start it again for via.
 in_ct systemctl stop systemd-resolved
 ct_user frozen >/dev/null 2>&1
