@@ -62,7 +62,9 @@ void write_file(const std::string& path, const std::string& content) {
 bool append_file(const std::string& path, const std::string& content) { return write_with(path, O_APPEND, content); }
 
 void replace_file(const std::string& path, const std::string& content) {
-    const std::string tmp = path + ".new";
+    // A name of this process's own: two vias writing the same file at once
+    // (one went on past a stopped lock holder) must not rename each other's.
+    const std::string tmp = path + ".new." + std::to_string(::getpid());
     write_file(tmp, content);
     if (::rename(tmp.c_str(), path.c_str()) < 0) throw errno_error("writing " + path);
 }

@@ -78,7 +78,7 @@ std::vector<Uplink> all() {
     }
     while (const dirent* e = ::readdir(d.get())) {
         const std::string name = e->d_name;
-        if (name == "." || name == ".." || name.ends_with(".new")) continue;
+        if (name == "." || name == ".." || name.find(".new") != std::string::npos) continue;
         if (auto u = read(name)) out.push_back(*u);
     }
     std::sort(out.begin(), out.end(), [](const Uplink& a, const Uplink& b) { return a.name < b.name; });

@@ -29,7 +29,8 @@ void write_file(const std::string& path, const std::string& content);
 // through a symlink); false (errno set) when it could not.
 bool append_file(const std::string& path, const std::string& content);
 
-// The same as write_file(), atomically: written beside it as PATH.new, then renamed over it.
+// The same as write_file(), atomically: written beside it as PATH.new.PID
+// (a name of this process's own), then renamed over it.
 void replace_file(const std::string& path, const std::string& content);
 
 }  // namespace via
