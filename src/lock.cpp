@@ -14,6 +14,7 @@
 #include "via/cgroup.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
+#include "via/files.hpp"
 #include "via/text.hpp"
 
 namespace via::lock {
@@ -22,16 +23,6 @@ namespace {
 constexpr const char* file = "/run/via/lock";
 
 int open_file() { return ::open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); }
-
-// A small file of /proc, whole ("" when it cannot be read).
-std::string slurp(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    std::string out;
-    if (!fd) return out;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-    return out;
-}
 
 }  // namespace
 
@@ -65,18 +56,18 @@ namespace {
 bool holder_stopped(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) < 0) return false;
-    const auto pid = holder_in(slurp("/proc/locks"), st.st_dev, st.st_ino);
+    const auto pid = holder_in(read_file("/proc/locks"), st.st_dev, st.st_ino);
     if (!pid) return false;
     const std::string proc = "/proc/" + std::to_string(*pid);
     std::string events;
     try {
-        for (const auto line : text::lines(slurp(proc + "/cgroup")))
+        for (const auto line : text::lines(read_file(proc + "/cgroup")))
             if (line.starts_with("0::"))
-                events = slurp(cgroup::find_mount().point + std::string(line.substr(3)) + "/cgroup.events");
+                events = read_file(cgroup::find_mount().point + std::string(line.substr(3)) + "/cgroup.events");
     } catch (const Error&) {
         // No cgroup2 mount to look in: the process's own state only.
     }
-    return stopped(slurp(proc + "/stat"), events);
+    return stopped(read_file(proc + "/stat"), events);
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
-#include <fstream>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -32,6 +31,7 @@
 #include "via/bpfsys.hpp"
 #include "via/constants.hpp"
 #include "via/error.hpp"
+#include "via/files.hpp"
 #include "via/handle.hpp"
 #include "via/ids.hpp"
 #include "via/stages.hpp"
@@ -424,10 +424,9 @@ void restart_count(sockmark_bpf* skel) {
 std::string pin_name(const std::string& what, const std::string& stamp) { return what + "-" + stamp; }
 
 std::optional<std::string> active_lsms() {
-    std::ifstream in("/sys/kernel/security/lsm");
-    std::string list;
-    if (!in || !std::getline(in, list)) return std::nullopt;
-    return list;
+    const auto text = read_whole("/sys/kernel/security/lsm");
+    if (!text) return std::nullopt;
+    return std::string(via::text::trim(text->substr(0, text->find('\n'))));
 }
 
 bool lists(const std::string& csv, const std::string& name) {
