@@ -139,6 +139,7 @@ struct Grant {
     bool dns_from_caller = false;  // --dns: exec with no_new_privs
     bool kill_switch = true;
     bool as_user = false;
+    bool operator==(const Grant&) const = default;
 };
 
 struct Refusal {

@@ -135,12 +135,6 @@ void give_up_terminal() {
 // How long a launch may take before it decides again under the lock.
 constexpr std::chrono::milliseconds stale_after{500};
 
-bool same(const config::Grant& a, const config::Grant& b) {
-    return a.uplink == b.uplink && a.interface == b.interface && a.gateway == b.gateway && a.gateway6 == b.gateway6 &&
-           a.dns == b.dns && a.dns_from_caller == b.dns_from_caller && a.kill_switch == b.kill_switch &&
-           a.as_user == b.as_user;
-}
-
 }  // namespace
 
 int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
@@ -198,7 +192,7 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
             const auto recheck = [&] {
                 if (std::chrono::steady_clock::now() - started < stale_after) return;
                 const Decision again = decide(options);  // throws a refusal
-                if (!same(again.grant, grant) || ensure::key(request_for(again.grant, again.dedicated)) != ensure::key(request))
+                if (again.grant != grant || ensure::key(request_for(again.grant, again.dedicated)) != ensure::key(request))
                     throw Error("the configuration or the uplink's gateways changed while this launch waited",
                                 "run it again");
             };
