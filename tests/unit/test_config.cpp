@@ -318,40 +318,33 @@ bool is_configuration(const std::string& block) {
     return block.find("[defaults]") != std::string::npos || block.find("[uplink ") != std::string::npos;
 }
 
-// The text of each ```ini block of a Markdown file that is a via.conf.
-std::vector<std::string> markdown_configurations(const std::string& text) {
+// The text of each block between `open` and `close` (which starts with the
+// block's last newline) that is a via.conf, each passed through `undo`.
+template <class Undo>
+std::vector<std::string> configurations(const std::string& text, const std::string& open, const std::string& close,
+                                        Undo undo) {
     std::vector<std::string> out;
-    for (std::size_t at = 0; (at = text.find("```ini\n", at)) != std::string::npos;) {
-        at += 7;
-        const std::size_t end = text.find("```", at);
+    for (std::size_t at = 0; (at = text.find(open, at)) != std::string::npos;) {
+        at += open.size();
+        const std::size_t end = text.find(close, at);
         REQUIRE(end != std::string::npos);
-        const std::string block = text.substr(at, end - at);
+        const std::string block = undo(text.substr(at, end - at + 1));
         if (is_configuration(block)) out.push_back(block);
-        at = end + 3;
+        at = end + 1;
     }
     return out;
 }
 
-// The text of each .nf/.fi block of a man page that is a via.conf, its
-// roff escapes undone (\- is -, \e is \).
-std::vector<std::string> roff_configurations(const std::string& text) {
-    std::vector<std::string> out;
-    for (std::size_t at = 0; (at = text.find("\n.nf\n", at)) != std::string::npos;) {
-        at += 5;
-        const std::size_t end = text.find("\n.fi\n", at);
-        REQUIRE(end != std::string::npos);
-        std::string block;
-        const std::string raw = text.substr(at, end - at + 1);
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            if (raw[i] == '\\' && i + 1 < raw.size() && (raw[i + 1] == '-' || raw[i + 1] == 'e')) {
-                block += raw[i + 1] == '-' ? '-' : '\\';
-                ++i;
-            } else {
-                block += raw[i];
-            }
+// A man page's text with its roff escapes undone (\- is -, \e is \).
+std::string unroff(const std::string& raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '\\' && i + 1 < raw.size() && (raw[i + 1] == '-' || raw[i + 1] == 'e')) {
+            out += raw[i + 1] == '-' ? '-' : '\\';
+            ++i;
+        } else {
+            out += raw[i];
         }
-        if (is_configuration(block)) out.push_back(block);
-        at = end;
     }
     return out;
 }
@@ -360,9 +353,11 @@ std::vector<std::string> roff_configurations(const std::string& text) {
 
 TEST_CASE("every configuration in the README and the man pages parses") {
     std::vector<std::pair<std::string, std::string>> blocks;
-    for (const auto& b : markdown_configurations(source_file("README.md"))) blocks.emplace_back("README.md", b);
+    const auto as_is = [](const std::string& block) { return block; };
+    for (const auto& b : configurations(source_file("README.md"), "```ini\n", "\n```", as_is))
+        blocks.emplace_back("README.md", b);
     for (const char* page : {"man/via.1", "man/via.conf.5"})
-        for (const auto& b : roff_configurations(source_file(page))) blocks.emplace_back(page, b);
+        for (const auto& b : configurations(source_file(page), "\n.nf\n", "\n.fi\n", unroff)) blocks.emplace_back(page, b);
     // The README's /etc/via example and via.conf(5)'s EXAMPLE at least.
     REQUIRE(blocks.size() >= 2);
     for (const auto& [file, block] : blocks) {
