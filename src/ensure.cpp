@@ -143,9 +143,10 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         RootFiles as_root;
         served::record(served_of(request));
     }
-    // Counted before the sysctls are set: with via's own writes added, the
-    // count the stamp may hold. Anybody else's write, even during this
-    // ensure, leaves the count elsewhere.
+    // Counted before the sysctls are set (the sysctl program is attached
+    // by now, load_programs): with via's own writes added, the count the
+    // stamp may hold. Anybody else's write, even during this ensure,
+    // leaves the count elsewhere.
     std::optional<std::uint64_t> writes = sysctl_writes();
     {
         Effective net_admin({CAP_NET_ADMIN});
@@ -159,13 +160,6 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
     mark_sockets(t, request, report);
-    if (!writes) {
-        // The sysctl program was attached just now: what was set before it
-        // counted is looked at again.
-        writes = sysctl_writes();
-        const Report quiet(false);
-        set_src_valid_marks(t.up, writes, quiet);
-    }
     // What the next launch compares with, taken after all of the above.
     // No stamp while the sysctl program was missing, nor after a write
     // not via's.
