@@ -135,14 +135,37 @@ void set_src_valid_marks(const uplink::Uplink& up, std::optional<std::uint64_t>&
         if (routing::ensure_src_valid_mark(dev, report) && writes) ++*writes;
 }
 
-Applied apply_locked(const Target& t, const Request& request, const Report& report) {
+// The generation of the uplink's note when the lock was taken, and the
+// first recheck.
+std::uint64_t locked(const Request& request, const Recheck& recheck) {
+    std::uint64_t seen = 0;
+    {
+        RootFiles as_root;
+        seen = served::look(request.uplink).generation;
+    }
+    if (recheck) recheck(false);
+    return seen;
+}
+
+// Records the request in the uplink's note, over the newest one: the
+// generation written. Another via's note since `seen` is rechecked first.
+std::uint64_t record(const Request& request, std::uint64_t seen, const Recheck& recheck) {
+    RootFiles as_root;
+    for (int tries = 0; tries < 100; ++tries) {
+        const served::Note now = served::look(request.uplink);
+        if (now.generation != seen && recheck) recheck(true);
+        seen = now.generation;
+        if (served::record(served::merge(now.uplink, served_of(request)), seen)) return seen + 1;
+    }
+    throw Error("the note of " + request.uplink + " changed a hundred times while this via wrote it", "run it again");
+}
+
+Applied apply_locked(const Target& t, const Request& request, const Report& report, std::uint64_t seen,
+                     const Recheck& recheck) {
     const bool open = is_open(request);
     Applied applied;
     load_programs(t, report);
-    {
-        RootFiles as_root;
-        served::record(served_of(request));
-    }
+    const std::uint64_t mine = record(request, seen, recheck);
     // Counted before the sysctls are set (the sysctl program is attached
     // by now, load_programs): with via's own writes added, the count the
     // stamp may hold. Anybody else's write, even during this ensure,
@@ -160,6 +183,12 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         firewall::apply(firewall::plan(t.up.name, t.ids), report);
     }
     mark_sockets(t, request, report);
+    // Another via's note since this one's: it may have ensured what this
+    // one then wrote over (routes to a gateway root has replaced since).
+    if (recheck) {
+        RootFiles as_root;
+        if (served::look(request.uplink).generation != mine) recheck(true);
+    }
     // What the next launch compares with, taken after all of the above.
     // No stamp while the sysctl program was missing, nor after a write
     // not via's.
@@ -230,11 +259,13 @@ std::optional<bool> covered_by(const std::string& stamped, const Request& reques
     return std::nullopt;
 }
 
-Applied apply(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked) {
+Applied apply(const Target& t, const Request& request, const Report& report, const std::function<void()>& while_locked,
+              const Recheck& recheck) {
     Applied applied;
     {
         const UniqueFd lock = lock_or_note(report);
-        applied = apply_locked(t, request, report);
+        const auto seen = locked(request, recheck);
+        applied = apply_locked(t, request, report, seen, recheck);
         if (while_locked) while_locked();
     }
     report.flush();  // the lock is released: now the caller's stderr may block us
@@ -242,8 +273,7 @@ Applied apply(const Target& t, const Request& request, const Report& report, con
 }
 
 std::optional<Converged> fast(const Request& request, const Report& report,
-                              const std::function<void(const Target&)>& while_locked,
-                              const std::function<void()>& first) {
+                              const std::function<void(const Target&)>& while_locked, const Recheck& recheck) {
     Converged out;
     {
         RootFiles as_root;
@@ -253,7 +283,7 @@ std::optional<Converged> fast(const Request& request, const Report& report,
         Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
         const UniqueFd lock = lock_or_note(report);
         VIA_STAGE("locked");
-        if (first) first();
+        if (recheck) recheck(false);
         auto target = fast_locked(request, report, Programs::require);
         if (!target) return std::nullopt;
         out.target = std::move(*target);
@@ -264,19 +294,19 @@ std::optional<Converged> fast(const Request& request, const Report& report,
 }
 
 Converged converge(const Request& request, const Report& report,
-                   const std::function<void(const Target&)>& while_locked, const std::function<void()>& first) {
+                   const std::function<void(const Target&)>& while_locked, const Recheck& recheck) {
     Converged out;
     {
         // Root's file identity for all of the work under the lock (the
         // steps' own scopes nest in it): one switch, not one per step.
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
-        if (first) first();
+        const auto seen = locked(request, recheck);
         if (auto target = fast_locked(request, report, Programs::repair)) {
             out.target = std::move(*target);
         } else {
             out.target = validate(request, report);
-            out.applied = apply_locked(out.target, request, report);
+            out.applied = apply_locked(out.target, request, report, seen, recheck);
         }
         if (while_locked) while_locked(out.target);
     }

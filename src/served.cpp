@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <dirent.h>
-#include <fcntl.h>
+#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +19,61 @@ namespace {
 
 constexpr const char* dir = "/run/via/uplinks";
 
-std::string path_of(const std::string& name) { return std::string(dir) + "/" + name; }  // no '/' in names
+std::string path_of(const Entry& e) {
+    return std::string(dir) + "/" + e.name + (e.generation ? ":" + std::to_string(e.generation) : "");
+}
+
+// Every note file, by uplink, oldest first.
+std::map<std::string, std::vector<std::uint64_t>> listing() {
+    std::map<std::string, std::vector<std::uint64_t>> out;
+    Handle<DIR, closedir> d(::opendir(dir));
+    if (!d) {
+        if (errno == ENOENT) return out;
+        throw errno_error(std::string("reading ") + dir);
+    }
+    while (const dirent* e = ::readdir(d.get()))
+        if (const auto entry = entry_of(e->d_name)) out[entry->name].push_back(entry->generation);
+    for (auto& [name, generations] : out) std::sort(generations.begin(), generations.end());
+    return out;
+}
+
+// The newest note of `name`, from a listing. A file removed since (its
+// writer's successor cleans up) is looked for again.
+std::optional<Note> look_in(const std::string& name, const std::vector<std::uint64_t>& generations) {
+    if (generations.empty()) return Note{};
+    const Entry newest{name, generations.back()};
+    const auto text = read_whole(path_of(newest));
+    if (!text) {
+        if (errno == ENOENT) return std::nullopt;
+        throw errno_error("reading " + path_of(newest));
+    }
+    return Note{newest.generation, parse(name, *text)};
+}
+
+void make_dir() {
+    for (const char* d : {constants::run_dir, dir})
+        if (::mkdir(d, 0755) < 0 && errno != EEXIST) throw errno_error(std::string("creating ") + d);
+}
+
+// Generation `next` of `name` with `text`, unless it exists.
+bool create(const Entry& next, const std::string& text) {
+    make_dir();
+    // A temporary name no note has (no digits after the ':').
+    const std::string tmp = std::string(dir) + "/" + next.name + ":new." + std::to_string(::getpid());
+    write_file(tmp, text);
+    const int linked = ::link(tmp.c_str(), path_of(next).c_str());
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    if (linked < 0 && error == EEXIST) return false;
+    if (linked < 0) throw Error("writing " + path_of(next) + ": " + std::strerror(error));
+    // The older ones, newest first gone from view last (a reader that
+    // listed before this link finds its file gone and looks again).
+    const auto files = listing();
+    if (const auto it = files.find(next.name); it != files.end())
+        for (const auto generation : it->second)
+            if (generation < next.generation) ::unlink(path_of({next.name, generation}).c_str());
+    return true;
+}
 
 }  // namespace
 
@@ -30,7 +85,7 @@ std::string render(const Uplink& u) {
     return out;
 }
 
-Uplink parse(const std::string& name, std::string_view text) {
+std::optional<Uplink> parse(const std::string& name, std::string_view text) {
     Uplink u{name};
     for (const auto line : text::lines(text)) {
         const auto eq = line.find('=');
@@ -39,8 +94,26 @@ Uplink parse(const std::string& name, std::string_view text) {
         if (key == "gateway") u.gateway = std::string(value);
         if (key == "gateway6") u.gateway6 = std::string(value);
         if (key == "open") u.open = value == "1";
+        if (key == "gone" && value == "1") return std::nullopt;
     }
     return u;
+}
+
+std::optional<Entry> entry_of(std::string_view file) {
+    const auto colon = file.rfind(':');
+    if (colon == std::string_view::npos) {
+        // An earlier via's note, or its temporary file (NAME.new.PID).
+        if (file.empty() || file == "." || file == ".." || file.find(".new") != std::string_view::npos)
+            return std::nullopt;
+        return Entry{std::string(file), 0};
+    }
+    const auto digits = file.substr(colon + 1);
+    std::uint64_t generation = 0;
+    if (colon == 0 || digits.empty() || digits.front() == '0' ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        !text::number(digits, generation))
+        return std::nullopt;
+    return Entry{std::string(file.substr(0, colon)), generation};
 }
 
 Uplink merge(const std::optional<Uplink>& before, const Uplink& launch) {
@@ -49,44 +122,35 @@ Uplink merge(const std::optional<Uplink>& before, const Uplink& launch) {
     return u;
 }
 
-std::optional<Uplink> read(const std::string& name) {
-    UniqueFd fd(::open(path_of(name).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) {
-        if (errno == ENOENT) return std::nullopt;
-        throw errno_error("reading " + path_of(name));
+Note look(const std::string& name) {
+    for (;;) {
+        const auto files = listing();
+        const auto it = files.find(name);
+        if (it == files.end()) return Note{};
+        if (auto note = look_in(name, it->second)) return *note;
     }
-    std::string text(4096, '\0');
-    const ssize_t n = ::read(fd.get(), text.data(), text.size());
-    if (n < 0) throw errno_error("reading " + path_of(name));
-    text.resize(static_cast<std::size_t>(n));
-    return parse(name, text);
 }
 
-void record(const Uplink& launch) {
-    for (const char* d : {constants::run_dir, dir})
-        if (::mkdir(d, 0755) < 0 && errno != EEXIST) throw errno_error(std::string("creating ") + d);
-    const std::string text = render(merge(read(launch.name), launch));
-    replace_file(path_of(launch.name), text);
-}
+std::optional<Uplink> read(const std::string& name) { return look(name).uplink; }
 
 std::vector<Uplink> all() {
     std::vector<Uplink> out;
-    Handle<DIR, closedir> d(::opendir(dir));
-    if (!d) {
-        if (errno == ENOENT) return out;
-        throw errno_error(std::string("reading ") + dir);
+    for (const auto& [name, generations] : listing()) {
+        auto note = look_in(name, generations);
+        if (!note) note = look(name);  // replaced meanwhile: the newest
+        if (note->uplink) out.push_back(*note->uplink);
     }
-    while (const dirent* e = ::readdir(d.get())) {
-        const std::string name = e->d_name;
-        if (name == "." || name == ".." || name.find(".new") != std::string::npos) continue;
-        if (auto u = read(name)) out.push_back(*u);
-    }
-    std::sort(out.begin(), out.end(), [](const Uplink& a, const Uplink& b) { return a.name < b.name; });
-    return out;
+    return out;  // by name: the listing's order
 }
 
+bool record(const Uplink& uplink, std::uint64_t seen) { return create({uplink.name, seen + 1}, render(uplink)); }
+
 void forget(const std::string& name) {
-    if (::unlink(path_of(name).c_str()) < 0 && errno != ENOENT) throw errno_error("removing " + path_of(name));
+    for (;;) {
+        const Note note = look(name);
+        if (!note.uplink) return;  // never served, or forgotten already
+        if (create({name, note.generation + 1}, "gone=1\n")) return;
+    }
 }
 
 }  // namespace via::served

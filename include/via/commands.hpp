@@ -25,8 +25,7 @@ namespace via::commands {
 // and says what went wrong. Passed in, so that the launcher links none of
 // the full ensure.
 using Ensure = ensure::Converged (*)(const ensure::Request&, const Report&,
-                                     const std::function<void(const ensure::Target&)>&,
-                                     const std::function<void()>&);
+                                     const std::function<void(const ensure::Target&)>&, const ensure::Recheck&);
 using HandOver = void (*)();
 int launch(const cli::Options& options, Ensure how, HandOver hand_over = nullptr);
 int repair(const cli::Repair& options);

@@ -58,10 +58,19 @@ struct Applied {
     std::vector<checks::Rule> rules;
 };
 
+// What the caller decided before the lock, checked under it: called as
+// soon as the lock is held (`others_wrote` false), before anything is read
+// or written under it, and again whenever another via wrote the uplink's
+// note since (true): one went past this via while it was stopped holding
+// the lock, or this one went past a stopped holder. It throws when the
+// decision no longer holds (a grant revoked, a gateway replaced), which
+// ends the ensure; this via then writes no note (served.hpp).
+using Recheck = std::function<void(bool others_wrote)>;
+
 // Needs the capabilities of a launch (see privilege). `while_locked` runs
 // last, still under the lock. Ends by stamping what it left (fastpath).
 Applied apply(const Target& target, const Request& request, const Report& report,
-              const std::function<void()>& while_locked = {});
+              const std::function<void()>& while_locked = {}, const Recheck& recheck = {});
 
 // A request as the stamp records it: equal keys, equal plans.
 std::string key(const Request& request);
@@ -84,18 +93,15 @@ struct Converged {
 // kernel shows, else validate() and apply(). `while_locked` runs last,
 // still under the lock: a launch tags itself there, so that a concurrent
 // `via gc` sees the uplink in use before it can remove it. Throws what
-// validate() and apply() throw. `first` runs as soon as the lock is held,
-// before anything is read or written under it: a launch re-reads there
-// what it decided before the lock, if it took long enough to have been
-// stopped meanwhile; what it throws ends the ensure, changing nothing.
+// validate() and apply() throw, and what `recheck` throws.
 Converged converge(const Request& request, const Report& report,
-                   const std::function<void(const Target&)>& while_locked, const std::function<void()>& first = {});
+                   const std::function<void(const Target&)>& while_locked, const Recheck& recheck = {});
 
 // The fast path of converge() alone, which repairs nothing: nullopt (and
 // nothing changed, `while_locked` not run) when it does not hold. The
 // launcher's, which then hands the launch to the full via.
 std::optional<Converged> fast(const Request& request, const Report& report,
                               const std::function<void(const Target&)>& while_locked,
-                              const std::function<void()>& first = {});
+                              const Recheck& recheck = {});
 
 }  // namespace via::ensure

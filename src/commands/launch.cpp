@@ -176,6 +176,12 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
         const auto servers = name_servers(grant);
         VIA_STAGE("name servers");
         ensure::Converged converged;
+        // What this launch decided, decided again (under the lock): when it
+        // took long enough to have been stopped (SIGSTOP) before the lock,
+        // or when another via wrote the uplink's note meanwhile. Changed, it
+        // stops there: it would write back what root has replaced, or
+        // launch what root has revoked.
+        ensure::Recheck recheck;
         {
             // Root's file identity once for these three (their own scopes nest).
             privilege::RootFiles as_root;
@@ -183,24 +189,25 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
             VIA_STAGE("request");
             refuse_switching(request.uplink);
             VIA_STAGE("own tag read");
-            // Tagged under the lock: from then on `via gc` sees the uplink in use.
-            // Under the lock, first: a launch slow enough to have been stopped
-            // (SIGSTOP) before it took the lock decides again, with the
-            // configuration and the uplink's gateways as they are now.
-            // Changed, it stops there: it would write back what root has
-            // replaced, or launch what root has revoked.
-            const auto recheck = [&] {
-                if (std::chrono::steady_clock::now() - started < stale_after) return;
+            recheck = [&options, &started, grant, key = ensure::key(request)](bool others_wrote) {
+                if (!others_wrote && std::chrono::steady_clock::now() - started < stale_after) return;
                 const Decision again = decide(options);  // throws a refusal
-                if (again.grant != grant || ensure::key(request_for(again.grant, again.dedicated)) != ensure::key(request))
+                if (again.grant != grant || ensure::key(request_for(again.grant, again.dedicated)) != key)
                     throw Error("the configuration or the uplink's gateways changed while this launch waited",
                                 "run it again");
             };
+            // Tagged under the lock: from then on `via gc` sees the uplink in use.
             converged = how(request, report, [&](const ensure::Target& target) {
                 privilege::Effective sys_admin({CAP_SYS_ADMIN});
                 sockmark::tag_self({target.up.name, target.ids.mark, grant.kill_switch, servers});
                 VIA_STAGE("tagged");
             }, recheck);
+        }
+        // A launch stopped after the lock: root may have revoked its grant
+        // since (it runs nothing then, as if it had been stopped before).
+        if (std::chrono::steady_clock::now() - started >= stale_after) {
+            privilege::RootFiles as_root;
+            recheck(true);
         }
         ensured = true;
         VIA_STAGE("unlocked");

@@ -72,8 +72,8 @@ std::string via_path() {
 
 via::ensure::Converged fast_or_hand_over(const via::ensure::Request& request, const via::Report& report,
                                          const std::function<void(const via::ensure::Target&)>& while_locked,
-                                         const std::function<void()>& first) {
-    auto converged = via::ensure::fast(request, report, while_locked, first);
+                                         const via::ensure::Recheck& recheck) {
+    auto converged = via::ensure::fast(request, report, while_locked, recheck);
     if (!converged) hand_over();
     return std::move(*converged);
 }

@@ -147,6 +147,14 @@ setup_user() {
 admins = $TUSER"
 }
 
+# The path of an uplink's newest note in /run/via/uplinks (NAME:GENERATION),
+# or nothing.
+note_of() {
+    local newest
+    newest=$(ls /run/via/uplinks 2>/dev/null | grep -E "^$1:[0-9]+\$" | sort -t: -k2 -n | tail -n1)
+    [ -z "$newest" ] || echo "/run/via/uplinks/$newest"
+}
+
 # Writes /etc/via/via.conf (root's, 0644) with the given text.
 write_config() {
     printf '%s\n' "$1" >/etc/via/via.conf

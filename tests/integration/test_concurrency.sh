@@ -65,4 +65,61 @@ expect_eq "20 launches at once without the lock succeeded" 0 "$failures"
 ruleset=$(ip netns exec "$H" nft list table inet via)
 expect_eq "and left six nft rules in all, not one set each" 6 "$(grep -c 'comment "via ' <<<"$ruleset")"
 
+# --- a via stopped while it holds the lock -----------------------------------
+# A member stops their own launch (SIGSTOP) under the lock, just as it
+# writes the uplink's note (the mkdir of /run/via before it, which nothing
+# else under the lock does; strace only times the signal), in a full
+# ensure (no stamp). Others go past it: root names the uplink's gateway.
+# Resumed, the stopped launch finds the note written since it read it,
+# decides again, and stops: it neither writes back the note it read (no
+# gateway) nor runs its program.
+stop_at_note() {  # stop_at_note ERRFILE VIA-ARGS...: a member's via, in the background
+    local err=$1
+    shift
+    in_host strace -f -o /dev/null -e trace=mkdir,mkdirat -e inject=mkdir,mkdirat:signal=SIGSTOP:when=1 \
+        setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups -- "$VIA" "$@" 2>"$err" &
+}
+stopped_holder() {
+    local pid
+    for pid in $(pgrep -x via); do
+        grep -q "FLOCK.* $pid " /proc/locks && awk '{ exit !($3 == "t" || $3 == "T") }' "/proc/$pid/stat" &&
+            echo "$pid" && return
+    done
+    return 1
+}
+rm -f /run/via/stamps/*
+mkdir -m 1777 "$TMP/shared"
+stop_at_note "$TMP/stopped.err" "$UP1" -- touch "$TMP/shared/ran"
+STOPPER=$!
+for _ in $(seq 100); do stopped_via=$(stopped_holder) && break; sleep 0.1; done
+check "the member's launch is stopped holding the lock" test -n "$stopped_via"
+rc=0; timeout 10 nsenter --net="/run/netns/$H" -- "$VIA" --gateway 10.77.1.1 "$UP1" -- true || rc=$?
+expect_eq "root's launch goes past it" 0 "$rc"
+expect_eq "and records its gateway" "gateway=10.77.1.1" "$(grep '^gateway=' "$(note_of "$UP1")")"
+kill -CONT "$stopped_via"
+rc=0; wait "$STOPPER" || rc=$?
+expect_eq "resumed, the stopped launch fails" 125 "$rc"
+expect_contains "and says why" "changed while this launch waited" "$(cat "$TMP/stopped.err")"
+check "it ran nothing" test ! -e "$TMP/shared/ran"
+expect_eq "and the note still has root's gateway" "gateway=10.77.1.1" "$(grep '^gateway=' "$(note_of "$UP1")")"
+expect_eq "one note file for the uplink" 1 "$(ls /run/via/uplinks | grep -c "^$UP1:")"
+
+# The same with the member's `via repair`: resumed, it leaves the uplink
+# to the via that ensured it meanwhile.
+nsenter --net="/run/netns/$H" -- "$VIA" down "$UP1" >/dev/null
+nsenter --net="/run/netns/$H" -- "$VIA" "$UP1" -- true
+expect_eq "after via down, a launch's note has no gateway" "" "$(grep '^gateway=' "$(note_of "$UP1")" || true)"
+stop_at_note "$TMP/repair.err" repair -v "$UP1"
+STOPPER=$!
+stopped_via=
+for _ in $(seq 100); do stopped_via=$(stopped_holder) && break; sleep 0.1; done
+check "the member's repair is stopped holding the lock" test -n "$stopped_via"
+timeout 10 nsenter --net="/run/netns/$H" -- "$VIA" --gateway 10.77.1.1 "$UP1" -- true
+kill -CONT "$stopped_via"
+rc=0; wait "$STOPPER" || rc=$?
+expect_eq "resumed, the repair ends well" 0 "$rc"
+expect_contains "saying it left the uplink alone" "not repairing $UP1: another via ensured it meanwhile" \
+    "$(cat "$TMP/repair.err")"
+expect_eq "the note has root's gateway" "gateway=10.77.1.1" "$(grep '^gateway=' "$(note_of "$UP1")")"
+
 finish

@@ -117,9 +117,9 @@ expect_contains "a wrong cgroup id in the stamp: still the fast path" "$FAST" "$
 expect_contains "and the program still leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
 expect_eq "no program was attached anew" "" "$(grep created <<<"$out" || true)"
 
-rm -f "/run/via/uplinks/$UP1"
+rm -f "$(note_of "$UP1")"
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
-check "served record deleted: written again" test -e "/run/via/uplinks/$UP1"
+check "served record deleted: written again" test -n "$(note_of "$UP1")"
 
 printf 'garbage\n' >"$STAMP"
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)

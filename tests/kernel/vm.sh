@@ -38,7 +38,7 @@ source "$HERE/../integration/mirror.sh"
 
 CACHE=${VIA_TEST_CACHE:-/var/cache/via-tests}
 # The packages of the guest: what via's package needs and what the tests use.
-VM_PACKAGES=iproute2,nftables,python3,libcap2-bin,libmnl0,procps,kmod,util-linux,passwd,bpftool,desktop-file-utils
+VM_PACKAGES=iproute2,nftables,python3,strace,libcap2-bin,libmnl0,procps,kmod,util-linux,passwd,bpftool,desktop-file-utils
 # (Debian 12's current 6.1 ABI, as its metapackage names it.)
 stock=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 KERNEL=${VIA_VM_KERNEL:-$stock}

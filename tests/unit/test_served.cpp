@@ -10,12 +10,14 @@ TEST_CASE("a served uplink's notes, written and read back") {
     CHECK(served::parse("usb0", served::render(u)) == u);
     CHECK(served::render(served::Uplink{"wlan1"}).empty());
     CHECK(served::parse("wlan1", "") == served::Uplink{"wlan1"});
+    CHECK_FALSE(served::parse("wlan1", "gone=1\n"));
 }
 
 TEST_CASE("unknown lines in the notes are ignored") {
     auto u = served::parse("wg0", "# comment\nfuture=1\ngateway=10.0.0.1\nnonsense\n");
-    CHECK(u.gateway == std::optional<std::string>("10.0.0.1"));
-    CHECK_FALSE(u.open);
+    REQUIRE(u);
+    CHECK(u->gateway == std::optional<std::string>("10.0.0.1"));
+    CHECK_FALSE(u->open);
 }
 
 TEST_CASE("a launch records its gateways; open stays once any launch was open") {
@@ -24,4 +26,15 @@ TEST_CASE("a launch records its gateways; open stays once any launch was open") 
     CHECK_FALSE(after.gateway);
     CHECK(after.open);
     CHECK_FALSE(served::merge(std::nullopt, served::Uplink{"usb0"}).open);
+}
+
+TEST_CASE("the note files: NAME:GENERATION, an earlier via's NAME, no temporary file") {
+    using E = served::Entry;
+    CHECK(served::entry_of("wlan1:7") == E{"wlan1", 7});
+    CHECK(served::entry_of("eth0.100:12") == E{"eth0.100", 12});
+    CHECK(served::entry_of("wlan1") == E{"wlan1", 0});
+    CHECK(served::entry_of("usb0:18446744073709551615") == E{"usb0", 18446744073709551615u});
+    for (const char* not_a_note : {".", "..", "", "wlan1:new.4242", "wlan1.new.4242", "wlan1:", ":3", "wlan1:07",
+                                   "wlan1:3x", "usb0:18446744073709551616"})
+        CHECK_FALSE(served::entry_of(not_a_note));
 }
