@@ -17,6 +17,7 @@
 
 #include "via/files.hpp"
 #include "via/handle.hpp"
+#include "via/ids.hpp"
 #include "via/nlmsg.hpp"
 #include "via/stages.hpp"
 #include "via/text.hpp"
@@ -175,7 +176,9 @@ uplink::NextHop hop_of(std::string_view text) {
 
 }  // namespace
 
-std::string path_of(const std::string& uplink) { return std::string(dir) + "/" + uplink; }
+std::string path_of(const std::string& uplink) {
+    return std::string(dir) + "/" + std::to_string(ids::own_netns()) + "/" + uplink;
+}
 
 std::optional<std::uint64_t> observe(const Watch& watch) {
     Socket sock = nlmsg::open(NETLINK_ROUTE);

@@ -1,8 +1,11 @@
 #include "via/ids.hpp"
 
 #include <cstdio>
+#include <sys/socket.h>
 
 #include "via/constants.hpp"
+#include "via/error.hpp"
+#include "via/handle.hpp"
 
 namespace via::ids {
 
@@ -23,6 +26,18 @@ std::string hex(std::uint32_t mark) {
 
 bool is_via_mark(std::uint32_t mark) {
     return (mark & constants::any_mark_mask) == constants::open_mark_base && (mark & ~constants::mark_mask) != 0;
+}
+
+std::uint64_t own_netns() {
+    static const std::uint64_t cookie = [] {
+        UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        std::uint64_t c = 0;
+        socklen_t len = sizeof c;
+        if (!sock || ::getsockopt(sock.get(), SOL_SOCKET, SO_NETNS_COOKIE, &c, &len) < 0)
+            throw errno_error("reading the cookie of via's network namespace");
+        return c;
+    }();
+    return cookie;
 }
 
 }  // namespace via::ids

@@ -12,24 +12,29 @@
 #include "via/error.hpp"
 #include "via/files.hpp"
 #include "via/handle.hpp"
+#include "via/ids.hpp"
 #include "via/text.hpp"
 
 namespace via::served {
 namespace {
 
-constexpr const char* dir = "/run/via/uplinks";
+constexpr const char* top = "/run/via/uplinks";
 
-std::string path_of(const Entry& e) {
-    return std::string(dir) + "/" + e.name + (e.generation ? ":" + std::to_string(e.generation) : "");
+// The notes of via's network namespace's uplinks.
+const std::string& dir() {
+    static const std::string d = std::string(top) + "/" + std::to_string(ids::own_netns());
+    return d;
 }
+
+std::string path_of(const Entry& e) { return dir() + "/" + e.name + ":" + std::to_string(e.generation); }
 
 // Every note file, by uplink, oldest first.
 std::map<std::string, std::vector<std::uint64_t>> listing() {
     std::map<std::string, std::vector<std::uint64_t>> out;
-    Handle<DIR, closedir> d(::opendir(dir));
+    Handle<DIR, closedir> d(::opendir(dir().c_str()));
     if (!d) {
         if (errno == ENOENT) return out;
-        throw errno_error(std::string("reading ") + dir);
+        throw errno_error("reading " + dir());
     }
     while (const dirent* e = ::readdir(d.get()))
         if (const auto entry = entry_of(e->d_name)) out[entry->name].push_back(entry->generation);
@@ -51,23 +56,23 @@ std::optional<Note> look_in(const std::string& name, const std::vector<std::uint
 }
 
 void make_dir() {
-    for (const char* d : {constants::run_dir, dir})
-        if (::mkdir(d, 0755) < 0 && errno != EEXIST) throw errno_error(std::string("creating ") + d);
+    for (const std::string& d : {std::string(constants::run_dir), std::string(top), dir()})
+        if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST) throw errno_error("creating " + d);
 }
 
 // Generation `next` of `name` with `text`, unless it exists.
 bool create(const Entry& next, const std::string& text) {
     make_dir();
     // A temporary name no note has (no digits after the ':').
-    const std::string tmp = std::string(dir) + "/" + next.name + ":new." + std::to_string(::getpid());
+    const std::string tmp = dir() + "/" + next.name + ":new." + std::to_string(::getpid());
     write_file(tmp, text);
     const int linked = ::link(tmp.c_str(), path_of(next).c_str());
     const int error = errno;
     ::unlink(tmp.c_str());
     if (linked < 0 && error == EEXIST) return false;
     if (linked < 0) throw Error("writing " + path_of(next) + ": " + std::strerror(error));
-    // The older ones, newest first gone from view last (a reader that
-    // listed before this link finds its file gone and looks again).
+    // The older ones go (a reader that listed them before finds its file
+    // gone, and looks again).
     const auto files = listing();
     if (const auto it = files.find(next.name); it != files.end())
         for (const auto generation : it->second)
@@ -101,12 +106,7 @@ std::optional<Uplink> parse(const std::string& name, std::string_view text) {
 
 std::optional<Entry> entry_of(std::string_view file) {
     const auto colon = file.rfind(':');
-    if (colon == std::string_view::npos) {
-        // An earlier via's note, or its temporary file (NAME.new.PID).
-        if (file.empty() || file == "." || file == ".." || file.find(".new") != std::string_view::npos)
-            return std::nullopt;
-        return Entry{std::string(file), 0};
-    }
+    if (colon == std::string_view::npos) return std::nullopt;
     const auto digits = file.substr(colon + 1);
     std::uint64_t generation = 0;
     if (colon == 0 || digits.empty() || digits.front() == '0' ||

@@ -102,7 +102,7 @@ const LinkSpec links[] = {
 };
 
 // Pins of older vias' maps, whose format has changed: removed.
-const char* const retired_pins[] = {"tags"};
+const char* const retired_pins[] = {"tags", "uplinks", "lans"};
 
 std::string pin_path(const LinkSpec& link) { return std::string(constants::bpf_dir) + "/" + pin_name(link.name, stamp()); }
 
@@ -113,8 +113,9 @@ struct MapSpec {
 
 const MapSpec maps[] = {
     {constants::bpf_tags_pin, "via_tags"},
-    {constants::bpf_uplinks_pin, "via_uplinks"},
-    {constants::bpf_lans_pin, "via_lans"},
+    {constants::bpf_uplinks_pin, "via_uplinks_ns"},
+    {constants::bpf_lans_pin, "via_lans_ns"},
+    {constants::bpf_sock_netns_pin, "via_sock_netns"},
     {constants::bpf_users_pin, "via_users"},
     {constants::bpf_dns_peers_pin, "via_dns_peers"},
     {constants::bpf_sock_dns_pin, "via_sock_dns"},
@@ -331,6 +332,8 @@ via_uplink key_of(const std::string& uplink) {
     uplink.copy(key.name, sizeof key.name - 1);
     return key;
 }
+
+via_uplink_key key_here(const std::string& uplink) { return {ids::own_netns(), key_of(uplink)}; }
 
 std::string name_of(const via_uplink& key) { return std::string(key.name, strnlen(key.name, sizeof key.name)); }
 
@@ -648,7 +651,7 @@ std::optional<std::uint64_t> sysctl_writes() {
 
 void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& report) {
     UniqueFd uplinks = open_map(constants::bpf_uplinks_pin);
-    const via_uplink key = key_of(uplink);
+    const via_uplink_key key = key_here(uplink);
     const std::string what = "uplink " + uplink + " with mark " + ids::hex(mark) + " for running programs";
     std::uint32_t current = 0;
     const bool known = bpfsys::map_lookup_elem(uplinks.get(), &key, &current) == 0;
@@ -661,16 +664,18 @@ void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& rep
     report.ensured(what, known ? Outcome::replaced : Outcome::created);
 }
 
-via_lan network_key(const uplink::Network& network) {
+via_lan network_key(const uplink::Network& network, std::uint64_t netns) {
     via_lan key{};
     key.ifindex = static_cast<std::uint32_t>(network.ifindex);
+    key.netns = netns;
+    constexpr unsigned whole = 32 + 64;  // the ifindex and the namespace
     if (network.family == AF_INET) {
         key.addr[10] = key.addr[11] = 0xff;  // ::ffff:a.b.c.d
         std::copy_n(network.addr.begin(), 4, key.addr + 12);
-        key.prefixlen = 32 + 96 + network.prefixlen;
+        key.prefixlen = whole + 96 + network.prefixlen;
     } else {
         std::copy(network.addr.begin(), network.addr.end(), key.addr);
-        key.prefixlen = 32 + network.prefixlen;
+        key.prefixlen = whole + network.prefixlen;
     }
     return key;
 }
@@ -678,15 +683,17 @@ via_lan network_key(const uplink::Network& network) {
 void set_networks(const std::vector<uplink::Network>& networks, const Report& report) {
     UniqueFd lans = open_map(constants::bpf_lans_pin);
     const auto same = [](const via_lan& a, const via_lan& b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    const std::uint64_t netns = ids::own_netns();
     std::vector<via_lan> wanted;
     for (const auto& n : networks) {
-        const via_lan key = network_key(n);
+        const via_lan key = network_key(n, netns);
         if (std::none_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); }))
             wanted.push_back(key);
     }
 
     std::vector<via_lan> stale, present;
     for (const auto& key : lan_keys(lans.get())) {
+        if (key.netns != netns) continue;  // another namespace's
         const bool is_wanted = std::any_of(wanted.begin(), wanted.end(), [&](const via_lan& w) { return same(w, key); });
         (is_wanted ? present : stale).push_back(key);
     }
@@ -818,11 +825,13 @@ std::vector<std::pair<std::string, std::uint32_t>> uplinks() {
     std::vector<std::pair<std::string, std::uint32_t>> out;
     UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
     if (!map) return out;
-    via_uplink key{}, next{};
-    for (const via_uplink* prev = nullptr; bpfsys::map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
+    const std::uint64_t netns = ids::own_netns();
+    via_uplink_key key{}, next{};
+    for (const via_uplink_key* prev = nullptr; bpfsys::map_get_next_key(map.get(), prev, &next) == 0; prev = &key) {
         key = next;
         std::uint32_t mark = 0;
-        if (bpfsys::map_lookup_elem(map.get(), &key, &mark) == 0) out.emplace_back(name_of(key), mark);
+        if (key.netns == netns && bpfsys::map_lookup_elem(map.get(), &key, &mark) == 0)
+            out.emplace_back(name_of(key.uplink), mark);
     }
     return out;
 }
@@ -853,7 +862,7 @@ void forget_user(uid_t uid, const Report& report) {
 void forget_uplink(const std::string& uplink, const Report& report) {
     UniqueFd map = open_map(constants::bpf_uplinks_pin, true);
     if (!map) return;
-    const via_uplink key = key_of(uplink);
+    const via_uplink_key key = key_here(uplink);
     if (bpfsys::map_delete_elem(map.get(), &key) == 0)
         report.ensured("removed uplink " + uplink + " from the running programs' map", Outcome::replaced);
     else if (errno != ENOENT)

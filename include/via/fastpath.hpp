@@ -1,7 +1,8 @@
 // A launch's fast path: verify, do not rebuild.
 //
 // Every full ensure of an uplink (a launch or `via repair`) ends by
-// writing a stamp, /run/via/stamps/NAME (root's): the request it served,
+// writing a stamp, /run/via/stamps/NETNS/NAME (root's, by network
+// namespace: see ids::own_netns): the request it served,
 // the uplink as it found it, and a digest of what the kernel showed right
 // after it, all of it read by narrow requests:
 //   - the interface, asked for by name (its ifindex and whether it is up,
@@ -75,7 +76,7 @@ std::optional<Stamp> parse(std::string_view text);
 // What the stamp watches: the uplink's interface and tables.
 Watch watch_of(const Stamp& stamp, const std::vector<std::uint32_t>& tables);
 
-// /run/via/stamps/NAME.
+// /run/via/stamps/NETNS/NAME.
 std::string path_of(const std::string& uplink);
 
 // Need privilege::RootFiles; read() returns nullopt

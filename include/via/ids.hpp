@@ -25,4 +25,11 @@ bool is_via_mark(std::uint32_t mark);
 // A mark as ip-rule(8) and nft(8) print it: "0x56490003".
 std::string hex(std::uint32_t mark);
 
+// The cookie of via's network namespace (SO_NETNS_COOKIE), never reused
+// while the machine is up. Marks, tables and interface names are of one
+// namespace: what via records of them (its BPF maps, its notes and
+// stamps in /run/via) is held apart by this, and via reads and writes
+// only its own namespace's.
+std::uint64_t own_netns();
+
 }  // namespace via::ids

@@ -1,5 +1,6 @@
-// The uplinks via serves: /run/via/uplinks/NAME:GENERATION, one small
-// root-owned file each, written by every launch and read by `via repair`
+// The uplinks via serves: /run/via/uplinks/NETNS/NAME:GENERATION, one
+// small root-owned file each, by network namespace (ids::own_netns: the
+// same name is another interface in another namespace), written by every launch and read by `via repair`
 // (which the network managers' hooks call) to re-ensure what was deleted,
 // with the options the launches used.
 //
@@ -37,7 +38,7 @@ std::string render(const Uplink& uplink);
 std::optional<Uplink> parse(const std::string& name, std::string_view text);
 
 // Pure: the uplink and generation a file of the directory is for, if it
-// is one ("wlan1:7"). An earlier via's "wlan1" is generation 0.
+// is one ("wlan1:7"; generations start at 1).
 struct Entry {
     std::string name;
     std::uint64_t generation = 0;
@@ -49,8 +50,8 @@ std::optional<Entry> entry_of(std::string_view file_name);
 // `open` once any launch was open.
 Uplink merge(const std::optional<Uplink>& before, const Uplink& launch);
 
-// The newest note of an uplink: its generation (0 when there is none),
-// and what it says.
+// The newest note of an uplink in via's network namespace: its generation
+// (0 when there is none), and what it says.
 struct Note {
     std::uint64_t generation = 0;
     std::optional<Uplink> uplink;

@@ -95,15 +95,18 @@ bool intact(const cgroup::Mount& mount, const Report& report);
 // attached; nullopt while it is not. Same privileges as ensure().
 std::optional<std::uint64_t> sysctl_writes();
 
-// Records the uplink's current mark, for the programs running on it. Same
+// Records the uplink's current mark in via's network namespace
+// (ids::own_netns), for the programs running on it. Same
 // privileges as ensure(), after it.
 void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& report);
 
-// The key of a connected network in the networks map (see src/bpf/tag.h).
-via_lan network_key(const uplink::Network& network);
+// The key of a connected network of a network namespace in the networks
+// map (see src/bpf/tag.h) (pure).
+via_lan network_key(const uplink::Network& network, std::uint64_t netns);
 
-// Makes the networks map hold exactly these networks: a program's packets
-// may reach them by their interface. Same privileges as ensure(), after it.
+// Makes the networks map hold exactly these networks for via's network
+// namespace: a program's packets may reach them by their interface. Same
+// privileges as ensure(), after it.
 void set_networks(const std::vector<uplink::Network>& networks, const Report& report);
 
 // What a launch tags its program with.

@@ -32,8 +32,17 @@
 
 // Only the fields read here; CO-RE relocates them against the running
 // kernel's BTF, so no vmlinux.h is needed to build.
+struct net {
+    __u64 net_cookie;
+} __attribute__((preserve_access_index));
+
+struct nsproxy {
+    struct net *net_ns;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
     struct task_struct *group_leader;
+    struct nsproxy *nsproxy;
 } __attribute__((preserve_access_index));
 
 struct sock;
@@ -69,15 +78,17 @@ struct {
     __type(value, struct via_tag);
 } via_users SEC(".maps");
 
-// Uplink name -> its current mark (0x5649_0000 + ifindex). via updates it
-// at every launch, so that programs already running follow an interface
-// that was deleted and made again under the same name (a new ifindex).
+// Uplink name, in a network namespace -> its current mark (0x5649_0000 +
+// ifindex). via updates it at every launch, so that programs already
+// running follow an interface that was deleted and made again under the
+// same name (a new ifindex). A launch in another namespace, with an
+// interface of the same name, has an entry of its own.
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 4096);
-    __type(key, struct via_uplink);
+    __type(key, struct via_uplink_key);
     __type(value, __u32);
-} via_uplinks SEC(".maps");
+} via_uplinks_ns SEC(".maps");
 
 // Every new task (process or thread) inherits its parent's tag. The
 // tracepoint fires in kernel_clone() before the child first runs, so the
@@ -155,21 +166,45 @@ static int has_dns(const struct via_dns *dns)
     return dns->dns4[0] || (first6[0] | first6[1] | first6[2] | first6[3]);
 }
 
-// The mark a tagged task's new socket gets: its uplink's current one.
-static __always_inline __u32 mark_for(const struct via_tag *tag)
+// Per socket of a tagged task: its network namespace, for the egress
+// program, which has no other way to tell one namespace's ifindexes from
+// another's.
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u64);
+} via_sock_netns SEC(".maps");
+
+// The network namespace the current task makes its sockets in.
+static __always_inline __u64 current_netns(void)
 {
-    __u32 *current = bpf_map_lookup_elem(&via_uplinks, &tag->uplink);
+    struct task_struct *task = bpf_get_current_task_btf();
+    return task->nsproxy->net_ns->net_cookie;
+}
+
+// The mark a tagged task's new socket gets: its uplink's current one in
+// the task's network namespace.
+static __always_inline __u32 mark_for(const struct via_tag *tag, __u64 netns)
+{
+    struct via_uplink_key key = {.netns = netns, .uplink = tag->uplink};
+    __u32 *current = bpf_map_lookup_elem(&via_uplinks_ns, &key);
     __u32 mark = current ? *current : tag->mark;
     if (tag->flags & VIA_TAG_OPEN)
         mark &= ~VIA_OPEN_BIT;
     return mark;
 }
 
-// The rest of what the socket keeps of its creator's tag: the launch whose
-// counters it adds to, and the launch's name servers if it has its own.
-// False when those could not be kept.
-static __always_inline int keep_launch(const struct via_tag *tag, void *sk)
+// The rest of what the socket keeps of its creator's tag: its network
+// namespace, the launch whose counters it adds to, and the launch's name
+// servers if it has its own. False when the namespace or the servers
+// could not be kept.
+static __always_inline int keep_launch(const struct via_tag *tag, void *sk, __u64 netns)
 {
+    __u64 *kept = bpf_sk_storage_get(&via_sock_netns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (!kept)
+        return 0;
+    *kept = netns;
     __u32 *owner = bpf_sk_storage_get(&via_owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
     if (owner) {
         struct task_struct *task = bpf_get_current_task_btf();
@@ -196,8 +231,9 @@ int via_sock_create(struct bpf_sock *sk)
     struct via_tag *tag = tag_of_current();
     if (!tag)
         return 1;
-    sk->mark = mark_for(tag);
-    return keep_launch(tag, sk);
+    __u64 netns = current_netns();
+    sk->mark = mark_for(tag, netns);
+    return keep_launch(tag, sk, netns);
 }
 
 // Older kernels: the same, as the socket is made. One that cannot be
@@ -213,10 +249,11 @@ int BPF_PROG(via_socket, struct socket *sock, int family, int type, int protocol
     struct sock *sk = sock->sk;
     if (!sk)
         return 0;
-    int mark = (int)mark_for(tag);
+    __u64 netns = current_netns();
+    int mark = (int)mark_for(tag, netns);
     if (bpf_setsockopt(sk, SOL_SOCKET, SO_MARK, &mark, sizeof mark))
         return 0;
-    return keep_launch(tag, sk);
+    return keep_launch(tag, sk, netns);
 }
 
 // The directly connected networks of every interface (via refreshes them at
@@ -228,7 +265,7 @@ struct {
     __uint(max_entries, 4096);
     __type(key, struct via_lan);
     __type(value, __u8);
-} via_lans SEC(".maps");
+} via_lans_ns SEC(".maps");
 
 #define LOOPBACK_IFINDEX 1
 
@@ -248,6 +285,22 @@ static __u32 mark_of(struct __sk_buff *skb)
             mark = sk->mark;
     }
     return mark;
+}
+
+// The network namespace the packet's socket was made in, as its creator's
+// tag kept it; 0, which no namespace has, for other packets (no full
+// socket, or one via did not mark at birth: accepted connections, whose
+// replies go back by the interface they came in by anyway).
+static __u64 netns_of(struct __sk_buff *skb)
+{
+    struct bpf_sock *full = skb->sk;
+    if (!full)
+        return 0;
+    full = bpf_sk_fullsock(full);
+    if (!full)
+        return 0;
+    __u64 *netns = bpf_sk_storage_get(&via_sock_netns, full, 0, 0);
+    return netns ? *netns : 0;
 }
 
 // Adds the packet to the counters of the process that made its socket.
@@ -298,7 +351,7 @@ int via_egress(struct __sk_buff *skb)
     if ((skb->mark & VIA_ANY_MARK_MASK) == VIA_ANY_MARK_BASE && skb->ifindex == (skb->mark & VIA_IFINDEX_MASK))
         return 1;
 
-    struct via_lan key = {.prefixlen = 32 + 128, .ifindex = skb->ifindex};
+    struct via_lan key = {.prefixlen = 32 + 64 + 128, .ifindex = skb->ifindex, .netns = netns_of(skb)};
     if (skb->protocol == bpf_htons(ETH_P_IP)) {
         key.addr[10] = 0xff;
         key.addr[11] = 0xff;
@@ -310,7 +363,7 @@ int via_egress(struct __sk_buff *skb)
     } else {
         return 0;
     }
-    return bpf_map_lookup_elem(&via_lans, &key) ? 1 : 0;
+    return bpf_map_lookup_elem(&via_lans_ns, &key) ? 1 : 0;
 }
 
 // --- DNS: a launch's port-53 traffic goes to its own name servers ---------

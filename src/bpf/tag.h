@@ -7,9 +7,17 @@
 
 #define VIA_IFNAMSIZ 16
 
-// The key of the uplinks map: an interface name, NUL-padded.
+// An uplink: an interface name, NUL-padded.
 struct via_uplink {
     char name[VIA_IFNAMSIZ];
+};
+
+// The key of the uplinks map: an uplink in one network namespace (its
+// cookie, as SO_NETNS_COOKIE gives it): the same name elsewhere is
+// another interface, with another ifindex and mark.
+struct via_uplink_key {
+    __u64 netns;
+    struct via_uplink uplink;
 };
 
 #define VIA_TAG_OPEN 1  // launched with --no-kill-switch
@@ -46,12 +54,14 @@ struct via_traffic {
 };
 
 // The key of the networks map (an LPM trie): a network directly connected
-// to an interface. The trie's data is the ifindex (always matched whole)
-// then the address, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d), so that
-// prefixlen = 32 + 96 + bits for IPv4, 32 + bits for IPv6.
+// to an interface. The trie's data is the ifindex and the network
+// namespace's cookie (both always matched whole: ifindexes are per
+// namespace) then the address, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d),
+// so that prefixlen = 32 + 64 + 96 + bits for IPv4, 32 + 64 + bits for IPv6.
 struct via_lan {
     __u32 prefixlen;
     __u32 ifindex;
+    __u64 netns;
     __u8 addr[16];
 };
 

@@ -147,13 +147,16 @@ setup_user() {
 admins = $TUSER"
 }
 
-# The path of an uplink's newest note in /run/via/uplinks (NAME:GENERATION),
-# or nothing.
-note_of() {
-    local newest
-    newest=$(ls /run/via/uplinks 2>/dev/null | grep -E "^$1:[0-9]+\$" | sort -t: -k2 -n | tail -n1)
-    [ -z "$newest" ] || echo "/run/via/uplinks/$newest"
+# The path of an uplink's newest note in /run/via/uplinks/NETNS
+# (NAME:GENERATION), or nothing; the host's namespace unless one is given.
+note_of() {  # note_of UPLINK [NETNS-COOKIE]
+    local dir=/run/via/uplinks/${2:-$H_NETNS} newest
+    newest=$(ls "$dir" 2>/dev/null | grep -E "^$1:[0-9]+\$" | sort -t: -k2 -n | tail -n1)
+    [ -z "$newest" ] || echo "$dir/$newest"
 }
+
+# The path of an uplink's stamp (the host's namespace's).
+stamp_of() { echo "/run/via/stamps/$H_NETNS/$1"; }
 
 # Writes /etc/via/via.conf (root's, 0644) with the given text.
 write_config() {
@@ -252,6 +255,15 @@ setup_all() {
     setup_user
     setup_topology
     start_server
+    H_NETNS=$(netns_cookie "$H")
+}
+
+# The cookie of a network namespace (SO_NETNS_COOKIE), by which via keeps
+# its notes and stamps in /run/via apart (ids::own_netns).
+netns_cookie() {  # netns_cookie NAME
+    nsenter --net="/run/netns/$1" -- "$PY" -c 'import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), "little"))'
 }
 
 # --- assertions ---------------------------------------------------------

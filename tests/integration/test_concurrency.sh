@@ -28,9 +28,9 @@ expect_eq "one in its IPv6 table" 1 "$(kill_switch_in "$mark" -6)"
 expect_eq "one default route in the uplink's table" 1 "$(table_default "$mark" | wc -l)"
 expect_eq "one IPv6 default route" 1 "$(table_default "$mark" -6 | wc -l)"
 expect_eq "one socket program of via's at the cgroup root" 1 "$(markers_at)"
-expect_eq "via pinned ten maps and ten links" \
-    "$(printf '%s\n' connect4- connect6- dns_peers egress- fork- lans launches owners recvmsg4- recvmsg6- sendmsg4- \
-        sendmsg6- "$(marker)-" sock_dns state sysctl- tasks traffic uplinks users | LC_ALL=C sort)" \
+expect_eq "via pinned eleven maps and ten links" \
+    "$(printf '%s\n' connect4- connect6- dns_peers egress- fork- lans_ns launches owners recvmsg4- recvmsg6- sendmsg4- \
+        sendmsg6- "$(marker)-" sock_dns sock_netns state sysctl- tasks traffic uplinks_ns users | LC_ALL=C sort)" \
     "$(LC_ALL=C ls /sys/fs/bpf/via | sed 's/-.*/-/')"
 expect_eq "the uplink's table: its default route, the 3 connected networks, the kill switch" 5 \
     "$(ip -n "$H" route show table $((mark)) | wc -l)"
@@ -87,7 +87,7 @@ stopped_holder() {
     done
     return 1
 }
-rm -f /run/via/stamps/*
+rm -f "$(stamp_of "$UP1")"
 mkdir -m 1777 "$TMP/shared"
 stop_at_note "$TMP/stopped.err" "$UP1" -- touch "$TMP/shared/ran"
 STOPPER=$!
@@ -102,7 +102,7 @@ expect_eq "resumed, the stopped launch fails" 125 "$rc"
 expect_contains "and says why" "changed while this launch waited" "$(cat "$TMP/stopped.err")"
 check "it ran nothing" test ! -e "$TMP/shared/ran"
 expect_eq "and the note still has root's gateway" "gateway=10.77.1.1" "$(grep '^gateway=' "$(note_of "$UP1")")"
-expect_eq "one note file for the uplink" 1 "$(ls /run/via/uplinks | grep -c "^$UP1:")"
+expect_eq "one note file for the uplink" 1 "$(ls "/run/via/uplinks/$H_NETNS" | grep -c "^$UP1:")"
 
 # The same with the member's `via repair`: resumed, it leaves the uplink
 # to the via that ensured it meanwhile.

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 setup_all
 
-STAMP=/run/via/stamps/$UP1
+STAMP=$(stamp_of "$UP1")
 FAST="as the last launch left them"
 mark=$(as_user "$VIA" "$UP1" -- true >/dev/null; mark_of "$UP1")
 table=$((mark))
@@ -78,7 +78,7 @@ expect_contains "socket-marking program detached: the program leaves by $UP1" "t
 # there would be one they never read (this launch's tag, its uplink's mark:
 # the program left by the default route). via pins the same map again, so
 # running programs keep their tags too.
-for map in tasks uplinks; do
+for map in tasks uplinks_ns; do
     in_host rm -f "/sys/fs/bpf/via/$map"
     out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
     expect_contains "map $map unpinned: the same map pinned again" \

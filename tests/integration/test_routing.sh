@@ -66,7 +66,7 @@ out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "a second launch creates nothing" bash -c '! grep -q "created\|replaced" <<<"$1"' _ "$out"
 expect_contains "it verifies what the first left" "as the last launch left them" "$out"
 # Without the stamp, the full ensure: every piece present, none created.
-full() { rm -f "/run/via/stamps/$UP1"; as_user "$VIA" -v "$UP1" -- true 2>&1; }
+full() { rm -f "$(stamp_of "$UP1")"; as_user "$VIA" -v "$UP1" -- true 2>&1; }
 pieces() { sed -E 's/^via: (present|created|replaced) +//' <<<"$1" | grep -v '^note' | sort; }
 first=$(full)
 again=$(full)

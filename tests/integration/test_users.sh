@@ -186,7 +186,8 @@ wait "$HOLDER" 2>/dev/null || true
 # --- umask -----------------------------------------------------------------
 rm -rf /run/via/* /sys/fs/bpf/via
 as_user sh -c "umask 077; exec $VIA $UP1 -- true"
-expect_eq "after a first launch under umask 077, /run/via/uplinks is 0755" "755" "$(stat -c %a /run/via/uplinks)"
+expect_eq "after a first launch under umask 077, /run/via/uplinks and its namespace's are 0755" "755 755" \
+    "$(stat -c %a /run/via/uplinks "/run/via/uplinks/$H_NETNS" | xargs)"
 expect_eq "and the note of the uplink 0644" "644" "$(stat -c %a "$(note_of "$UP1")")"
 expect_eq "B can use the uplink" "$ON_UP1" "$(as_b "$VIA" "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT")"
 

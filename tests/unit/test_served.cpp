@@ -28,13 +28,12 @@ TEST_CASE("a launch records its gateways; open stays once any launch was open") 
     CHECK_FALSE(served::merge(std::nullopt, served::Uplink{"usb0"}).open);
 }
 
-TEST_CASE("the note files: NAME:GENERATION, an earlier via's NAME, no temporary file") {
+TEST_CASE("the note files: NAME:GENERATION, no temporary file") {
     using E = served::Entry;
     CHECK(served::entry_of("wlan1:7") == E{"wlan1", 7});
     CHECK(served::entry_of("eth0.100:12") == E{"eth0.100", 12});
-    CHECK(served::entry_of("wlan1") == E{"wlan1", 0});
     CHECK(served::entry_of("usb0:18446744073709551615") == E{"usb0", 18446744073709551615u});
-    for (const char* not_a_note : {".", "..", "", "wlan1:new.4242", "wlan1.new.4242", "wlan1:", ":3", "wlan1:07",
+    for (const char* not_a_note : {".", "..", "", "wlan1", "wlan1:0", "wlan1:new.4242", "wlan1.new.4242", "wlan1:", ":3", "wlan1:07",
                                    "wlan1:3x", "usb0:18446744073709551616"})
         CHECK_FALSE(served::entry_of(not_a_note));
 }

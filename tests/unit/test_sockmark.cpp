@@ -32,9 +32,9 @@ TEST_CASE("the bpf object holds its three maps and three programs") {
     CHECK(bpf_map__value_size(tags) == sizeof(via_tag));
     CHECK((bpf_map__map_flags(tags) & BPF_F_NO_PREALLOC) != 0);
 
-    const bpf_map* uplinks = skel->maps.via_uplinks;
+    const bpf_map* uplinks = skel->maps.via_uplinks_ns;
     CHECK(bpf_map__type(uplinks) == BPF_MAP_TYPE_HASH);
-    CHECK(bpf_map__key_size(uplinks) == sizeof(via_uplink));
+    CHECK(bpf_map__key_size(uplinks) == sizeof(via_uplink_key));  // a namespace and a name
     CHECK(bpf_map__value_size(uplinks) == sizeof(std::uint32_t));  // the mark
 
     const bpf_program* fork = skel->progs.via_fork;
@@ -53,34 +53,46 @@ TEST_CASE("the bpf object holds its three maps and three programs") {
     CHECK(bpf_map__type(sock_dns) == BPF_MAP_TYPE_SK_STORAGE);
     CHECK(bpf_map__value_size(sock_dns) == sizeof(via_dns));
 
-    const bpf_map* lans = skel->maps.via_lans;
+    const bpf_map* lans = skel->maps.via_lans_ns;
     CHECK(bpf_map__type(lans) == BPF_MAP_TYPE_LPM_TRIE);
     CHECK(bpf_map__key_size(lans) == sizeof(via_lan));
+
+    const bpf_map* sock_netns = skel->maps.via_sock_netns;
+    CHECK(bpf_map__type(sock_netns) == BPF_MAP_TYPE_SK_STORAGE);
+    CHECK(bpf_map__value_size(sock_netns) == sizeof(std::uint64_t));
 
     const bpf_program* egress = skel->progs.via_egress;
     CHECK(bpf_program__type(egress) == BPF_PROG_TYPE_CGROUP_SKB);
     CHECK(bpf_program__expected_attach_type(egress) == BPF_CGROUP_INET_EGRESS);
 }
 
-TEST_CASE("a connected IPv4 network is keyed as IPv4-mapped IPv6, after its ifindex") {
+TEST_CASE("a connected IPv4 network is keyed as IPv4-mapped IPv6, after its ifindex and namespace") {
     uplink::Network n{7, "wlan1", AF_INET, {192, 168, 8, 0}, 24};
-    const via_lan key = sockmark::network_key(n);
-    CHECK(key.prefixlen == 32 + 96 + 24);
+    const via_lan key = sockmark::network_key(n, 4096);
+    CHECK(key.prefixlen == 32 + 64 + 96 + 24);
     CHECK(key.ifindex == 7);
+    CHECK(key.netns == 4096);
     const std::uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 8, 0};
     CHECK(std::memcmp(key.addr, mapped, 16) == 0);
 }
 
-TEST_CASE("a connected IPv6 network is keyed as it is, after its ifindex") {
+TEST_CASE("a connected IPv6 network is keyed as it is, after its ifindex and namespace") {
     uplink::Network n{3, "eth0", AF_INET6, {0x20, 0x01, 0x0d, 0xb8, 0, 1}, 64};
-    const via_lan key = sockmark::network_key(n);
-    CHECK(key.prefixlen == 32 + 64);
+    const via_lan key = sockmark::network_key(n, 1);
+    CHECK(key.prefixlen == 32 + 64 + 64);
     CHECK(key.ifindex == 3);
+    CHECK(key.netns == 1);
     CHECK(std::memcmp(key.addr, n.addr.data(), 16) == 0);
 }
 
-TEST_CASE("the pinned maps' formats: an interface name, NUL-padded, a mark, name servers") {
+TEST_CASE("the pinned maps' formats: a namespace, an interface name, NUL-padded, a mark, name servers") {
     CHECK(sizeof(via_uplink) == 16);  // IFNAMSIZ
+    CHECK(sizeof(via_uplink_key) == 8 + 16);
+    // The trie's data right after its prefix length, with no hole in it.
+    CHECK(offsetof(via_lan, ifindex) == 4);
+    CHECK(offsetof(via_lan, netns) == 8);
+    CHECK(offsetof(via_lan, addr) == 16);
+    CHECK(sizeof(via_lan) == 32);
     CHECK(sizeof(via_tag) == 24 + 3 * 4 + 3 * 16);
     CHECK(offsetof(via_tag, mark) == 16);
     CHECK(offsetof(via_tag, flags) == 20);
