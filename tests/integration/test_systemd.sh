@@ -29,7 +29,17 @@ expect_eq "networkd manages $UP0" "configured" "$(in_ct networkctl list --no-leg
 expect_contains "resolved has $UP0's DNS server" "$DNS" "$(in_ct resolvectl dns "$UP0")"
 bpf_before=$(in_ct find /sys/fs/bpf | sort)
 # Programs others attached, by id (systemd attaches more as it starts units).
-attached_ids() { bpftool cgroup tree "$CG2" | awk '$1 ~ /^[0-9]+$/ && !/via_/ { print $1 }' | sort -u; }
+attached_ids() {
+    # A cgroup that goes while bpftool walks the tree (the container's
+    # systemd ends a scope) fails the walk: walked again.
+    local tree=
+    for _ in 1 2 3 4 5; do
+        tree=$(bpftool cgroup tree "$CG2" 2>/dev/null) && break
+        tree=
+        sleep 0.2
+    done
+    awk '$1 ~ /^[0-9]+$/ && !/via_/ { print $1 }' <<<"$tree" | sort -u
+}
 others_before=$(attached_ids)
 
 # --- a plain launch from the session --------------------------------------
