@@ -106,7 +106,7 @@ std::optional<std::uint64_t> sysctl_writes() {
 // The fast path (see fastpath.hpp): the uplink as the last full ensure of
 // the same request (or of one covering it) found it, if the kernel still
 // shows exactly what that ensure left.
-std::optional<Target> verified(const Request& request) {
+std::optional<Target> verified(const Request& request, const served::Note& note) {
     std::optional<fastpath::Stamp> stamp;
     bool open = false;
     {
@@ -116,10 +116,9 @@ std::optional<Target> verified(const Request& request) {
         if (!covering) return std::nullopt;
         open = *covering;
         VIA_STAGE("stamp read");
-        const auto recorded = served::read(request.uplink);
+        const auto& recorded = note.uplink;
         if (!recorded || served::merge(recorded, served_of(request)) != *recorded) return std::nullopt;
     }
-    VIA_STAGE("served note read");
     const auto ids = ids::for_ifindex(stamp->up.ifindex);
     if (!ids || observe_now(fastpath::watch_of(*stamp, tables_of(*ids, open))) != stamp->digest) return std::nullopt;
     if (sysctl_writes() != stamp->sysctl_writes) return std::nullopt;
@@ -135,14 +134,14 @@ void set_src_valid_marks(const uplink::Uplink& up, std::optional<std::uint64_t>&
         if (routing::ensure_src_valid_mark(dev, report) && writes) ++*writes;
 }
 
-// The generation of the uplink's note when the lock was taken, and the
-// first recheck.
-std::uint64_t locked(const Request& request, const Recheck& recheck) {
-    std::uint64_t seen = 0;
+// The uplink's note when the lock was taken, and the first recheck.
+served::Note locked(const Request& request, const Recheck& recheck) {
+    served::Note seen;
     {
         RootFiles as_root;
-        seen = served::look(request.uplink).generation;
+        seen = served::look(request.uplink);
     }
+    VIA_STAGE("served note read");
     if (recheck) recheck(false);
     return seen;
 }
@@ -212,8 +211,10 @@ enum class Programs { repair, require };
 // found any program missing takes the full ensure: the count of sysctl
 // writes the stamp was checked against holds only while the sysctl
 // program was attached all along.
-std::optional<Target> fast_locked(const Request& request, const Report& report, Programs programs) {
-    auto target = verified(request);
+// `note`: the uplink's, as read under the lock.
+std::optional<Target> fast_locked(const Request& request, const Report& report, Programs programs,
+                                  const served::Note& note) {
+    auto target = verified(request, note);
     if (!target) return std::nullopt;
     VIA_STAGE("cgroup mount");
     {
@@ -265,7 +266,7 @@ Applied apply(const Target& t, const Request& request, const Report& report, con
     {
         const UniqueFd lock = lock_or_note(report);
         const auto seen = locked(request, recheck);
-        applied = apply_locked(t, request, report, seen, recheck);
+        applied = apply_locked(t, request, report, seen.generation, recheck);
         if (while_locked) while_locked();
     }
     report.flush();  // the lock is released: now the caller's stderr may block us
@@ -283,8 +284,8 @@ std::optional<Converged> fast(const Request& request, const Report& report,
         Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
         const UniqueFd lock = lock_or_note(report);
         VIA_STAGE("locked");
-        if (recheck) recheck(false);
-        auto target = fast_locked(request, report, Programs::require);
+        const auto seen = locked(request, recheck);
+        auto target = fast_locked(request, report, Programs::require, seen);
         if (!target) return std::nullopt;
         out.target = std::move(*target);
         if (while_locked) while_locked(out.target);
@@ -302,11 +303,11 @@ Converged converge(const Request& request, const Report& report,
         RootFiles as_root;
         const UniqueFd lock = lock_or_note(report);
         const auto seen = locked(request, recheck);
-        if (auto target = fast_locked(request, report, Programs::repair)) {
+        if (auto target = fast_locked(request, report, Programs::repair, seen)) {
             out.target = std::move(*target);
         } else {
             out.target = validate(request, report);
-            out.applied = apply_locked(out.target, request, report, seen, recheck);
+            out.applied = apply_locked(out.target, request, report, seen.generation, recheck);
         }
         if (while_locked) while_locked(out.target);
     }
