@@ -2,7 +2,7 @@
 # and via itself (libexec/via/via), the file capabilities they
 # need, group `via`, mode 0755 (as ping has its capabilities): a user outside
 # the group may run it, but via drops every capability before anything else
-# runs (src/early.cpp) and only explains how to join. No setuid bit.
+# runs (src/launch/early.cpp) and only explains how to join. No setuid bit.
 #
 #   cap_net_admin     rtnetlink (routes, ip rules), nftables, the uplink's
 #                     net.ipv4.conf.<uplink>.src_valid_mark sysctl

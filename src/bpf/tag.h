@@ -65,7 +65,7 @@ struct via_lan {
     __u8 addr[16];
 };
 
-// As in include/via/constants.hpp.
+// As in src/owned.hpp.
 #define VIA_ANY_MARK_BASE 0x56480000u  // mark & VIA_ANY_MARK_MASK: one of via's
 #define VIA_ANY_MARK_MASK 0xfffe0000u
 #define VIA_OPEN_BIT 0x00010000u       // cleared: a --no-kill-switch mark

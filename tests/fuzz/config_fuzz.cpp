@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "via/config.hpp"
+#include "launch/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace via::config;

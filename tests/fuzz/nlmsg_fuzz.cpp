@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "via/checks.hpp"
-#include "via/error.hpp"
-#include "via/nlmsg.hpp"
+#include "kernel/nlmsg.hpp"
+#include "launch/checks.hpp"
+#include "launch/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     int fds[2];

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "via/resolve1.hpp"
+#include "launch/resolve1.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace via::resolve1;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/cgroup.hpp"
+#include "kernel/cgroup.hpp"
 
 using namespace via;
 

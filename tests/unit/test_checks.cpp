@@ -2,8 +2,8 @@
 
 #include <linux/rtnetlink.h>
 
-#include "via/checks.hpp"
-#include "via/constants.hpp"
+#include "launch/checks.hpp"
+#include "owned.hpp"
 
 using namespace via;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "via/cli.hpp"
-#include "via/constants.hpp"
+#include "admin/cli.hpp"
+#include "owned.hpp"
 
 using via::cli::Exit;
 using via::cli::Options;

@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "via/cli.hpp"
+#include "admin/cli.hpp"
 
 // Every option that `via --help` lists must be offered by each completion
 // file, so that adding an option without its completion fails here.

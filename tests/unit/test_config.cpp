@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "via/config.hpp"
+#include "launch/config.hpp"
 
 using namespace via::config;
 

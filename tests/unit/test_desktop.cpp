@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/desktop.hpp"
+#include "admin/desktop.hpp"
 
 using namespace via::desktop;
 

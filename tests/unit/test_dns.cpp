@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/dns.hpp"
+#include "launch/dns.hpp"
 
 using namespace via;
 

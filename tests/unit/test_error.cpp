@@ -4,7 +4,7 @@
 
 #include <netlink/errno.h>
 
-#include "via/error.hpp"
+#include "launch/error.hpp"
 
 using namespace via;
 

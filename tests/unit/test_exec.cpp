@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "via/exec.hpp"
+#include "launch/exec.hpp"
 
 using namespace via;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "via/ensure.hpp"
-#include "via/fastpath.hpp"
+#include "launch/ensure.hpp"
+#include "launch/fastpath.hpp"
 
 using namespace via;
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "via/firewall.hpp"
+#include "admin/firewall.hpp"
 
 using namespace via;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "via/constants.hpp"
-#include "via/ids.hpp"
+#include "launch/ids.hpp"
+#include "owned.hpp"
 
 using namespace via;
 

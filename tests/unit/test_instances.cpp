@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/instances.hpp"
+#include "launch/instances.hpp"
 
 using namespace via;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/inventory.hpp"
+#include "admin/inventory.hpp"
 
 using namespace via;
 using inventory::State;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/json.hpp"
+#include "admin/json.hpp"
 
 using namespace via::json;
 

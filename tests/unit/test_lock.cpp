@@ -2,7 +2,7 @@
 
 #include <sys/sysmacros.h>
 
-#include "via/lock.hpp"
+#include "launch/lock.hpp"
 
 using namespace via;
 

@@ -8,7 +8,7 @@
 
 #include <linux/rtnetlink.h>
 
-#include "via/nlmsg.hpp"
+#include "kernel/nlmsg.hpp"
 
 using namespace via;
 
@@ -92,8 +92,8 @@ TEST_CASE("attributes: flags masked off the type, short values read as zero, a c
 
 #include <linux/fib_rules.h>
 
-#include "via/checks.hpp"
-#include "via/error.hpp"
+#include "launch/checks.hpp"
+#include "launch/error.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "via/resolve1.hpp"
+#include "launch/resolve1.hpp"
 
 using namespace via;
 using resolve1::Type;

@@ -4,8 +4,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-#include "via/constants.hpp"
-#include "via/routing.hpp"
+#include "admin/routing.hpp"
+#include "owned.hpp"
 
 using namespace via;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "via/served.hpp"
+#include "launch/served.hpp"
 
 using namespace via;
 

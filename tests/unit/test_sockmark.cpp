@@ -7,12 +7,12 @@
 
 #include <bpf/libbpf.h>
 
+#include "launch/handle.hpp"
+#include "launch/sockmark.hpp"
+#include "owned.hpp"
 #include "sockmark.skel.h"
 #include "sockmark_stamp.h"
 #include "tag.h"
-#include "via/constants.hpp"
-#include "via/handle.hpp"
-#include "via/sockmark.hpp"
 
 using namespace via;
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "via/text.hpp"
+#include "launch/text.hpp"
 
 using namespace via;
 using Views = std::vector<std::string_view>;

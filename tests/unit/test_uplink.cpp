@@ -2,7 +2,7 @@
 
 #include <net/if.h>
 
-#include "via/uplink.hpp"
+#include "launch/uplink.hpp"
 
 using via::uplink::choose_next_hop;
 using via::uplink::DefaultRoute;

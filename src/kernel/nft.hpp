@@ -1,0 +1,87 @@
+// nftables over netlink (libmnl + libnftnl): RAII handles, a dump of one
+// table's rules, and atomic batches in which every message asks for an ACK
+// and every ACK is read and mapped back to what it was for.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+
+#include "launch/handle.hpp"
+
+namespace via::nft {
+
+using Table = Handle<nftnl_table, nftnl_table_free>;
+using Chain = Handle<nftnl_chain, nftnl_chain_free>;
+using Rule = Handle<nftnl_rule, nftnl_rule_free>;
+using Expr = Handle<nftnl_expr, nftnl_expr_free>;
+
+// A rule as found in the kernel: enough to recognise it and to delete it.
+struct ExistingRule {
+    std::string chain;
+    std::uint64_t handle = 0;
+    std::string comment;
+};
+
+// The rule's comment (what `nft list` shows as comment "...").
+void set_comment(nftnl_rule* rule, const std::string& comment);
+std::string comment_of(const nftnl_rule* rule);
+
+// One transaction: all of it is applied, or none of it.
+class Batch {
+public:
+    void add_table(Table table, std::string what);
+    void add_chain(Chain chain, std::string what);
+    void add_rule(Rule rule, std::string what);
+    void delete_rule(Rule rule, std::string what);  // rule carries table, chain, handle
+    void delete_chain(Chain chain, std::string what);
+    void delete_table(Table table, std::string what);
+    bool empty() const { return entries_.empty(); }
+
+private:
+    friend class Socket;
+    struct Entry {
+        std::uint16_t type = 0;   // NFT_MSG_*
+        std::uint16_t flags = 0;  // NLM_F_*
+        Table table;
+        Chain chain;
+        Rule rule;
+        std::string what;
+    };
+    std::vector<Entry> entries_;
+};
+
+class Socket {
+public:
+    Socket();  // NETLINK_NETFILTER, close-on-exec
+
+    // Every rule of table `table` in family `family`; empty if no such table.
+    std::vector<ExistingRule> rules(std::string_view table, std::uint16_t family);
+
+    // The ruleset's generation: every commit of anybody's changes it.
+    std::uint32_t generation();
+
+    // Sends the batch and reads every answer. Throws naming the first
+    // message the kernel refused; the kernel then applied nothing. With a
+    // generation, the kernel applies the batch only if the ruleset is
+    // still of it, and refuses it otherwise with ERESTART (read again and
+    // plan again): two vias that read the same table cannot both add.
+    void commit(const Batch& batch, std::uint16_t family, std::optional<std::uint32_t> generation = {});
+
+private:
+    static void close_socket(mnl_socket* s) noexcept { mnl_socket_close(s); }
+    Handle<mnl_socket, close_socket> sock_;
+    std::uint32_t portid_ = 0;
+    std::uint32_t seq_ = 0;
+};
+
+}  // namespace via::nft
