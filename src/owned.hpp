@@ -1,17 +1,25 @@
-// Every number and name via claims for itself, in one place.
+// What via owns: every number and name it claims, and every object it
+// creates, in one place (registry() lists them all, owned.cpp).
 //
 // via never touches kernel state it did not create. To be able to tell its
 // own objects from everybody else's, all of them carry one of these values:
 // a mark in via's mark range, a routing table of the same number, an ip rule
-// in via's priority range tagged with via's protocol id, and one nftables
-// table. Documented for users in README.md and man/via.1.
+// in via's priority range tagged with via's protocol id, one nftables
+// table, its pin directory, its files under /run/via, and users named
+// via-UPLINK. Documented for users in man/via.1 (FILES, SECURITY) and
+// docs/design.md; tests/unit/test_owned.cpp holds them to this file.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
-namespace via::constants {
+#include <linux/bpf.h>
+
+namespace via::owned {
 
 // Marks and routing tables: 0x5649 ("VI") in the upper 16 bits, the
 // uplink's ifindex in the lower 16. wg-quick, Tailscale, Mullvad and
@@ -66,8 +74,21 @@ inline constexpr std::string_view nft_chain_masquerade = "uplinks";
 inline constexpr std::string_view nft_chain_nat_output = "nat_output";
 inline constexpr std::string_view nft_chain_input = "input";
 
-// via's notes (root's, 0755): the lock, the served uplinks, the stamps.
+inline constexpr std::string_view nft_chains[] = {nft_chain_output,      nft_chain_prerouting,  nft_chain_postrouting,
+                                                  nft_chain_masquerade,  nft_chain_nat_output,  nft_chain_input};
+
+// via's notes (root's, 0755): the lock, the served uplinks, the stamps,
+// and the warnings said this boot.
 inline constexpr const char* run_dir = "/run/via";
+inline constexpr const char* lock_file = "/run/via/lock";              // lock.hpp
+inline constexpr const char* uplinks_dir = "/run/via/uplinks";         // served.hpp: NETNS/NAME:GENERATION
+inline constexpr const char* stamps_dir = "/run/via/stamps";           // fastpath.hpp: NETNS/NAME
+inline constexpr const char* warned_file = "/run/via/warned";          // checks.hpp
+
+// The dedicated user of an uplink (via adduser): this and the uplink's name.
+inline constexpr const char* user_prefix = "via-";
+// The group whose members may run via (made by the install).
+inline constexpr const char* group = "via";
 
 // bpffs: the map of tags and the links of via's programs, pinned here.
 inline constexpr const char* bpffs = "/sys/fs/bpf";
@@ -85,6 +106,59 @@ inline constexpr const char* bpf_owners_pin = "/sys/fs/bpf/via/owners";
 inline constexpr const char* bpf_traffic_pin = "/sys/fs/bpf/via/traffic";
 inline constexpr const char* bpf_state_pin = "/sys/fs/bpf/via/state";
 
+// via's BPF links, pinned in bpf_dir as NAME-STAMP (src/launch/pins.cpp
+// reads them, src/admin/programs.cpp makes them), in the order they are
+// attached: the fork program first, so that once sockets are marked,
+// children are tagged too; the guard last.
+struct LinkSpec {
+    const char* name;  // of the pin, before the stamp; the program is via_NAME
+    const char* what;
+    std::optional<bpf_attach_type> cgroup_hook;  // none: a tracepoint
+    // One of the two programs that mark sockets, of which via loads the
+    // first the kernel accepts (src/bpf/sockmark.bpf.c says which kernels
+    // take which): the other is neither loaded nor attached.
+    bool marker = false;
+};
+
+inline constexpr LinkSpec links[] = {
+    {"fork", "bpf program copying via's tags to new tasks", std::nullopt},
+    {"sock_create", "bpf program marking the sockets of tagged tasks (cgroup/sock_create)",
+     BPF_CGROUP_INET_SOCK_CREATE, true},
+    {"socket", "bpf program marking the sockets of tagged tasks (lsm_cgroup/socket_post_create)", BPF_LSM_CGROUP,
+     true},
+    {"egress", "bpf program dropping what via's sockets send by another interface", BPF_CGROUP_INET_EGRESS},
+    {"connect4", "bpf program sending a launch's IPv4 DNS to its servers (connect)", BPF_CGROUP_INET4_CONNECT},
+    {"connect6", "bpf program sending a launch's IPv6 DNS to its servers (connect)", BPF_CGROUP_INET6_CONNECT},
+    {"sendmsg4", "bpf program sending a launch's IPv4 DNS to its servers (sendmsg)", BPF_CGROUP_UDP4_SENDMSG},
+    {"sendmsg6", "bpf program sending a launch's IPv6 DNS to its servers (sendmsg)", BPF_CGROUP_UDP6_SENDMSG},
+    {"recvmsg4", "bpf program showing DNS replies from the address asked (IPv4)", BPF_CGROUP_UDP4_RECVMSG},
+    {"recvmsg6", "bpf program showing DNS replies from the address asked (IPv6)", BPF_CGROUP_UDP6_RECVMSG},
+    {"sysctl", "bpf program counting writes to src_valid_mark sysctls", BPF_CGROUP_SYSCTL},
+};
+
+// via's BPF maps, pinned in bpf_dir.
+struct MapSpec {
+    const char* pin;
+    const char* map;  // its name in the object
+};
+
+inline constexpr MapSpec maps[] = {
+    {bpf_tags_pin, "via_tags"},
+    {bpf_uplinks_pin, "via_uplinks_ns"},
+    {bpf_lans_pin, "via_lans_ns"},
+    {bpf_sock_netns_pin, "via_sock_netns"},
+    {bpf_users_pin, "via_users"},
+    {bpf_dns_peers_pin, "via_dns_peers"},
+    {bpf_sock_dns_pin, "via_sock_dns"},
+    {bpf_launches_pin, "via_launches"},
+    {bpf_owners_pin, "via_owners"},
+    {bpf_traffic_pin, "via_traffic"},
+    {bpf_state_pin, "via_state"},
+};
+
+// Pins of older vias' maps, whose format has changed: removed.
+inline constexpr const char* retired_pins[] = {"tags", "uplinks", "lans"};
+
 // Name servers of one launch (--dns, or the uplink's): glibc's resolver
 // reads no more than 3 (MAXNS).
 inline constexpr std::size_t max_dns_servers = 3;
@@ -93,9 +167,20 @@ inline constexpr std::size_t max_dns_servers = 3;
 // (the lock, the pins), directories 0755 or 0700 (/sys/fs/bpf/via).
 inline constexpr unsigned umask = 022;
 
+// Everything via creates, one entry each, for the test that holds the
+// documentation to it (and for readers): what kind of object, its name or
+// path (NAME: an uplink's, NETNS: a network namespace's cookie, STAMP: the
+// build of the BPF programs), and what it is for.
+struct Object {
+    std::string kind;  // "mark", "table", "ip rule", "route protocol", "nft", "pin", "link", "file", "user", "group"
+    std::string name;
+    std::string what;
+};
+std::vector<Object> registry();
+
 // Exit codes, as env(1) uses them.
 inline constexpr int exit_failure = 125;
 inline constexpr int exit_cannot_run = 126;
 inline constexpr int exit_not_found = 127;
 
-}  // namespace via::constants
+}  // namespace via::owned

@@ -17,7 +17,7 @@ namespace {
 constexpr const char* usage_hint = "usage: via [OPTIONS] UPLINK -- PROGRAM [ARGS...]; see 'via --help'";
 
 Exit usage_error(const std::string& what, const std::string& hint = usage_hint) {
-    return Exit{constants::exit_failure, {}, "via: " + what + "\n" + "hint: " + hint + "\n"};
+    return Exit{owned::exit_failure, {}, "via: " + what + "\n" + "hint: " + hint + "\n"};
 }
 
 struct OptionSpec {

@@ -36,17 +36,17 @@ struct BaseChain {
 //   chain uplinks     { }
 // }
 constexpr std::array<BaseChain, 5> chains{{
-    {constants::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
-    {constants::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
-    {constants::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
-    {constants::nft_chain_input, "filter", NF_INET_LOCAL_IN, NF_IP_PRI_MANGLE},
-    {constants::nft_chain_masquerade, nullptr, 0, 0},
+    {owned::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
+    {owned::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
+    {owned::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
+    {owned::nft_chain_input, "filter", NF_INET_LOCAL_IN, NF_IP_PRI_MANGLE},
+    {owned::nft_chain_masquerade, nullptr, 0, 0},
 }};
 
 // Where an older via redirected DNS (now done per launch by sockmark):
 // its rules, "via dns uplink NAME: ...", and the chain go.
 constexpr std::string_view retired_owner = "dns ";
-constexpr BaseChain retired_chain{constants::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST};
+constexpr BaseChain retired_chain{owned::nft_chain_nat_output, "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST};
 
 // --- expressions ------------------------------------------------------------
 
@@ -105,7 +105,7 @@ void mask(nftnl_rule* r, std::uint32_t bits, std::uint32_t then_xor = 0) {
 // meta mark & 0xfffeffff == 0x5648xxxx: the uplink's mark M (0x5649xxxx),
 // or its open mark (0x5648xxxx, --no-kill-switch launches).
 void uplink_mark(nftnl_rule* r, std::uint32_t mark) {
-    const std::uint32_t open_bit = constants::mark_base ^ constants::open_mark_base;
+    const std::uint32_t open_bit = owned::mark_base ^ owned::open_mark_base;
     load_meta(r, NFT_META_MARK);
     mask(r, ~open_bit);
     const std::uint32_t both = mark & ~open_bit;
@@ -121,8 +121,8 @@ void load_socket_mark(nftnl_rule* r) {
 
 // <loaded value> & 0xfffe0000 == 0x56480000: one of via's marks, of either kind.
 void is_via_mark(nftnl_rule* r) {
-    mask(r, constants::any_mark_mask);
-    const std::uint32_t base = constants::open_mark_base;
+    mask(r, owned::any_mark_mask);
+    const std::uint32_t base = owned::open_mark_base;
     equals(r, &base, sizeof base);
 }
 
@@ -161,7 +161,7 @@ struct Builder {
         load_socket_mark(r);
         is_via_mark(r);
         load_meta(r, NFT_META_IIF);
-        mask(r, ~constants::mark_base, constants::mark_base);  // | 0x56490000
+        mask(r, ~owned::mark_base, owned::mark_base);  // | 0x56490000
         set_ct(r, NFT_CT_MARK);
         append(r, expr("counter"));
     }
@@ -176,7 +176,7 @@ struct Builder {
     void operator()(const ToMasquerade&) const {
         load_meta(r, NFT_META_MARK);
         is_via_mark(r);
-        verdict(r, NFT_JUMP, std::string(constants::nft_chain_masquerade).c_str());
+        verdict(r, NFT_JUMP, std::string(owned::nft_chain_masquerade).c_str());
     }
 
     void operator()(const Masquerade& m) const {
@@ -195,7 +195,7 @@ nft::Table make_table() {
     nft::Table t(nftnl_table_alloc());
     if (!t) throw Error("building nftables table: out of memory");
     nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, family);
-    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, std::string(constants::nft_table).c_str());
+    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, std::string(owned::nft_table).c_str());
     return t;
 }
 
@@ -203,7 +203,7 @@ nft::Chain make_chain(const BaseChain& spec) {
     nft::Chain c(nftnl_chain_alloc());
     if (!c) throw Error("building nftables chain: out of memory");
     nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, family);
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, std::string(constants::nft_table).c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, std::string(owned::nft_table).c_str());
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, std::string(spec.name).c_str());
     if (!spec.type) return c;
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, spec.type);
@@ -217,13 +217,13 @@ nft::Rule empty_rule(const std::string& chain) {
     nft::Rule r(nftnl_rule_alloc());
     if (!r) throw Error("building nftables rule: out of memory");
     nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, family);
-    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, std::string(constants::nft_table).c_str());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, std::string(owned::nft_table).c_str());
     nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
     return r;
 }
 
 std::string describe(const std::string& chain, const std::string& comment) {
-    return "nft rule inet " + std::string(constants::nft_table) + " " + chain + " \"" + comment + "\"";
+    return "nft rule inet " + std::string(owned::nft_table) + " " + chain + " \"" + comment + "\"";
 }
 
 }  // namespace
@@ -232,20 +232,20 @@ Plan plan(const std::string& uplink, const ids::UplinkIds& ids) {
     const std::string owner = "uplink " + uplink;
     const std::string via = "via ";
     Plan p;
-    p.rules.push_back({std::string(constants::nft_chain_output), "marks",
+    p.rules.push_back({std::string(owned::nft_chain_output), "marks",
                        "via marks: replies to connections that came in go back by the interface they came by",
                        ReplyMark{}});
-    p.rules.push_back({std::string(constants::nft_chain_input), "inbound",
+    p.rules.push_back({std::string(owned::nft_chain_input), "inbound",
                        "via inbound: a connection to a socket of via's remembers the interface it came by",
                        InboundMark{}});
-    p.rules.push_back({std::string(constants::nft_chain_output), "marks",
+    p.rules.push_back({std::string(owned::nft_chain_output), "marks",
                        "via marks: each packet of a socket via marked keeps its mark, saved for replies",
                        KeepMark{}});
-    p.rules.push_back({std::string(constants::nft_chain_prerouting), "conntrack",
+    p.rules.push_back({std::string(owned::nft_chain_prerouting), "conntrack",
                        "via conntrack: restore the mark of via's connections", RestoreMark{}});
-    p.rules.push_back({std::string(constants::nft_chain_postrouting), "nat",
+    p.rules.push_back({std::string(owned::nft_chain_postrouting), "nat",
                        "via nat: only via's marks go on to the uplinks' masquerade rules", ToMasquerade{}});
-    p.rules.push_back({std::string(constants::nft_chain_masquerade), owner,
+    p.rules.push_back({std::string(owned::nft_chain_masquerade), owner,
                        via + owner + ": masquerade marks " + ids::hex(ids.mark) + " and " + ids::hex(ids.open_mark) +
                            " leaving " + uplink,
                        Masquerade{ids.mark, uplink}});
@@ -334,7 +334,7 @@ void with_generation(Attempt attempt) {
 }
 
 void apply_once(const Plan& p, nft::Socket& sock, std::uint32_t generation, const Report& report) {
-    const Diff d = diff(p, sock.rules(constants::nft_table, family));
+    const Diff d = diff(p, sock.rules(owned::nft_table, family));
     if (!d.add.empty() || !d.remove.empty()) {
         nft::Batch batch;
         // Idempotent: creating what exists is a no-op (no NLM_F_EXCL).
@@ -359,13 +359,13 @@ void apply_once(const Plan& p, nft::Socket& sock, std::uint32_t generation, cons
 
 void remove_once(const std::vector<std::string>& owners, bool table, nft::Socket& sock, std::uint32_t generation,
                  const Report& report) {
-    const auto rules = sock.rules(constants::nft_table, family);
+    const auto rules = sock.rules(owned::nft_table, family);
     if (rules.empty()) return;
     nft::Batch batch;
     if (table) {
         batch.delete_table(make_table(), "deleting table inet via");
         sock.commit(batch, family, generation);
-        report.ensured("deleted nft table inet " + std::string(constants::nft_table), Outcome::replaced);
+        report.ensured("deleted nft table inet " + std::string(owned::nft_table), Outcome::replaced);
         return;
     }
     std::vector<std::string> said;
@@ -389,7 +389,7 @@ void apply(const Plan& p, const Report& report) {
 
 std::vector<nft::ExistingRule> existing() {
     nft::Socket sock;
-    return sock.rules(constants::nft_table, family);
+    return sock.rules(owned::nft_table, family);
 }
 
 void remove(const std::vector<std::string>& owners, bool table, const Report& report) {

@@ -108,7 +108,7 @@ std::optional<std::uint32_t> mark_in(const std::string& comment) {
     return static_cast<std::uint32_t>(std::stoul(comment.substr(at + 6, 10), nullptr, 16));
 }
 
-int ifindex_of(std::uint32_t mark) { return static_cast<int>(mark & constants::max_ifindex); }
+int ifindex_of(std::uint32_t mark) { return static_cast<int>(mark & owned::max_ifindex); }
 
 }  // namespace
 

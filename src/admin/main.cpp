@@ -6,9 +6,9 @@
 
 #include "admin/cli.hpp"
 #include "admin/commands.hpp"
+#include "admin/converge.hpp"
 #include "launch/accounts.hpp"
 #include "launch/early.hpp"
-#include "launch/ensure.hpp"
 
 int main(int argc, char** argv) {
     using namespace via;

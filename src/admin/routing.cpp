@@ -59,7 +59,7 @@ netlink::Route build_route(const RouteSpec& spec) {
     if (!route) throw Error("building route: out of memory");
     rtnl_route_set_family(route.get(), spec.family);
     rtnl_route_set_table(route.get(), spec.table);
-    rtnl_route_set_protocol(route.get(), constants::rt_protocol);
+    rtnl_route_set_protocol(route.get(), owned::rt_protocol);
     rtnl_route_set_priority(route.get(), spec.metric);
     auto dst = netlink::parse_address(spec.dst, spec.family);
     rtnl_route_set_dst(route.get(), dst.get());
@@ -146,7 +146,7 @@ Wire wire_of(const checks::Rule& r) {
 // from the moment it is there.
 std::array<Wire, 2> wires_of(const SkipSpec& s) {
     return {Wire{s.family, s.pref + 1, 0, 0, FR_ACT_NOP},
-            Wire{s.family, s.pref - 1, constants::open_mark_base, constants::any_mark_mask, FR_ACT_GOTO, 0, s.pref + 1, true}};
+            Wire{s.family, s.pref - 1, owned::open_mark_base, owned::any_mark_mask, FR_ACT_GOTO, 0, s.pref + 1, true}};
 }
 
 // A rule of the kernel's is that rule of a pair.
@@ -171,7 +171,7 @@ void send_rule(nl_sock* sock, const Wire& w, bool add, const std::string& what) 
         rtnl_rule_set_mark(rule.get(), w.mark);
         rtnl_rule_set_mask(rule.get(), w.mask);
     }
-    rtnl_rule_set_protocol(rule.get(), constants::rt_protocol);
+    rtnl_rule_set_protocol(rule.get(), owned::rt_protocol);
     if (w.action != FR_ACT_UNSPEC) rtnl_rule_set_action(rule.get(), w.action);
     if (add && w.action == FR_ACT_TO_TBL) rtnl_rule_set_table(rule.get(), w.table);
     if (w.action == FR_ACT_GOTO) rtnl_rule_set_goto(rule.get(), w.target);  // the kernel wants it to delete too
@@ -224,12 +224,12 @@ void converge_skips(nl_sock* sock, const Report& report) {
 
 void plan_table(Plan& p, const uplink::Uplink& up, int family, std::uint32_t table, bool kill_switch) {
     const uplink::NextHop* hop = family == AF_INET ? &up.next_hop : (up.next_hop6 ? &*up.next_hop6 : nullptr);
-    if (hop) p.routes.push_back({family, table, false, "default", up.ifindex, up.name, hop->gateway, constants::route_metric});
+    if (hop) p.routes.push_back({family, table, false, "default", up.ifindex, up.name, hop->gateway, owned::route_metric});
     for (const auto& n : up.connected)
         if (n.family == family)
-            p.routes.push_back({family, table, false, network_text(n), n.ifindex, n.dev, std::nullopt, constants::route_metric});
+            p.routes.push_back({family, table, false, network_text(n), n.ifindex, n.dev, std::nullopt, owned::route_metric});
     // IPv6 is refused when the uplink has none, kill switch or not.
-    if (kill_switch || !hop) p.routes.push_back({family, table, true, "default", 0, {}, std::nullopt, constants::kill_switch_metric});
+    if (kill_switch || !hop) p.routes.push_back({family, table, true, "default", 0, {}, std::nullopt, owned::kill_switch_metric});
 }
 
 }  // namespace
@@ -248,12 +248,12 @@ Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch,
 }
 
 std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializer_list<std::uint32_t> marks) {
-    std::uint32_t first = constants::pref + 1;
+    std::uint32_t first = owned::pref + 1;
     for (const auto& r : rules)
         for (const std::uint32_t mark : marks)
-            if (checks::takes_marked(r, mark, constants::pref + 1)) first = std::min(first, r.pref);
-    if (first > constants::pref) return constants::pref;
-    return first - 1 >= constants::pref_floor ? first - 1 : constants::pref;
+            if (checks::takes_marked(r, mark, owned::pref + 1)) first = std::min(first, r.pref);
+    if (first > owned::pref) return owned::pref;
+    return first - 1 >= owned::pref_floor ? first - 1 : owned::pref;
 }
 
 std::string describe(const RouteSpec& r) {
@@ -266,8 +266,8 @@ std::string describe(const RouteSpec& r) {
 bool is_mark_rule(const checks::Rule& r) { return r.via && r.fwmask == 0xffffffff && ids::is_via_mark(r.fwmark); }
 
 bool is_skip_rule(const checks::Rule& r) {
-    const bool jump = r.action == FR_ACT_GOTO && r.invert && r.fwmark == constants::open_mark_base &&
-                      r.fwmask == constants::any_mark_mask;
+    const bool jump = r.action == FR_ACT_GOTO && r.invert && r.fwmark == owned::open_mark_base &&
+                      r.fwmask == owned::any_mark_mask;
     const bool target = r.action == FR_ACT_NOP && r.fwmark == 0;
     return r.via && (jump || target);
 }
@@ -337,9 +337,9 @@ bool ensure_src_valid_mark(const std::string& uplink, const Report& report) {
 std::vector<RouteSpec> via_routes(nl_sock* sock) {
     std::vector<RouteSpec> out;
     // Both families in one dump (IPv4's first).
-    netlink::Cache routes = netlink::routes(sock, AF_UNSPEC, {{0, constants::rt_protocol, 0}});
+    netlink::Cache routes = netlink::routes(sock, AF_UNSPEC, {{0, owned::rt_protocol, 0}});
     netlink::for_each<rtnl_route>(routes.get(), [&](rtnl_route* r) {
-        if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == constants::rt_protocol)
+        if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == owned::rt_protocol)
             out.push_back(spec_of(r));
     });
     return out;

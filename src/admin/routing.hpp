@@ -78,9 +78,9 @@ std::vector<SkipSpec> skips(const std::vector<checks::Rule>& rules);
 // `pref`: see choose_pref.
 Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch, std::uint32_t pref);
 
-// via's priority for these marks: constants::pref, or, when rules of other
+// via's priority for these marks: owned::pref, or, when rules of other
 // tools at or ahead of it would take packets with one of the marks, one
-// ahead of the first of those, if that is not below constants::pref_floor.
+// ahead of the first of those, if that is not below owned::pref_floor.
 std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializer_list<std::uint32_t> marks);
 
 // The `ip` equivalents, for messages and --verbose.

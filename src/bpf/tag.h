@@ -22,7 +22,7 @@ struct via_uplink_key {
 
 #define VIA_TAG_OPEN 1  // launched with --no-kill-switch
 
-#define VIA_MAX_DNS 3  // constants::max_dns_servers
+#define VIA_MAX_DNS 3  // owned::max_dns_servers
 
 // A task's tag (also what a dedicated user's sockets get): the uplink it
 // was launched via, that uplink's mark at the time (used only if the

@@ -63,7 +63,7 @@ Rule rule_of(const nlmsghdr* nlh) {
             case FRA_FWMARK: rule.fwmark = nlmsg::attr_u32(attr); break;
             case FRA_FWMASK: rule.fwmask = nlmsg::attr_u32(attr); break;
             case FRA_GOTO: rule.target = nlmsg::attr_u32(attr); break;
-            case FRA_PROTOCOL: rule.via = nlmsg::attr_u8(attr) == constants::rt_protocol; break;
+            case FRA_PROTOCOL: rule.via = nlmsg::attr_u8(attr) == owned::rt_protocol; break;
             case FRA_SUPPRESS_PREFIXLEN:
             case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
                 rule.suppresses = rule.suppresses || nlmsg::attr_u32(attr) != 0xffffffff;
@@ -163,7 +163,7 @@ std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref, cons
 }
 
 std::vector<std::string> unsaid(const std::vector<std::string>& warnings) {
-    constexpr const char* path = "/run/via/warned";
+    constexpr const char* path = owned::warned_file;
     const std::string said = read_file(path);
     std::vector<std::string> out;
     std::string keys;

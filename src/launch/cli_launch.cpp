@@ -30,9 +30,9 @@ std::optional<std::string> invalid_launch(const Options& o) {
     if (o.gateway && !valid_address(AF_INET, *o.gateway)) return "--gateway '" + *o.gateway + "' is not an IPv4 address";
     if (o.gateway6 && !valid_address(AF_INET6, *o.gateway6))
         return "--gateway6 '" + *o.gateway6 + "' is not an IPv6 address";
-    if (o.dns.size() > constants::max_dns_servers)
+    if (o.dns.size() > owned::max_dns_servers)
         return "--dns given " + std::to_string(o.dns.size()) + " times; the resolver reads at most " +
-               std::to_string(constants::max_dns_servers) + " name servers";
+               std::to_string(owned::max_dns_servers) + " name servers";
     for (const auto& server : o.dns)
         if (!valid_address(AF_INET, server) && !valid_address(AF_INET6, server))
             return "--dns '" + server + "' is not an IP address";

@@ -125,8 +125,8 @@ struct Parser {
                 return error("'" + w[0] + "' is not an IPv" + (v6 ? "6" : "4") + " address");
             (v6 ? u.gateway6 : u.gateway) = w[0];
         } else if (key == "dns") {
-            if (w.empty() || w.size() > constants::max_dns_servers)
-                return error("dns takes 1 to " + std::to_string(constants::max_dns_servers) + " addresses");
+            if (w.empty() || w.size() > owned::max_dns_servers)
+                return error("dns takes 1 to " + std::to_string(owned::max_dns_servers) + " addresses");
             for (const auto& s : w)
                 if (!cli::valid_address(AF_INET, s) && !cli::valid_address(AF_INET6, s))
                     return error("'" + s + "' in dns is not an IP address");
@@ -208,7 +208,7 @@ bool valid_uplink_name(const std::string& name) {
                        [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
 
-std::string user_of(const std::string& uplink) { return "via-" + uplink; }
+std::string user_of(const std::string& uplink) { return owned::user_prefix + uplink; }
 
 std::optional<ParseError> parse(std::string_view text, const std::string& file, Config& config) {
     Config work = config;

@@ -24,7 +24,7 @@ namespace {
 
 constexpr const char* resolv_conf_path = "/etc/resolv.conf";
 // A private tmpfs for the file, mounted in the program's namespace only.
-constexpr const char* scratch = constants::run_dir;
+constexpr const char* scratch = owned::run_dir;
 
 bool is_loopback(const std::string& server) {
     in_addr v4{};
@@ -133,7 +133,7 @@ std::vector<std::string> resolved_servers(const std::string& interface) {
     if (!is_dir(resolved_dir)) return {};
     const int ifindex = static_cast<int>(::if_nametoindex(interface.c_str()));
     if (ifindex <= 0) return {};
-    auto servers = resolve1::servers(ifindex, constants::max_dns_servers);
+    auto servers = resolve1::servers(ifindex, owned::max_dns_servers);
     if (!servers)
         std::fprintf(stderr,
                      "via: warning: systemd-resolved did not answer (in 2 s) for %s's name servers: the program "

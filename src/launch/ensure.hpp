@@ -1,7 +1,7 @@
-// What a launch and `via repair` both make sure of for an uplink, in two
-// steps: validate() reads the kernel and changes nothing; apply() then, one
-// via at a time, records the uplink as served and converges its routing,
-// nftables rules and BPF programs, touching only what is via's.
+// What a launch and `via repair` both make sure of for an uplink: the
+// request, what it targets, and the launch's fast path, fast(), which
+// verifies and rebuilds nothing. The full ensure, which validates and
+// converges, is via's alone (admin/converge.hpp).
 #pragma once
 
 #include <cstdint>
@@ -48,9 +48,6 @@ struct Target {
     ids::UplinkIds ids;
 };
 
-// Throws via::Error, with a hint, on every kind of bad input.
-Target validate(const Request& request, const Report& report);
-
 // What apply found: the priority via's rules for the uplink have now
 // (routing::choose_pref), and the ip rules it chose it from.
 struct Applied {
@@ -67,11 +64,6 @@ struct Applied {
 // ends the ensure; this via then writes no note (served.hpp).
 using Recheck = std::function<void(bool others_wrote)>;
 
-// Needs the capabilities of a launch (see privilege). `while_locked` runs
-// last, still under the lock. Ends by stamping what it left (fastpath).
-Applied apply(const Target& target, const Request& request, const Report& report,
-              const std::function<void()>& while_locked = {}, const Recheck& recheck = {});
-
 // A request as the stamp records it: equal keys, equal plans.
 std::string key(const Request& request);
 
@@ -87,15 +79,6 @@ struct Converged {
     Target target;
     std::optional<Applied> applied;  // nullopt: verified by the stamp, nothing applied
 };
-
-// A launch's ensure, under via's lock: the fast path when the stamp of the
-// same request (or of one covering it, covered_by) still matches what the
-// kernel shows, else validate() and apply(). `while_locked` runs last,
-// still under the lock: a launch tags itself there, so that a concurrent
-// `via gc` sees the uplink in use before it can remove it. Throws what
-// validate() and apply() throw, and what `recheck` throws.
-Converged converge(const Request& request, const Report& report,
-                   const std::function<void(const Target&)>& while_locked, const Recheck& recheck = {});
 
 // The fast path of converge() alone, which repairs nothing: nullopt (and
 // nothing changed, `while_locked` not run) when it does not hold. The

@@ -24,7 +24,7 @@ Probe probe(const std::string& file) {
 }
 
 Failure cannot_run(const std::string& name, int err) {
-    return Failure{constants::exit_cannot_run, "cannot run '" + name + "': " + std::strerror(err)};
+    return Failure{owned::exit_cannot_run, "cannot run '" + name + "': " + std::strerror(err)};
 }
 
 std::vector<char*> pointers(const std::vector<std::string>& strings) {
@@ -44,11 +44,11 @@ const std::string* find_path(const std::vector<std::string>& env) {
 }
 
 std::variant<std::string, Failure> resolve(const std::string& name, const std::string* path_env) {
-    if (name.empty()) return Failure{constants::exit_not_found, "'': command not found"};
+    if (name.empty()) return Failure{owned::exit_not_found, "'': command not found"};
     if (name.find('/') != std::string::npos) {
         switch (probe(name)) {
             case Probe::runnable: return name;
-            case Probe::missing: return Failure{constants::exit_not_found, "'" + name + "': No such file or directory"};
+            case Probe::missing: return Failure{owned::exit_not_found, "'" + name + "': No such file or directory"};
             case Probe::not_runnable: break;
         }
         struct stat st {};
@@ -71,7 +71,7 @@ std::variant<std::string, Failure> resolve(const std::string& name, const std::s
         start = end + 1;
     }
     if (found_unrunnable) return cannot_run(name, EACCES);
-    return Failure{constants::exit_not_found, "'" + name + "': command not found in PATH"};
+    return Failure{owned::exit_not_found, "'" + name + "': command not found in PATH"};
 }
 
 Failure run(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& env) {
@@ -85,7 +85,7 @@ Failure run(const std::string& path, const std::vector<std::string>& argv, const
         ::execve("/bin/sh", sh_args.data(), envp.data());
     }
     const int err = errno;
-    if (err == ENOENT) return Failure{constants::exit_not_found, "'" + argv[0] + "': " + std::strerror(err)};
+    if (err == ENOENT) return Failure{owned::exit_not_found, "'" + argv[0] + "': " + std::strerror(err)};
     return cannot_run(argv[0], err);
 }
 

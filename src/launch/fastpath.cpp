@@ -21,11 +21,12 @@
 #include "launch/ids.hpp"
 #include "launch/stages.hpp"
 #include "launch/text.hpp"
+#include "owned.hpp"
 
 namespace via::fastpath {
 namespace {
 
-constexpr const char* dir = "/run/via/stamps";
+constexpr const char* dir = owned::stamps_dir;
 
 // FNV-1a, 64 bits: a digest to compare with the next launch's, not a
 // defence (the stamp is root's, and a match is only ever a shortcut).

@@ -10,12 +10,12 @@
 namespace via::ids {
 
 std::optional<UplinkIds> for_ifindex(int ifindex) {
-    if (ifindex <= 0 || static_cast<std::uint32_t>(ifindex) > constants::max_ifindex)
+    if (ifindex <= 0 || static_cast<std::uint32_t>(ifindex) > owned::max_ifindex)
         return std::nullopt;
-    const std::uint32_t mark = constants::mark_base | static_cast<std::uint32_t>(ifindex);
+    const std::uint32_t mark = owned::mark_base | static_cast<std::uint32_t>(ifindex);
     // One number for both, as wg-quick does: `ip rule` and `ip route` output
     // can be read side by side.
-    return UplinkIds{mark, constants::open_mark_base | static_cast<std::uint32_t>(ifindex), mark};
+    return UplinkIds{mark, owned::open_mark_base | static_cast<std::uint32_t>(ifindex), mark};
 }
 
 std::string hex(std::uint32_t mark) {
@@ -25,7 +25,7 @@ std::string hex(std::uint32_t mark) {
 }
 
 bool is_via_mark(std::uint32_t mark) {
-    return (mark & constants::any_mark_mask) == constants::open_mark_base && (mark & ~constants::mark_mask) != 0;
+    return (mark & owned::any_mark_mask) == owned::open_mark_base && (mark & ~owned::mark_mask) != 0;
 }
 
 std::uint64_t own_netns() {

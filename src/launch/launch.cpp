@@ -141,7 +141,7 @@ int launch(const cli::Options& options, Ensure how, HandOver hand_over) {
     const auto started = std::chrono::steady_clock::now();
     // What via creates (/run/via, its pins) gets the same modes whatever the
     // caller's umask; the program gets the caller's umask back.
-    const mode_t caller_umask = ::umask(constants::umask);
+    const mode_t caller_umask = ::umask(owned::umask);
     const Report report(options.verbose);
     std::vector<std::string> env;
     std::string program;
@@ -264,7 +264,7 @@ int failed(const std::exception& e, std::string* shown) {
     const std::string text = ours ? render(*ours) : ("via: " + std::string(e.what()) + "\n");
     std::fputs(text.c_str(), stderr);
     if (shown) *shown = text;
-    return constants::exit_failure;
+    return owned::exit_failure;
 }
 
 }  // namespace via::commands

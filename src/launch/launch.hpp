@@ -25,7 +25,7 @@ using HandOver = void (*)();
 int launch(const cli::Options& options, Ensure how, HandOver hand_over = nullptr);
 
 // Prints an exception as via's error and drops every capability: the end of
-// every failing command. Returns constants::exit_failure; `shown`, if
+// every failing command. Returns owned::exit_failure; `shown`, if
 // given, gets the text printed.
 int failed(const std::exception& e, std::string* shown = nullptr);
 

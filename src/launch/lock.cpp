@@ -20,7 +20,7 @@
 namespace via::lock {
 
 namespace {
-constexpr const char* file = "/run/via/lock";
+constexpr const char* file = owned::lock_file;
 
 int open_file() { return ::open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); }
 
@@ -76,10 +76,10 @@ UniqueFd acquire() {
     UniqueFd fd(open_file());
     // /run/via is made once per boot, by the first via to lock.
     if (!fd && errno == ENOENT) {
-        if (::mkdir(constants::run_dir, 0755) < 0 && errno != EEXIST)
-            throw errno_error(std::string("creating ") + constants::run_dir);
+        if (::mkdir(owned::run_dir, 0755) < 0 && errno != EEXIST)
+            throw errno_error(std::string("creating ") + owned::run_dir);
         // 0755 whatever the umask of the command that came first.
-        if (::chmod(constants::run_dir, 0755) < 0) throw errno_error(std::string("setting the mode of ") + constants::run_dir);
+        if (::chmod(owned::run_dir, 0755) < 0) throw errno_error(std::string("setting the mode of ") + owned::run_dir);
         fd.reset(open_file());
     }
     if (!fd) throw errno_error(std::string("opening ") + file);

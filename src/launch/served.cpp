@@ -18,7 +18,7 @@
 namespace via::served {
 namespace {
 
-constexpr const char* top = "/run/via/uplinks";
+constexpr const char* top = owned::uplinks_dir;
 
 // The notes of via's network namespace's uplinks.
 const std::string& dir() {
@@ -56,7 +56,7 @@ std::optional<Note> look_in(const std::string& name, const std::vector<std::uint
 }
 
 void make_dir() {
-    for (const std::string& d : {std::string(constants::run_dir), std::string(top), dir()})
+    for (const std::string& d : {std::string(owned::run_dir), std::string(top), dir()})
         if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST) throw errno_error("creating " + d);
 }
 

@@ -54,50 +54,24 @@ std::string pin_name(const std::string& what, const std::string& stamp);
 // The stamp of the BPF object built into this via.
 const std::string& stamp();
 
-// What kernels via's programs load on, as a hint for those that refuse them.
-inline constexpr const char* kernel_floor =
-    "via needs Linux 6.1 or newer with BTF and the BPF LSM active ('bpf' in /sys/kernel/security/lsm), "
-    "or Linux 6.16 or newer: upgrade the kernel (Debian 12's own 6.1 works)";
-
-// What the kernel refused, from libbpf's warnings of a failed load and its
-// error: "program NAME: " and the verifier's last word (for example
-// "unknown func bpf_task_storage_get#156"), else the error (pure).
-std::string refusal(std::string_view libbpf_log, int err);
-
-// The active LSMs, as /sys/kernel/security/lsm lists them (none where
-// securityfs is not mounted), and whether a comma-separated list names
-// one (pure).
-std::optional<std::string> active_lsms();
-bool lists(const std::string& csv, const std::string& name);
-
-// Which socket marker this kernel takes, tried without pinning or
-// attaching anything: "cgroup/sock_create" or "lsm_cgroup/socket_post_create";
-// throws what the kernel refused. Needs CAP_SYS_ADMIN effective.
-std::string trial_load();
-
-// Makes sure the maps and the programs are loaded, attached (the cgroup
-// programs at the root of `mount`) and pinned, replacing pins of another
-// stamp. Mounts a bpffs at /sys/fs/bpf if there is none. True when all of
-// it was in place already. How it looks, first: one listing of the pins,
-// and a query of the cgroup root per hook for the program ids that via's
-// state map recorded when it last attached or found them; when those do
-// not answer, each link's pin. Call with the lock held, with CAP_SYS_ADMIN
-// effective and privilege::RootFiles (the pins are root's).
-bool ensure(const cgroup::Mount& mount, const Report& report);
-
-// The look of ensure() alone, which changes nothing: true when all of it
-// is in place (the launcher's fast path, which hands anything else to the
-// full via). Same privileges as ensure().
+// Whether via's maps and programs are loaded, attached (the cgroup
+// programs at the root of `mount`) and pinned with this via's stamp, as
+// programs::ensure (admin/programs.hpp) makes them, changing nothing: the
+// launcher's fast path, which hands anything else to the full via. How it
+// looks: one listing of the pins, and a query of the cgroup root per hook
+// for the program ids that via's state map recorded. Call with the lock
+// held, with CAP_SYS_ADMIN effective and privilege::RootFiles (the pins
+// are root's); so the calls below, after it ("same privileges").
 bool intact(const cgroup::Mount& mount, const Report& report);
 
 // How many writes to a src_valid_mark sysctl (any interface, any network
 // namespace) the `cgroup/sysctl` program has counted since it was first
-// attached; nullopt while it is not. Same privileges as ensure().
+// attached; nullopt while it is not. Same privileges.
 std::optional<std::uint64_t> sysctl_writes();
 
 // Records the uplink's current mark in via's network namespace
 // (ids::own_netns), for the programs running on it. Same
-// privileges as ensure(), after it.
+// privileges, after it.
 void set_uplink(const std::string& uplink, std::uint32_t mark, const Report& report);
 
 // The key of a connected network of a network namespace in the networks
@@ -106,7 +80,7 @@ via_lan network_key(const uplink::Network& network, std::uint64_t netns);
 
 // Makes the networks map hold exactly these networks for via's network
 // namespace: a program's packets may reach them by their interface. Same
-// privileges as ensure(), after it.
+// privileges, after it.
 void set_networks(const std::vector<uplink::Network>& networks, const Report& report);
 
 // What a launch tags its program with.

@@ -1,5 +1,6 @@
 // Which interface the program will use and how packets reach the world
-// through it, read from the kernel over rtnetlink. Read-only.
+// through it: what via found (admin/discover.hpp reads it from the kernel)
+// and the rules it chooses by (pure).
 #pragma once
 
 #include <array>
@@ -8,8 +9,6 @@
 #include <string>
 #include <variant>
 #include <vector>
-
-#include "kernel/netlink.hpp"
 
 namespace via::uplink {
 
@@ -69,10 +68,5 @@ std::variant<NextHop, std::string> choose_next_hop(const std::optional<std::stri
 // Whether an address lies in one of the subnets ("10.0.2.0/24", "fe80::/64")
 // that the uplink reaches directly: the kernel takes no other gateway.
 bool on_link(const std::string& gateway, const std::vector<std::string>& subnets);
-
-// Validates the interface (exists, is up, has IPv4) and finds its next hops.
-// Throws via::Error with a hint on every kind of bad input.
-Uplink discover(nl_sock* sock, const std::string& name, const std::optional<std::string>& gateway,
-                const std::optional<std::string>& gateway6);
 
 }  // namespace via::uplink

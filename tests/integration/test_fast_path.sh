@@ -167,7 +167,7 @@ out=$(as_user "$VIA" -v --no-kill-switch "$UP1" -- true 2>&1)
 expect_contains "and the open one after that, the fast path too" "$FAST" "$out"
 out=$(as_user "$VIA" -v "$UP1" -- "$PY" "$HELPERS/client.py" tcp "$SERVICE" "$PORT" 2>&1)
 expect_contains "the kill-switch launch's program leaves by $UP1" "tcp iif=$SV1 src=10.77.1.2" "$out"
-open_table=$((mark - 0x10000))  # the open mark's (constants.hpp)
+open_table=$((mark - 0x10000))  # the open mark's (owned.hpp)
 ip -n "$H" route flush table "$open_table"
 out=$(as_user "$VIA" -v "$UP1" -- true 2>&1)
 check "with the open table emptied, a kill-switch launch takes the full ensure" full_path "$out"

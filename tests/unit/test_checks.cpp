@@ -23,7 +23,7 @@ TEST_CASE("an nftables.conf that flushes the ruleset") {
 }
 
 TEST_CASE("which rules of others take via's marked packets") {
-    const std::uint32_t mark = 0x56490003, pref = constants::pref;
+    const std::uint32_t mark = 0x56490003, pref = owned::pref;
     checks::Rule tailscale{5270, false, 0, 0, false, true, 52};
     CHECK(checks::takes_marked(tailscale, mark, pref));
     checks::Rule wg_catch_all{31899, false, 0xca6c, 0xffffffff, true, true, 51820};

@@ -58,7 +58,7 @@ TEST_CASE("--help and --version exit 0 on stdout") {
 }
 
 TEST_CASE("usage errors exit 125 with a message and a hint") {
-    const int failure = via::constants::exit_failure;
+    const int failure = via::owned::exit_failure;
     struct Case {
         std::vector<std::string> args;
         std::string says;
@@ -137,7 +137,7 @@ TEST_CASE("help fits 80 columns and shows the whole usage") {
 
 TEST_CASE("unknown options say so and suggest the closest") {
     const auto e = exit_of({"via", "--gatway", "10.0.0.1", "wlan1", "--", "true"});
-    CHECK(e.code == via::constants::exit_failure);
+    CHECK(e.code == via::owned::exit_failure);
     CHECK_THAT(e.err, Catch::Contains("unknown option '--gatway'; did you mean '--gateway'?"));
     CHECK_THAT(exit_of({"via", "--no-kill-swich", "wlan1", "--", "true"}).err,
                Catch::Contains("did you mean '--no-kill-switch'?"));

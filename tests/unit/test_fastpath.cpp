@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include "launch/ensure.hpp"
 #include "launch/fastpath.hpp"
 

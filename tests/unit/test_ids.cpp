@@ -24,7 +24,7 @@ TEST_CASE("a --no-kill-switch launch has its own mark, in the sibling range") {
     CHECK(a->open_mark == 0x56480003u);
     CHECK(ids::is_via_mark(a->open_mark));
     CHECK(a->open_mark != a->mark);
-    CHECK_FALSE(ids::is_via_mark(constants::open_mark_base));
+    CHECK_FALSE(ids::is_via_mark(owned::open_mark_base));
     CHECK_FALSE(ids::is_via_mark(0x56470003));
     CHECK_FALSE(ids::is_via_mark(0x564a0003));
 }
@@ -41,5 +41,5 @@ TEST_CASE("other tools' marks are not via's") {
     CHECK_FALSE(ids::is_via_mark(51820));       // wg-quick
     CHECK_FALSE(ids::is_via_mark(0x80000));     // Tailscale
     CHECK_FALSE(ids::is_via_mark(0x6d6f6c65));  // Mullvad
-    CHECK_FALSE(ids::is_via_mark(constants::mark_base));
+    CHECK_FALSE(ids::is_via_mark(owned::mark_base));
 }

@@ -33,7 +33,7 @@ uplink::Uplink wlan1_v4_only() {
 }  // namespace
 
 TEST_CASE("an IPv4-only uplink: its table with the LANs and the kill switch, IPv6 refused") {
-    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true, constants::pref);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true, owned::pref);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
                               "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
@@ -46,14 +46,14 @@ TEST_CASE("an IPv4-only uplink: its table with the LANs and the kill switch, IPv
 }
 
 TEST_CASE("one rule per mark and family, at via's priority") {
-    CHECK(constants::pref == 31900);
-    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true, constants::pref);
+    CHECK(owned::pref == 31900);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), true, owned::pref);
     REQUIRE(p.rules.size() == 2);
     for (const auto& r : p.rules) CHECK(r.table == r.mark);  // table number = mark
 }
 
 TEST_CASE("without the kill switch: the open mark's own table, without the unreachable route") {
-    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), false, constants::pref);
+    auto p = routing::plan(wlan1_v4_only(), *ids::for_ifindex(3), false, owned::pref);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
                               "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
@@ -76,7 +76,7 @@ TEST_CASE("a dual-stack uplink gets the same shape in both families") {
     up.ipv6 = {"2001:db8:1::2"};
     up.next_hop6 = uplink::NextHop{std::string("fe80::1")};
     up.connected.push_back(uplink::Network{3, "wlan1", AF_INET6, {0xfe, 0x80}, 64});
-    auto p = routing::plan(up, *ids::for_ifindex(3), true, constants::pref);
+    auto p = routing::plan(up, *ids::for_ifindex(3), true, owned::pref);
     CHECK(described(p) == std::vector<std::string>{
                               "route default via 10.0.1.1 dev wlan1 table 1447624707 metric 100",
                               "route 10.0.1.0/24 dev wlan1 table 1447624707 metric 100",
@@ -119,7 +119,7 @@ TEST_CASE("a point-to-point uplink routes to the device") {
     up.name = "tun0";
     up.ifindex = 12;
     up.next_hop = uplink::NextHop{};
-    auto p = routing::plan(up, *ids::for_ifindex(12), true, constants::pref);
+    auto p = routing::plan(up, *ids::for_ifindex(12), true, owned::pref);
     REQUIRE_FALSE(p.routes.empty());
     CHECK(routing::describe(p.routes[0]) == "default dev tun0 table 1447624716 metric 100");
     CHECK_FALSE(p.routes[0].gateway);

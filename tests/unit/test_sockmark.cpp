@@ -7,6 +7,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "admin/programs.hpp"
 #include "launch/handle.hpp"
 #include "launch/sockmark.hpp"
 #include "owned.hpp"
@@ -98,11 +99,11 @@ TEST_CASE("the pinned maps' formats: a namespace, an interface name, NUL-padded,
     CHECK(offsetof(via_tag, flags) == 20);
     CHECK(offsetof(via_tag, dns.dns4) == 24);
     CHECK(offsetof(via_tag, dns.dns6) == 36);
-    CHECK(VIA_MAX_DNS == constants::max_dns_servers);
+    CHECK(VIA_MAX_DNS == owned::max_dns_servers);
     // The bit that tells the two kinds of marks apart, as via's constants say.
-    CHECK((constants::mark_base ^ constants::open_mark_base) == VIA_OPEN_BIT);
-    CHECK(constants::open_mark_base == VIA_ANY_MARK_BASE);
-    CHECK(constants::any_mark_mask == VIA_ANY_MARK_MASK);
+    CHECK((owned::mark_base ^ owned::open_mark_base) == VIA_OPEN_BIT);
+    CHECK(owned::open_mark_base == VIA_ANY_MARK_BASE);
+    CHECK(owned::any_mark_mask == VIA_ANY_MARK_MASK);
 }
 
 TEST_CASE("links are pinned under a name with the object's stamp, without dots") {
@@ -143,10 +144,10 @@ TEST_CASE("what the kernel refused: the program and the verifier's last word") {
         "-- END PROG LOAD LOG --\n"
         "libbpf: prog 'via_sock_create': failed to load: -22\n"
         "libbpf: failed to load object 'sockmark_bpf'\n";
-    CHECK(sockmark::refusal(log, EINVAL) == "program via_sock_create: unknown func bpf_task_storage_get#156");
+    CHECK(programs::refusal(log, EINVAL) == "program via_sock_create: unknown func bpf_task_storage_get#156");
     // Refused before the verifier ran: no log, the error alone.
-    CHECK(sockmark::refusal("libbpf: prog 'via_socket': BPF program load failed: Operation not permitted\n"
+    CHECK(programs::refusal("libbpf: prog 'via_socket': BPF program load failed: Operation not permitted\n"
                             "libbpf: prog 'via_socket': failed to load: -1\n",
                             EPERM) == "program via_socket: Operation not permitted");
-    CHECK(sockmark::refusal("", ENOMEM) == "loading via's bpf programs: Cannot allocate memory");
+    CHECK(programs::refusal("", ENOMEM) == "loading via's bpf programs: Cannot allocate memory");
 }

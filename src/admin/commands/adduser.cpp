@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "admin/commands.hpp"
+#include "admin/converge.hpp"
 #include "launch/accounts.hpp"
 #include "launch/config.hpp"
-#include "launch/ensure.hpp"
 #include "launch/error.hpp"
 #include "launch/privilege.hpp"
 #include "owned.hpp"
@@ -19,7 +19,7 @@
 namespace via::commands {
 
 int adduser(const cli::AddUser& options) {
-    ::umask(constants::umask);
+    ::umask(owned::umask);
     const Report report(false);
     try {
         if (::getuid() != 0)

@@ -15,7 +15,9 @@
 #include <sys/capability.h>
 
 #include "admin/commands.hpp"
+#include "admin/converge.hpp"
 #include "admin/firewall.hpp"
+#include "admin/programs.hpp"
 #include "admin/routing.hpp"
 #include "kernel/cgroup.hpp"
 #include "launch/accounts.hpp"
@@ -119,7 +121,7 @@ void check_programs(Findings& f) {
     try {
         privilege::RootFiles as_root;
         privilege::Effective sys_admin({CAP_SYS_ADMIN});
-        marker = sockmark::trial_load();
+        marker = programs::trial_load();
     } catch (const Error& e) {
         f.add(Level::fail, e.code().value() ? e.what() : e.context(), e.hint());
         return;
@@ -129,7 +131,7 @@ void check_programs(Findings& f) {
     // An LSM program runs only where the BPF LSM is active: the trial did
     // not take it where securityfs says it is not; where that cannot be
     // seen, each launch proves it on a socket of its own.
-    if (const auto lsms = sockmark::active_lsms())
+    if (const auto lsms = programs::active_lsms())
         f.add(Level::ok, "the BPF LSM is active (" + *lsms + ")");
     else
         f.add(Level::skip, "the active LSMs (no /sys/kernel/security/lsm): each launch checks its socket's mark");
@@ -261,7 +263,7 @@ int refuse_outsider() {
                "hint: ask root to run 'usermod -aG via $USER', then log in again; 'via check' says what else "
                "is missing\n",
                stderr);
-    return constants::exit_failure;
+    return owned::exit_failure;
 }
 
 }  // namespace via::commands

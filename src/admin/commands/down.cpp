@@ -72,7 +72,7 @@ void forget_stale_users(const config::Config& conf, const Report& report) {
 int down(const cli::Down& options) {
     // What via may create here (/run/via, the lock) gets via's modes, not
     // the caller's umask: 0777 would make /run/via unreadable to via.
-    ::umask(constants::umask);
+    ::umask(owned::umask);
     const Report report(options.verbose);
     try {
         privilege::check();

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 
 #include "admin/commands.hpp"
+#include "admin/converge.hpp"
 #include "launch/config.hpp"
-#include "launch/ensure.hpp"
 #include "launch/error.hpp"
 #include "launch/privilege.hpp"
 #include "launch/served.hpp"
@@ -62,7 +62,7 @@ struct Superseded {};
 }  // namespace
 
 int repair(const cli::Repair& options) {
-    ::umask(constants::umask);
+    ::umask(owned::umask);
     const Report report(options.verbose);
     try {
         privilege::check();

@@ -121,7 +121,7 @@ int status(const cli::Status& options) {
         if (std::none_of(uplinks.begin(), uplinks.end(), [&](const auto& u) { return u.name == name; })) {
             std::fprintf(stderr, "via: via serves no uplink %s\nhint: 'via status' lists those it serves\n",
                          name.c_str());
-            return constants::exit_failure;
+            return owned::exit_failure;
         }
     if (!options.uplinks.empty())
         std::erase_if(uplinks, [&](const inventory::Uplink& u) {
