@@ -351,11 +351,11 @@ std::string unroff(const std::string& raw) {
 
 }  // namespace
 
-TEST_CASE("every configuration in the README and the man pages parses") {
+TEST_CASE("every configuration in the README, the guide and the man pages parses") {
     std::vector<std::pair<std::string, std::string>> blocks;
     const auto as_is = [](const std::string& block) { return block; };
-    for (const auto& b : configurations(source_file("README.md"), "```ini\n", "\n```", as_is))
-        blocks.emplace_back("README.md", b);
+    for (const char* doc : {"README.md", "docs/guide.md"})
+        for (const auto& b : configurations(source_file(doc), "```ini\n", "\n```", as_is)) blocks.emplace_back(doc, b);
     for (const char* page : {"man/via.1", "man/via.conf.5"})
         for (const auto& b : configurations(source_file(page), "\n.nf\n", "\n.fi\n", unroff)) blocks.emplace_back(page, b);
     // The README's /etc/via example and via.conf(5)'s EXAMPLE at least.

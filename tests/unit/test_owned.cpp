@@ -1,5 +1,5 @@
 // What via owns (src/owned.hpp) against what its documentation says it
-// owns: the man page's FILES and SECURITY.
+// owns: the man page's FILES and SECURITY, and docs/design.md's table.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -119,4 +119,24 @@ TEST_CASE("every file of via's that the man page's FILES names is in the registr
         CHECK(known.count(name) == 1);
     }
     CHECK(seen >= 5);
+}
+
+TEST_CASE("docs/design.md's table of what via owns is the registry") {
+    const std::string design = source("docs/design.md");
+    const auto begin = design.find("## What via owns");
+    REQUIRE(begin != std::string::npos);
+    const std::string table = design.substr(begin, design.find("\n## ", begin + 1) - begin);
+    std::set<std::string> rows;
+    std::istringstream lines(table);
+    for (std::string line; std::getline(lines, line);) {
+        // "| kind | `name` | what |": split() leaves out the empty piece
+        // before the first bar.
+        const auto cells = text::split(line, '|');
+        if (line.rfind("| ", 0) == 0 && cells.size() >= 3)
+            rows.insert(std::string(text::trim(cells[0])) + " " + std::string(text::trim(cells[1])));
+    }
+    std::set<std::string> registry;
+    for (const auto& o : owned::registry()) registry.insert(o.kind + " `" + o.name + "`");
+    rows.erase("kind object");
+    CHECK(rows == registry);
 }
