@@ -6,7 +6,7 @@
 #include "admin/firewall.hpp"
 #include "admin/programs.hpp"
 #include "admin/routing.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/checks.hpp"
 #include "launch/ensure_steps.hpp"
 #include "launch/error.hpp"
@@ -23,8 +23,8 @@ using privilege::RootFiles;
 Target validate(const Request& request, const Report& report) {
     Target t;
     t.mount = cgroup::find_mount();
-    auto sock = netlink::connect_route();
-    t.up = uplink::discover(sock.get(), request.uplink, request.gateway, request.gateway6);
+    auto sock = rtnl::open();
+    t.up = uplink::discover(sock, request.uplink, request.gateway, request.gateway6);
     if (!t.up.next_hop6) report.note(t.up.no_ipv6 + ": the program's IPv6 is refused");
     const auto ids = ids::for_ifindex(t.up.ifindex);
     if (!ids)
@@ -87,11 +87,11 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
     std::optional<std::uint64_t> writes = sysctl_writes();
     {
         Effective net_admin({CAP_NET_ADMIN});
-        auto admin_sock = netlink::connect_route();  // opened with CAP_NET_ADMIN effective
+        auto admin_sock = rtnl::open();  // opened with CAP_NET_ADMIN effective
         // Ahead of any rule of another tool that would take the marked packets.
         applied.rules = checks::ip_rules();
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
-        routing::apply(admin_sock.get(), routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
+        routing::apply(admin_sock, routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);
         set_src_valid_marks(t.up, writes, report);
         firewall::apply(firewall::plan(t.up.name, t.ids), report);

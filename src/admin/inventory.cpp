@@ -10,7 +10,7 @@
 #include <linux/rtnetlink.h>
 
 #include "admin/firewall.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/error.hpp"
 #include "launch/files.hpp"
 #include "launch/ids.hpp"
@@ -22,24 +22,18 @@ namespace {
 
 constexpr std::string_view uplink_owner = "uplink ";
 
-std::vector<Link> links(nl_sock* sock) {
+std::vector<Link> links(nlmsg::Socket& sock) {
     std::vector<Link> out;
-    auto cache = netlink::links(sock);
-    auto addrs = netlink::addresses(sock);
-    netlink::for_each<rtnl_link>(cache.get(), [&](rtnl_link* l) {
-        const unsigned flags = rtnl_link_get_flags(l);
-        out.push_back({rtnl_link_get_ifindex(l), rtnl_link_get_name(l), (flags & IFF_UP) != 0,
-                       (flags & IFF_LOWER_UP) != 0, {}});
-    });
+    for (const auto& l : rtnl::links(sock))
+        out.push_back({l.ifindex, l.name, (l.flags & IFF_UP) != 0, (l.flags & IFF_LOWER_UP) != 0, {}});
+    const auto addrs = rtnl::addresses(sock);
     for (int family : {AF_INET, AF_INET6})
-        netlink::for_each<rtnl_addr>(addrs.get(), [&](rtnl_addr* a) {
-            if (rtnl_addr_get_family(a) != family) return;
-            if (family == AF_INET6 && rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE) return;
+        for (const auto& a : addrs) {
+            if (a.family != family) continue;
+            if (family == AF_INET6 && a.scope != RT_SCOPE_UNIVERSE) continue;
             for (auto& l : out)
-                if (l.ifindex == rtnl_addr_get_ifindex(a))
-                    l.addresses.push_back(netlink::to_string(rtnl_addr_get_local(a)) + "/" +
-                                          std::to_string(rtnl_addr_get_prefixlen(a)));
-        });
+                if (l.ifindex == a.ifindex) l.addresses.push_back(a.local + "/" + std::to_string(a.prefixlen));
+        }
     return out;
 }
 
@@ -114,11 +108,11 @@ int ifindex_of(std::uint32_t mark) { return static_cast<int>(mark & owned::max_i
 
 State read() {
     State s;
-    auto sock = netlink::connect_route();
-    s.links = links(sock.get());
+    auto sock = rtnl::open();
+    s.links = links(sock);
     for (const auto& r : checks::ip_rules())
         if (r.via && !routing::is_skip_rule(r)) s.rules.push_back(r);  // the skip pairs belong to no uplink
-    s.routes = routing::via_routes(sock.get());
+    s.routes = routing::via_routes(sock);
     s.nft = firewall::existing();
     s.served = served::all();
     s.marks = sockmark::uplinks();

@@ -9,8 +9,9 @@
 
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
-#include "kernel/netlink.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/error.hpp"
 #include "launch/handle.hpp"
 #include "owned.hpp"
@@ -20,28 +21,19 @@ namespace {
 
 const char* family_flag(int family) { return family == AF_INET6 ? "-6 " : ""; }
 
-std::string network_text(const uplink::Network& n) {
-    netlink::Addr a(nl_addr_build(n.family, n.addr.data(), n.family == AF_INET ? 4 : 16));
-    if (!a) throw Error("building an address: out of memory");
-    return netlink::to_string(a.get()) + "/" + std::to_string(n.prefixlen);
-}
-
 // --- routes ---------------------------------------------------------------
 
 // A route of the kernel, read back as a RouteSpec (for comparison).
-RouteSpec spec_of(rtnl_route* r) {
+RouteSpec spec_of(const rtnl::Route& r) {
     RouteSpec s;
-    s.family = rtnl_route_get_family(r);
-    s.table = rtnl_route_get_table(r);
-    s.unreachable = rtnl_route_get_type(r) == RTN_UNREACHABLE;
-    nl_addr* dst = rtnl_route_get_dst(r);
-    if (dst && nl_addr_get_prefixlen(dst) > 0)
-        s.dst = netlink::to_string(dst) + "/" + std::to_string(nl_addr_get_prefixlen(dst));
-    s.metric = rtnl_route_get_priority(r);
-    if (!s.unreachable && rtnl_route_get_nnexthops(r) == 1) {
-        rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
-        s.ifindex = rtnl_route_nh_get_ifindex(nh);
-        if (nl_addr* gw = rtnl_route_nh_get_gateway(nh)) s.gateway = netlink::to_string(gw);
+    s.family = r.family;
+    s.table = r.table;
+    s.unreachable = r.type == RTN_UNREACHABLE;
+    s.dst = r.destination();
+    s.metric = r.priority;
+    if (!s.unreachable && r.nexthops.size() == 1) {
+        s.ifindex = r.nexthops[0].ifindex;
+        s.gateway = r.nexthops[0].gateway;
     }
     return s;
 }
@@ -54,55 +46,53 @@ bool same_route(const RouteSpec& a, const RouteSpec& b) {
 
 // ip route add DST [via GW] dev DEV table T metric N proto 86
 // ip route add unreachable default table T metric N proto 86
-netlink::Route build_route(const RouteSpec& spec) {
-    netlink::Route route(rtnl_route_alloc());
-    if (!route) throw Error("building route: out of memory");
-    rtnl_route_set_family(route.get(), spec.family);
-    rtnl_route_set_table(route.get(), spec.table);
-    rtnl_route_set_protocol(route.get(), owned::rt_protocol);
-    rtnl_route_set_priority(route.get(), spec.metric);
-    auto dst = netlink::parse_address(spec.dst, spec.family);
-    rtnl_route_set_dst(route.get(), dst.get());
-    if (spec.unreachable) {
-        rtnl_route_set_type(route.get(), RTN_UNREACHABLE);
-        return route;
-    }
-    rtnl_route_set_type(route.get(), RTN_UNICAST);
-    rtnl_route_set_scope(route.get(), spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-    rtnl_nexthop* nh = rtnl_route_nh_alloc();
-    if (!nh) throw Error("building route: out of memory");
-    rtnl_route_nh_set_ifindex(nh, spec.ifindex);
+// (and the same to delete it: the kernel deletes the route that matches
+// what is given, any scope).
+nlmsg::Message route_message(const RouteSpec& spec, bool add) {
+    rtmsg rtm{};
+    rtm.rtm_family = static_cast<unsigned char>(spec.family);
+    rtm.rtm_table = RT_TABLE_UNSPEC;  // via's numbers need RTA_TABLE
+    rtm.rtm_protocol = owned::rt_protocol;
+    rtm.rtm_type = spec.unreachable ? RTN_UNREACHABLE : RTN_UNICAST;
+    rtm.rtm_scope = !add ? RT_SCOPE_NOWHERE : spec.unreachable || spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    std::array<std::uint8_t, 16> dst{};
+    unsigned len = 0;
+    if (!rtnl::parse_prefix(spec.dst, spec.family, dst, len)) throw Error("not a destination: '" + spec.dst + "'");
+    rtm.rtm_dst_len = static_cast<unsigned char>(len);
+    auto msg = nlmsg::request(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE : 0, rtm);
+    const std::size_t size = spec.family == AF_INET6 ? 16 : 4;
+    msg.put_u32(RTA_TABLE, spec.table);
+    if (len) msg.put(RTA_DST, dst.data(), size);
+    msg.put_u32(RTA_PRIORITY, spec.metric);
+    if (spec.unreachable) return msg;
+    msg.put_u32(RTA_OIF, static_cast<std::uint32_t>(spec.ifindex));
     if (spec.gateway) {
-        auto gw = netlink::parse_address(*spec.gateway, spec.family);
-        rtnl_route_nh_set_gateway(nh, gw.get());
+        std::array<std::uint8_t, 16> gw{};
+        unsigned gw_len = 0;
+        if (!rtnl::parse_prefix(*spec.gateway, spec.family, gw, gw_len) || gw_len != size * 8)
+            throw Error("not a gateway: '" + *spec.gateway + "'");
+        msg.put(RTA_GATEWAY, gw.data(), size);
     }
-    rtnl_route_add_nexthop(route.get(), nh);  // the route owns nh from here
-    return route;
+    return msg;
 }
 
-void send_route(nl_sock* sock, const RouteSpec& spec, bool add) {
-    auto route = build_route(spec);
-    nl_msg* raw = nullptr;
-    const int err = add ? rtnl_route_build_add_request(route.get(), NLM_F_CREATE, &raw)
-                        : rtnl_route_build_del_request(route.get(), 0, &raw);
-    if (err < 0) throw netlink_error(err, "building route '" + describe(spec) + "'");
-    netlink::Msg msg(raw);
+void send_route(nlmsg::Socket& sock, const RouteSpec& spec, bool add) {
+    auto msg = route_message(spec, add);
     // EEXIST: there already; ESRCH: gone already (the kernel flushes routes
     // with their device).
-    netlink::request(sock, msg.get(), (add ? "adding route '" : "deleting route '") + describe(spec) + "'",
-                     {add ? EEXIST : ESRCH});
+    rtnl::change(sock, msg, (add ? "adding route '" : "deleting route '") + describe(spec) + "'",
+                 {add ? EEXIST : ESRCH});
 }
 
 // The tables of the plan hold exactly the plan's routes: the missing ones
 // are added first, then what is stale (an old gateway, a network no longer
 // connected) is deleted.
-void converge_routes(nl_sock* sock, nl_cache* routes, const std::vector<RouteSpec>& wanted, const Report& report) {
+void converge_routes(nlmsg::Socket& sock, const std::vector<rtnl::Route>& routes, const std::vector<RouteSpec>& wanted,
+                     const Report& report) {
     std::vector<RouteSpec> existing;
-    netlink::for_each<rtnl_route>(routes, [&](rtnl_route* r) {
-        const auto table = rtnl_route_get_table(r);
-        if (std::any_of(wanted.begin(), wanted.end(), [&](const RouteSpec& w) { return w.table == table; }))
+    for (const auto& r : routes)
+        if (std::any_of(wanted.begin(), wanted.end(), [&](const RouteSpec& w) { return w.table == r.table; }))
             existing.push_back(spec_of(r));
-    });
     for (const auto& w : wanted) {
         const bool present =
             std::any_of(existing.begin(), existing.end(), [&](const RouteSpec& e) { return same_route(e, w); });
@@ -162,28 +152,23 @@ std::string shown(const Wire& w) {
     return routing::describe(r);
 }
 
-void send_rule(nl_sock* sock, const Wire& w, bool add, const std::string& what) {
-    netlink::Rule rule(rtnl_rule_alloc());
-    if (!rule) throw Error("building ip rule: out of memory");
-    rtnl_rule_set_family(rule.get(), w.family);
-    rtnl_rule_set_prio(rule.get(), w.pref);
+// ip rule add|del [not] [fwmark M/MASK] PREF: lookup T | goto P | nop,
+// proto 86.
+void send_rule(nlmsg::Socket& sock, const Wire& w, bool add, const std::string& what) {
+    fib_rule_hdr hdr{};
+    hdr.family = static_cast<std::uint8_t>(w.family);
+    hdr.action = w.action;
+    if (w.invert) hdr.flags |= FIB_RULE_INVERT;
+    auto msg = nlmsg::request(add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, hdr);
+    msg.put_u32(FRA_PRIORITY, w.pref);
     if (w.mark) {
-        rtnl_rule_set_mark(rule.get(), w.mark);
-        rtnl_rule_set_mask(rule.get(), w.mask);
+        msg.put_u32(FRA_FWMARK, w.mark);
+        msg.put_u32(FRA_FWMASK, w.mask);
     }
-    rtnl_rule_set_protocol(rule.get(), owned::rt_protocol);
-    if (w.action != FR_ACT_UNSPEC) rtnl_rule_set_action(rule.get(), w.action);
-    if (add && w.action == FR_ACT_TO_TBL) rtnl_rule_set_table(rule.get(), w.table);
-    if (w.action == FR_ACT_GOTO) rtnl_rule_set_goto(rule.get(), w.target);  // the kernel wants it to delete too
-    nl_msg* raw = nullptr;
-    const int err = add ? rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &raw)
-                        : rtnl_rule_build_delete_request(rule.get(), 0, &raw);
-    if (err < 0) throw netlink_error(err, "building ip rule '" + what + "'");
-    netlink::Msg msg(raw);
-    // libnl 3.7 has no setter for "not".
-    if (w.invert) static_cast<fib_rule_hdr*>(nlmsg_data(nlmsg_hdr(msg.get())))->flags |= FIB_RULE_INVERT;
-    netlink::request(sock, msg.get(), (add ? "adding ip rule '" : "deleting ip rule '") + what + "'",
-                     {add ? EEXIST : ENOENT});
+    msg.put_u8(FRA_PROTOCOL, owned::rt_protocol);
+    if (add && w.action == FR_ACT_TO_TBL) msg.put_u32(FRA_TABLE, w.table);
+    if (w.action == FR_ACT_GOTO) msg.put_u32(FRA_GOTO, w.target);  // the kernel wants it to delete too
+    rtnl::change(sock, msg, (add ? "adding ip rule '" : "deleting ip rule '") + what + "'", {add ? EEXIST : ENOENT});
 }
 
 // via's rules for the plan's marks that are not the plan's: at another
@@ -191,7 +176,7 @@ void send_rule(nl_sock* sock, const Wire& w, bool add, const std::string& what) 
 // older via's (three per mark, 31900-31902, with "lookup main
 // suppress_prefixlength 0" and "unreachable"). The open mark's rule stays
 // when the plan has none.
-void remove_other_rules(nl_sock* sock, const std::vector<checks::Rule>& rules, const Plan& p, const Report& report) {
+void remove_other_rules(nlmsg::Socket& sock, const std::vector<checks::Rule>& rules, const Plan& p, const Report& report) {
     for (const auto& r : rules) {
         const bool planned_mark = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return w.mark == r.fwmark; });
         const bool planned_rule = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return rule_matches(r, w); });
@@ -202,7 +187,7 @@ void remove_other_rules(nl_sock* sock, const std::vector<checks::Rule>& rules, c
 }
 
 // The skip pairs, as the rules now in the kernel call for them.
-void converge_skips(nl_sock* sock, const Report& report) {
+void converge_skips(nlmsg::Socket& sock, const Report& report) {
     const auto rules = checks::ip_rules();
     std::vector<Wire> wanted;
     for (const auto& s : skips(rules))
@@ -227,7 +212,7 @@ void plan_table(Plan& p, const uplink::Uplink& up, int family, std::uint32_t tab
     if (hop) p.routes.push_back({family, table, false, "default", up.ifindex, up.name, hop->gateway, owned::route_metric});
     for (const auto& n : up.connected)
         if (n.family == family)
-            p.routes.push_back({family, table, false, network_text(n), n.ifindex, n.dev, std::nullopt, owned::route_metric});
+            p.routes.push_back({family, table, false, uplink::prefix_of(n), n.ifindex, n.dev, std::nullopt, owned::route_metric});
     // IPv6 is refused when the uplink has none, kill switch or not.
     if (kill_switch || !hop) p.routes.push_back({family, table, true, "default", 0, {}, std::nullopt, owned::kill_switch_metric});
 }
@@ -301,15 +286,15 @@ std::string describe(const checks::Rule& r) {
     }
 }
 
-void apply(nl_sock* sock, const Plan& p, const std::vector<checks::Rule>& rules, const Report& report) {
+void apply(nlmsg::Socket& sock, const Plan& p, const std::vector<checks::Rule>& rules, const Report& report) {
     // Routes first: a rule pointing at an empty table would let marked
     // traffic fall through to main until the routes are there.
-    std::vector<netlink::RouteFilter> tables;
+    std::vector<rtnl::RouteFilter> tables;
     for (const auto& r : p.routes)
         if (std::none_of(tables.begin(), tables.end(), [&](const auto& t) { return t.table == r.table; }))
             tables.push_back({r.table, 0, 0});
-    auto routes = netlink::routes(sock, AF_UNSPEC, tables);
-    converge_routes(sock, routes.get(), p.routes, report);
+    const auto routes = rtnl::routes(sock, AF_UNSPEC, tables);
+    converge_routes(sock, routes, p.routes, report);
     for (const auto& spec : p.rules) {
         const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return rule_matches(r, spec); });
         if (!present) send_rule(sock, wire_of(spec), true, describe(spec));
@@ -334,18 +319,15 @@ bool ensure_src_valid_mark(const std::string& uplink, const Report& report) {
     return true;
 }
 
-std::vector<RouteSpec> via_routes(nl_sock* sock) {
+std::vector<RouteSpec> via_routes(nlmsg::Socket& sock) {
     std::vector<RouteSpec> out;
     // Both families in one dump (IPv4's first).
-    netlink::Cache routes = netlink::routes(sock, AF_UNSPEC, {{0, owned::rt_protocol, 0}});
-    netlink::for_each<rtnl_route>(routes.get(), [&](rtnl_route* r) {
-        if (ids::is_via_mark(rtnl_route_get_table(r)) && rtnl_route_get_protocol(r) == owned::rt_protocol)
-            out.push_back(spec_of(r));
-    });
+    for (const auto& r : rtnl::routes(sock, AF_UNSPEC, {{0, owned::rt_protocol, 0}}))
+        if (ids::is_via_mark(r.table) && r.protocol == owned::rt_protocol) out.push_back(spec_of(r));
     return out;
 }
 
-void remove(nl_sock* sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
+void remove(nlmsg::Socket& sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
             const Report& report) {
     for (const auto& r : rules) {
         if (!r.via) continue;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "kernel/nlmsg.hpp"
 #include "launch/checks.hpp"
 #include "launch/ids.hpp"
 #include "launch/report.hpp"
 #include "launch/uplink.hpp"
 
-struct nl_sock;
 
 namespace via::routing {
 
@@ -91,7 +91,7 @@ std::string describe(const checks::Rule& rule);
 // Converges the kernel to the plan, given the ip rules as they are
 // (checks::ip_rules), removes the rules an older via made for the plan's
 // marks, then converges the skip pairs to the rules now there.
-void apply(nl_sock* sock, const Plan& plan, const std::vector<checks::Rule>& rules, const Report& report);
+void apply(nlmsg::Socket& sock, const Plan& plan, const std::vector<checks::Rule>& rules, const Report& report);
 
 // Replies to the program arrive on the uplink while main routes their source
 // by the default uplink, so strict reverse-path filtering would drop them.
@@ -108,11 +108,11 @@ void apply(nl_sock* sock, const Plan& plan, const std::vector<checks::Rule>& rul
 bool ensure_src_valid_mark(const std::string& uplink, const Report& report);
 
 // The routes of via's tables (in its mark range, protocol 86), both families.
-std::vector<RouteSpec> via_routes(nl_sock* sock);
+std::vector<RouteSpec> via_routes(nlmsg::Socket& sock);
 
 // Deletes these ip rules of via's and these routes (via gc, via down), and
 // the skip pairs no mark rule calls for any more.
-void remove(nl_sock* sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
+void remove(nlmsg::Socket& sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
             const Report& report);
 
 }  // namespace via::routing

@@ -1,6 +1,7 @@
 #include "kernel/nlmsg.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
 
 namespace via::nlmsg {
@@ -10,6 +11,34 @@ Socket open(int bus) { return Socket(UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SO
 bool strict_dumps(int fd, bool on) {
     const int value = on;
     return ::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &value, sizeof value) == 0;
+}
+
+bool extended_acks(int fd) {
+    const int on = 1;
+    return ::setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on) == 0;
+}
+
+std::string ack_message(const nlmsghdr* m) {
+    if (!(m->nlmsg_flags & NLM_F_ACK_TLVS) || m->nlmsg_len < NLMSG_HDRLEN + sizeof(nlmsgerr)) return {};
+    const auto* err = payload<nlmsgerr>(m);
+    // The request follows the error, whole unless the kernel capped it;
+    // then the attributes.
+    std::size_t at = NLMSG_HDRLEN + sizeof(nlmsgerr);
+    if (!(m->nlmsg_flags & NLM_F_CAPPED)) {
+        if (err->msg.nlmsg_len < NLMSG_HDRLEN) return {};
+        at += NLMSG_ALIGN(err->msg.nlmsg_len) - NLMSG_HDRLEN;
+    }
+    const auto* base = reinterpret_cast<const unsigned char*>(m);
+    for (; at + NLA_HDRLEN <= m->nlmsg_len;) {
+        const auto* attr = reinterpret_cast<const nlattr*>(base + at);
+        if (attr->nla_len < NLA_HDRLEN || attr->nla_len > m->nlmsg_len - at) return {};
+        if (attr_type(attr) == NLMSGERR_ATTR_MSG) {
+            const auto* text = static_cast<const char*>(attr_data(attr));
+            return std::string(text, strnlen(text, attr_len(attr)));
+        }
+        at += NLA_ALIGN(attr->nla_len);
+    }
+    return {};
 }
 
 Message::Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std::size_t len)

@@ -1,14 +1,16 @@
-// Small rtnetlink and nfnetlink requests on a netlink socket of via's own,
-// where libnl-route's caches would read too much or keep too little: one
-// request, its answers fed to a callback message by message.
+// via's one netlink transport: a socket of its own, a message builder, an
+// attribute walk, and one request with its answers fed to a callback
+// message by message, with the checks iproute2 makes (sequence numbers,
+// the kernel as sender, batches cut short, dumps interrupted, errors in
+// NLMSG_DONE, the kernel's extended acknowledgements). rtnl.hpp builds
+// rtnetlink on it; fastpath, checks and nft use it too.
 //
-// Not libnl-3's core: the launcher links it statically, and libnl-3's
-// archive has no function sections, so its attribute code kept its
-// address and utility code, and through them glibc's resolver, scanf and
-// locale machinery, about a quarter of the launcher's code, with
-// constructors that ran at every start (libmnl, which would serve, has no
-// static library in Debian). What this needs is a message builder and an
-// attribute walk.
+// Not libnl-3 nor libmnl: the launcher links it statically, libmnl has no
+// static library in Debian, and libnl-3's archive has no function
+// sections, so its attribute code kept its address and utility code, and
+// through them glibc's resolver, scanf and locale machinery, about a
+// quarter of the launcher's code, with constructors that ran at every
+// start.
 #pragma once
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <linux/netlink.h>
@@ -53,6 +56,13 @@ Socket open(int bus);
 // False when it could not be set.
 bool strict_dumps(int fd, bool on);
 
+// The kernel's extended acknowledgements on socket `fd`: a refusal then
+// says why in words (ack_message). False when it could not be set.
+bool extended_acks(int fd);
+
+// The kernel's own words in a refusal (NLMSGERR_ATTR_MSG), if it sent any.
+std::string ack_message(const nlmsghdr* error);
+
 // A request: the netlink header, its family's fixed header, attributes.
 class Message {
 public:
@@ -61,6 +71,7 @@ public:
     std::size_t fixed_len() const noexcept { return fixed_len_; }
     void put(std::uint16_t type, const void* data, std::size_t len);
     void put_u32(std::uint16_t type, std::uint32_t value) { put(type, &value, sizeof value); }
+    void put_u8(std::uint16_t type, std::uint8_t value) { put(type, &value, sizeof value); }
     nlmsghdr* header() noexcept { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
     const nlmsghdr* header() const noexcept { return reinterpret_cast<const nlmsghdr*>(buf_.data()); }
 
@@ -129,9 +140,10 @@ inline int errno_of(int negated) noexcept { return negated < 0 && negated > -409
 // a dump that failed on the way (the errno its NLMSG_DONE carries), one
 // the kernel marked inconsistent (NLM_F_DUMP_INTR: EINTR, ask again), an
 // answer cut short or shorter than its fixed header (EPROTO). A caller
-// that acts on a list must not act on one that failed.
+// that acts on a list must not act on one that failed. `said`, if given,
+// gets the kernel's own words for a refusal (ack_message).
 template <class F>
-bool ask(Socket& sock, Message& request, F f, int* error = nullptr) {
+bool ask(Socket& sock, Message& request, F f, int* error = nullptr, std::string* said = nullptr) {
     const auto failed = [&](int err) {
         if (error) *error = err;
         return false;
@@ -163,6 +175,7 @@ bool ask(Socket& sock, Message& request, F f, int* error = nullptr) {
                     if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(nlmsgerr)) return failed(EPROTO);
                     const int err = payload<nlmsgerr>(m)->error;
                     if (err == 0) return true;  // an acknowledgement
+                    if (said) *said = ack_message(m);
                     return failed(errno_of(err));
                 }
                 if (m->nlmsg_type >= NLMSG_MIN_TYPE) {

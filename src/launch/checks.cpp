@@ -45,8 +45,8 @@ std::vector<std::string> networkd_confs() {
     return out;
 }
 
-// An ip rule as the kernel sends it, read as it comes: libnl 3.7's rule
-// objects keep a rule's flags ("not") and suppress_* to themselves.
+// An ip rule as the kernel sends it, every field read (libnl 3.7's rule
+// objects, which via used before, kept "not" and suppress_* to themselves).
 Rule rule_of(const nlmsghdr* nlh) {
     const auto* hdr = nlmsg::payload<fib_rule_hdr>(nlh);
     Rule rule;

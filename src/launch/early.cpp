@@ -1,7 +1,6 @@
 // What via and its launcher do before any library's constructor runs.
 #include "launch/early.hpp"
 
-#include <cstring>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,25 +13,6 @@
 namespace via::early {
 namespace {
 
-// libnl reads these in its constructors, before main, and would then print
-// netlink messages on stderr (NLDBG, NLCB) or read files the caller names
-// (NLSYSCONFDIR) inside this privileged process. A .preinit_array function
-// runs before any shared library's constructor: they are gone from environ
-// by then. The program still gets them: only their pointers go, and
-// privilege::caller_environment reads the strings. libc itself is not set
-// up yet, so the entries are taken out of the array the kernel passed, in
-// place: libc's environ is that array.
-bool read_by_libnl(const char* entry) {
-    for (const char* name : {"NLDBG=", "NLCB=", "NLSYSCONFDIR="})
-        if (std::strncmp(entry, name, std::strlen(name)) == 0) return true;
-    return false;
-}
-void clear_library_environment(int, char**, char** envp) {
-    char** kept = envp;
-    for (char** e = envp; *e; ++e)
-        if (!read_by_libnl(*e)) *kept++ = *e;
-    *kept = nullptr;
-}
 // via is installed mode 0755 with its capabilities, like ping, so that a
 // user outside its group gets a message rather than "Permission denied".
 // Such a user's via drops every capability here, before any library's
@@ -48,9 +28,8 @@ void drop_outsiders() {
     if (::syscall(SYS_capset, &header, none) != 0) ::_exit(125);
 }
 
-void early(int argc, char** argv, char** envp) {
+void early(int argc, char** argv, char**) {
     via::privilege::remember_strings(argc, argv);
-    clear_library_environment(argc, argv, envp);
     drop_outsiders();
 }
 [[gnu::section(".preinit_array"), gnu::used]] void (*const clear_early)(int, char**, char**) = early;

@@ -1,5 +1,5 @@
-// One error type for all of via: what via was doing, why it failed (an errno
-// or a libnl code, never printed as a bare number) and, where we know one,
+// One error type for all of via: what via was doing, why it failed (an errno,
+// never printed as a bare number) and, where we know one,
 // what the user can do about it. Caught once, in main.
 #pragma once
 
@@ -7,10 +7,6 @@
 #include <system_error>
 
 namespace via {
-
-// libnl's NLE_* codes, rendered with nl_geterror() (in netlink.cpp, via's:
-// the launcher has no libnl).
-const std::error_category& netlink_category() noexcept;
 
 class Error : public std::system_error {
 public:
@@ -29,8 +25,6 @@ private:
 
 // Error from the current errno.
 Error errno_error(std::string context, std::string hint = {});
-// Error from a negative libnl return value.
-Error netlink_error(int nle, std::string context, std::string hint = {});
 
 // The hint for a refusal by the kernel (EPERM, EACCES): via probably lacks
 // its capabilities. Empty for any other errno.

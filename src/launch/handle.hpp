@@ -1,5 +1,5 @@
-// RAII for the C libraries' handles: every object via gets from libnl,
-// libmnl, libnftnl or libcap is owned by one of these, so that early returns
+// RAII for the C libraries' handles: every object via gets from libmnl,
+// libnftnl, libbpf or libcap, and every file descriptor, is owned by one of these, so that early returns
 // and exceptions cannot leak it. Ownership handed to a C API is written out
 // with release().
 #pragma once

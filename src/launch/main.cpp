@@ -3,7 +3,7 @@
 // options, on the fast path alone: the stamp of the uplink's last full
 // ensure still matches what the kernel shows, and via's programs are in
 // place (ensure::fast). It is linked statically, with no CLI11, iostream,
-// NSS, sd-bus, libnl-route, libnftnl or BPF loader in it: it starts in a
+// NSS, sd-bus, libnftnl or BPF loader in it: it starts in a
 // fraction of via's time and maps a fraction of its pages.
 //
 // Everything else it hands to via itself (libexec/via/via beside it, see

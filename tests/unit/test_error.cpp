@@ -2,7 +2,6 @@
 
 #include <cerrno>
 
-#include <netlink/errno.h>
 
 #include "launch/error.hpp"
 
@@ -18,12 +17,6 @@ TEST_CASE("errors read as 'via: context: reason' with a hint line") {
 
 TEST_CASE("errors without a system reason have no trailing colon") {
     CHECK(render(Error("interface 'up9' is down")) == "via: interface 'up9' is down\n");
-}
-
-TEST_CASE("libnl codes are rendered as words, never as numbers") {
-    auto e = netlink_error(-NLE_OBJ_NOTFOUND, "reading routes");
-    CHECK(e.code().category().name() == std::string("netlink"));
-    CHECK_THAT(render(e), Catch::StartsWith("via: reading routes: Object not found"));
 }
 
 TEST_CASE("a kernel refusal points at the capabilities, other errors do not") {

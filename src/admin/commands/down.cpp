@@ -17,7 +17,7 @@
 #include "admin/firewall.hpp"
 #include "admin/inventory.hpp"
 #include "admin/routing.hpp"
-#include "kernel/netlink.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/accounts.hpp"
 #include "launch/config.hpp"
 #include "launch/error.hpp"
@@ -41,8 +41,8 @@ void remove(const inventory::Removal& r, const Report& report) {
     }
     {
         privilege::Effective net_admin({CAP_NET_ADMIN});
-        auto sock = netlink::connect_route();
-        routing::remove(sock.get(), rules, routes, report);
+        auto sock = rtnl::open();
+        routing::remove(sock, rules, routes, report);
         firewall::remove(r.owners, r.table, report);
     }
     privilege::RootFiles as_root;

@@ -1,0 +1,234 @@
+#include "kernel/rtnl.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include "launch/error.hpp"
+
+namespace via::rtnl {
+namespace {
+
+using nlmsg::attr_data;
+using nlmsg::attr_len;
+using nlmsg::attr_type;
+using nlmsg::attr_u32;
+using nlmsg::each_attr;
+using nlmsg::payload;
+
+std::size_t address_size(int family) { return family == AF_INET6 ? 16 : 4; }
+
+// An address attribute of `family` as text; none when it is not one.
+std::optional<std::string> address_of(const nlattr* attr, int family) {
+    if (attr_len(attr) != address_size(family)) return std::nullopt;
+    return to_text(family, attr_data(attr));
+}
+
+// A dump, asked again a few times when the kernel found it inconsistent
+// (what it lists changed meanwhile).
+template <class Fixed, class F>
+void dump(nlmsg::Socket& sock, std::uint16_t type, const Fixed& fixed, const char* what, F each,
+          const std::function<void(nlmsg::Message&)>& filter = {}) {
+    int error = 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        auto msg = nlmsg::request(type, NLM_F_DUMP, fixed);
+        if (filter) filter(msg);
+        if (nlmsg::ask(sock, msg, each, &error)) return;
+        if (error != EINTR) break;
+    }
+    errno = error;
+    throw errno_error(std::string("reading ") + what, permission_hint(error));
+}
+
+// The next hops of a multipath route (RTA_MULTIPATH): rtnexthop headers,
+// each followed by its own attributes.
+void multipath(const nlattr* attr, int family, std::vector<NextHop>& out) {
+    const auto* at = static_cast<const unsigned char*>(attr_data(attr));
+    for (std::size_t left = attr_len(attr); left >= sizeof(rtnexthop);) {
+        const auto* nh = reinterpret_cast<const rtnexthop*>(at);
+        if (nh->rtnh_len < sizeof(rtnexthop) || nh->rtnh_len > left) return;
+        NextHop hop{nh->rtnh_ifindex, std::nullopt};
+        const auto* attrs = at + RTNH_ALIGN(sizeof(rtnexthop));
+        for (std::size_t a = 0; a + NLA_HDRLEN <= nh->rtnh_len - RTNH_ALIGN(sizeof(rtnexthop));) {
+            const auto* sub = reinterpret_cast<const nlattr*>(attrs + a);
+            if (sub->nla_len < NLA_HDRLEN || a + sub->nla_len > nh->rtnh_len - RTNH_ALIGN(sizeof(rtnexthop))) break;
+            if (attr_type(sub) == RTA_GATEWAY) hop.gateway = address_of(sub, family);
+            a += NLA_ALIGN(sub->nla_len);
+        }
+        out.push_back(hop);
+        const std::size_t step = std::min<std::size_t>(RTNH_ALIGN(nh->rtnh_len), left);
+        at += step;
+        left -= step;
+    }
+}
+
+}  // namespace
+
+Route route_of(const nlmsghdr* m) {
+    const auto* rtm = payload<rtmsg>(m);
+    Route r;
+    r.family = rtm->rtm_family;
+    r.table = rtm->rtm_table;
+    r.protocol = rtm->rtm_protocol;
+    r.scope = rtm->rtm_scope;
+    r.type = rtm->rtm_type;
+    r.prefixlen = rtm->rtm_dst_len;
+    NextHop single;
+    bool one = false;
+    each_attr(m, sizeof *rtm, [&](const nlattr* attr) {
+        switch (attr_type(attr)) {
+            case RTA_TABLE: r.table = attr_u32(attr); break;
+            case RTA_PRIORITY: r.priority = attr_u32(attr); break;
+            case RTA_DST:
+                if (attr_len(attr) == address_size(r.family)) std::memcpy(r.dst.data(), attr_data(attr), attr_len(attr));
+                break;
+            case RTA_OIF:
+                single.ifindex = static_cast<int>(attr_u32(attr));
+                one = true;
+                break;
+            case RTA_GATEWAY:
+                single.gateway = address_of(attr, r.family);
+                one = true;
+                break;
+            case RTA_MULTIPATH: multipath(attr, r.family, r.nexthops); break;
+            default: break;
+        }
+    });
+    if (one) r.nexthops.insert(r.nexthops.begin(), single);
+    return r;
+}
+
+namespace {
+
+bool same(const Route& a, const Route& b) {
+    return a.family == b.family && a.table == b.table && a.type == b.type && a.prefixlen == b.prefixlen &&
+           a.dst == b.dst && a.priority == b.priority && a.protocol == b.protocol && a.nexthops.size() == b.nexthops.size() &&
+           std::equal(a.nexthops.begin(), a.nexthops.end(), b.nexthops.begin(), [](const NextHop& x, const NextHop& y) {
+               return x.ifindex == y.ifindex && x.gateway == y.gateway;
+           });
+}
+
+}  // namespace
+
+std::string Route::destination() const {
+    if (prefixlen == 0) return "default";
+    return to_text(family, dst.data()) + "/" + std::to_string(prefixlen);
+}
+
+nlmsg::Socket open() {
+    nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
+    if (!sock) throw errno_error("opening a route netlink socket");
+    nlmsg::extended_acks(sock.fd());  // words for a refusal, where the kernel has them
+    return sock;
+}
+
+std::vector<Link> links(nlmsg::Socket& sock) {
+    std::vector<Link> out;
+    dump(sock, RTM_GETLINK, ifinfomsg{}, "network interfaces", [&](const nlmsghdr* m) {
+        if (m->nlmsg_type != RTM_NEWLINK) return;
+        const auto* ifi = payload<ifinfomsg>(m);
+        Link l{ifi->ifi_index, {}, ifi->ifi_flags};
+        each_attr(m, sizeof *ifi, [&](const nlattr* attr) {
+            if (attr_type(attr) == IFLA_IFNAME)
+                l.name.assign(static_cast<const char*>(attr_data(attr)),
+                              strnlen(static_cast<const char*>(attr_data(attr)), attr_len(attr)));
+        });
+        out.push_back(std::move(l));
+    });
+    return out;
+}
+
+std::vector<Address> addresses(nlmsg::Socket& sock) {
+    std::vector<Address> out;
+    dump(sock, RTM_GETADDR, ifaddrmsg{}, "interface addresses", [&](const nlmsghdr* m) {
+        if (m->nlmsg_type != RTM_NEWADDR) return;
+        const auto* ifa = payload<ifaddrmsg>(m);
+        Address a{static_cast<int>(ifa->ifa_index), ifa->ifa_family, ifa->ifa_scope, ifa->ifa_prefixlen, {}};
+        // IFA_LOCAL is the interface's own (the peer's is IFA_ADDRESS on a
+        // point-to-point link); IPv6 sends IFA_ADDRESS alone.
+        std::optional<std::string> local, address;
+        each_attr(m, sizeof *ifa, [&](const nlattr* attr) {
+            if (attr_type(attr) == IFA_LOCAL) local = address_of(attr, a.family);
+            if (attr_type(attr) == IFA_ADDRESS) address = address_of(attr, a.family);
+        });
+        if (!local && !address) return;
+        a.local = local ? *local : *address;
+        out.push_back(std::move(a));
+    });
+    return out;
+}
+
+std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters) {
+    std::vector<Route> out;
+    if (!nlmsg::strict_dumps(sock.fd(), true)) throw errno_error("asking netlink for filtered dumps");
+    try {
+        for (const RouteFilter& f : filters) {
+            std::vector<Route> got;
+            rtmsg rtm{};
+            rtm.rtm_family = static_cast<unsigned char>(family);
+            rtm.rtm_protocol = f.protocol;
+            const auto filter = [&](nlmsg::Message& msg) {
+                if (f.table) msg.put_u32(RTA_TABLE, f.table);
+                if (f.oif) msg.put_u32(RTA_OIF, static_cast<std::uint32_t>(f.oif));
+            };
+            dump(sock, RTM_GETROUTE, rtm, "routes", [&](const nlmsghdr* m) {
+                if (m->nlmsg_type == RTM_NEWROUTE) got.push_back(route_of(m));
+            }, filter);
+            for (auto& r : got)
+                if (std::none_of(out.begin(), out.end(), [&](const Route& o) { return same(o, r); }))
+                    out.push_back(std::move(r));
+        }
+    } catch (...) {
+        nlmsg::strict_dumps(sock.fd(), false);
+        throw;
+    }
+    nlmsg::strict_dumps(sock.fd(), false);
+    return out;
+}
+
+int change(nlmsg::Socket& sock, nlmsg::Message& request, const std::string& context,
+           std::initializer_list<int> tolerated) {
+    request.header()->nlmsg_flags |= NLM_F_ACK;
+    int error = 0;
+    std::string said;
+    if (nlmsg::ask(sock, request, [](const nlmsghdr*) {}, &error, &said)) return 0;
+    if (std::find(tolerated.begin(), tolerated.end(), error) != tolerated.end()) return error;
+    errno = error;
+    throw errno_error(said.empty() ? context : context + " (the kernel: " + said + ")", permission_hint(error));
+}
+
+std::string to_text(int family, const void* addr) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (!::inet_ntop(family, addr, text, sizeof text)) return "?";
+    return text;
+}
+
+bool parse_prefix(const std::string& text, int family, std::array<std::uint8_t, 16>& addr, unsigned& prefixlen) {
+    addr = {};
+    const unsigned bits = static_cast<unsigned>(address_size(family) * 8);
+    if (text == "default") {
+        prefixlen = 0;
+        return true;
+    }
+    const auto slash = text.find('/');
+    if (::inet_pton(family, text.substr(0, slash).c_str(), addr.data()) != 1) return false;
+    prefixlen = bits;
+    if (slash == std::string::npos) return true;
+    const std::string len = text.substr(slash + 1);
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(len.c_str(), &end, 10);
+    if (len.empty() || *end || n > bits) return false;
+    prefixlen = static_cast<unsigned>(n);
+    return true;
+}
+
+}  // namespace via::rtnl
