@@ -6,8 +6,6 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 
-#include <CLI/CLI.hpp>
-
 #include "owned.hpp"
 #include "version.hpp"
 
@@ -20,17 +18,8 @@ Exit usage_error(const std::string& what, const std::string& hint = usage_hint) 
     return Exit{owned::exit_failure, {}, "via: " + what + "\n" + "hint: " + hint + "\n"};
 }
 
-struct OptionSpec {
-    const char* name;
-    bool takes_value;
-};
-
-// The launch's options, as the pre-scan knows them (CLI11 parses them).
-constexpr OptionSpec launch_options[] = {
-    {"--gateway", true}, {"--gateway6", true}, {"--dns", true},  {"--no-kill-switch", false}, {"--as-user", false},
-    {"--notify", false}, {"-v", false},        {"--verbose", false}, {"-h", false},           {"--help", false},
-    {"--version", false},
-};
+// What parse() answers before a launch's options are read: help, version.
+constexpr const char* early_options[] = {"-h", "--help", "--version"};
 
 std::string unknown_option(const std::string& word, const std::vector<std::string>& known) {
     std::string text = "unknown option '" + word + "'";
@@ -38,12 +27,13 @@ std::string unknown_option(const std::string& word, const std::vector<std::strin
     return text;
 }
 
-// What CLI11 never says well: an option via does not have, a value missing,
-// one --dns given two addresses, two uplinks. The launch's words before
-// "--" are read here first.
+// What read_launch() cannot say as well alone: an option via does not have
+// (with the one it may mean), one --dns given two addresses. The launch's
+// words before "--" are read here first.
 std::optional<Exit> prescan_launch(const std::vector<std::string>& ours, bool separated) {
     std::vector<std::string> names;
     for (const auto& o : launch_options) names.emplace_back(o.name);
+    names.insert(names.end(), std::begin(early_options), std::end(early_options));
     std::vector<std::string> positionals;
     std::string after;        // the option whose value the previous word was
     std::string first_after;  // `after`, at the first positional
@@ -267,7 +257,7 @@ Result parse(const std::vector<std::string>& args) {
         if (std::find(std::begin(commands), std::end(commands), first) != std::end(commands))
             return parse_command(first, std::vector<std::string>(args.begin() + 2, args.end()));
     }
-    // CLI11 sees only what stands before "--"; everything after is PROGRAM's.
+    // Only what stands before "--" is via's; everything after is PROGRAM's.
     std::vector<std::string> ours(args.begin() + (args.empty() ? 0 : 1), separator);
     if (std::any_of(ours.begin(), ours.end(), [](const std::string& w) { return w == "-h" || w == "--help"; }))
         return Exit{0, help(), {}};
@@ -284,34 +274,9 @@ Result parse(const std::vector<std::string>& args) {
                                "or did you mean 'via " + *near + "'? see 'via --help'");
     }
 
-    Options options;
-    CLI::App app{"via"};
-    app.add_option("UPLINK", options.uplink)->required();
-    app.add_option("--gateway", options.gateway);
-    app.add_option("--gateway6", options.gateway6);
-    app.add_option("--dns", options.dns)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    bool no_kill_switch = false;
-    app.add_flag("--no-kill-switch", no_kill_switch);
-    app.add_flag("--as-user", options.as_user);
-    app.add_flag("--notify", options.notify);
-    app.add_flag("-v,--verbose", options.verbose);
-
-    // CLI11 wants the arguments in reverse order.
-    std::vector<std::string> reversed(ours.rbegin(), ours.rend());
-    try {
-        app.parse(reversed);
-    } catch (const CLI::ParseError& e) {
-        if (!separated && !ours.empty()) return usage_error("missing '--' between UPLINK and PROGRAM");
-        if (options.uplink.empty()) return usage_error("no UPLINK given");
-        return usage_error(e.what());
-    }
-
-    if (!separated) return usage_error("missing '--' between UPLINK and PROGRAM");
-    options.command.assign(separator + 1, args.end());
-    if (options.command.empty()) return usage_error("no PROGRAM given after '--'");
-    if (const auto why = invalid_launch(options)) return usage_error(*why);
-    options.kill_switch = !no_kill_switch;
-    return options;
+    auto read = read_launch(args);
+    if (auto* why = std::get_if<std::string>(&read)) return usage_error(*why);
+    return std::get<Options>(std::move(read));
 }
 
 }  // namespace via::cli

@@ -10,7 +10,7 @@
 // A command word counts only without "--" on the line: `via status --
 // PROGRAM` launches PROGRAM via an interface named "status".
 // Pure: turns an argv into what to do, or into "print this and exit with that".
-// A launch's own options and their reader without CLI11, which the launcher
+// A launch's own options and their one reader, which the launcher
 // links: launch/cli_launch.hpp.
 #pragma once
 

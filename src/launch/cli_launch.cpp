@@ -1,6 +1,6 @@
-// What of the command line needs no CLI11: a launch (the launcher's whole
-// command line) and the checks of words. CLI11 includes <iostream>, whose
-// set-up before main the launcher does without.
+// A launch's command line (the launcher's whole command line, and via's
+// launches) and the checks of words, with no <iostream>, whose set-up
+// before main the launcher does without.
 #include "launch/cli_launch.hpp"
 
 #include <algorithm>
@@ -39,56 +39,74 @@ std::optional<std::string> invalid_launch(const Options& o) {
     return std::nullopt;
 }
 
-namespace {
-
-// A launch option's value: "--name=VALUE" in the word itself, else the
-// next word before "--" (then `w` moves onto it). None when missing.
-std::optional<std::string> value_of(const std::string& word, std::size_t eq, std::vector<std::string>::const_iterator& w,
-                                    std::vector<std::string>::const_iterator separator) {
-    if (eq != std::string::npos) return word.substr(eq + 1);
-    if (w + 1 == separator) return std::nullopt;
-    return *++w;
-}
-
-}  // namespace
-
-std::optional<Options> parse_launch(const std::vector<std::string>& args) {
+std::variant<Options, std::string> read_launch(const std::vector<std::string>& args) {
     const auto separator = std::find(args.begin(), args.end(), "--");
-    if (args.empty() || separator == args.end() || separator + 1 == args.end()) return std::nullopt;
+    const bool separated = separator != args.end();
+    const auto first = args.empty() ? args.end() : args.begin() + 1;
     Options options;
     bool have_uplink = false;
-    for (auto w = args.begin() + 1; w != separator; ++w) {
+    std::optional<std::string> problem;  // said unless the line lacks its "--" or UPLINK
+    for (auto w = first; w != separator; ++w) {
         const std::string& word = *w;
-        const std::size_t eq = word.starts_with("--") ? word.find('=') : std::string::npos;
-        const std::string name = word.substr(0, eq);
-        if (name == "--dns" || name == "--gateway" || name == "--gateway6") {
-            auto value = value_of(word, eq, w, separator);
-            if (!value) return std::nullopt;
-            if (name == "--dns") {
-                options.dns.push_back(std::move(*value));
-            } else {
-                auto& gateway = name == "--gateway" ? options.gateway : options.gateway6;
-                if (gateway) return std::nullopt;  // CLI11 takes one
-                gateway = std::move(value);
+        if (word.size() > 1 && word[0] == '-') {
+            const std::size_t eq = word.starts_with("--") ? word.find('=') : std::string::npos;
+            const std::string name = word.substr(0, eq);
+            const auto* spec = std::find_if(std::begin(launch_options), std::end(launch_options),
+                                            [&](const OptionSpec& o) { return name == o.name; });
+            if (spec == std::end(launch_options)) return "unknown option '" + word + "'";
+            if (!spec->takes_value) {
+                if (eq != std::string::npos) {
+                    if (!problem) problem = "'" + name + "' takes no value";
+                } else if (name == "-v" || name == "--verbose") {
+                    options.verbose = true;
+                } else if (name == "--no-kill-switch") {
+                    options.kill_switch = false;
+                } else if (name == "--as-user") {
+                    options.as_user = true;
+                } else {
+                    options.notify = true;
+                }
+                continue;
             }
-        } else if (word == "-v" || word == "--verbose") {
-            options.verbose = true;
-        } else if (word == "--no-kill-switch") {
-            options.kill_switch = false;
-        } else if (word == "--as-user") {
-            options.as_user = true;
-        } else if (word == "--notify") {
-            options.notify = true;
-        } else if (!have_uplink && !word.starts_with('-')) {
-            options.uplink = word;
-            have_uplink = true;
-        } else {
-            return std::nullopt;
+            std::string value;
+            if (eq != std::string::npos) {
+                value = word.substr(eq + 1);
+            } else {
+                if (w + 1 == separator) return name + " needs an address";
+                value = *++w;
+            }
+            if (name == "--dns") {
+                options.dns.push_back(std::move(value));
+                continue;
+            }
+            auto& gateway = name == "--gateway" ? options.gateway : options.gateway6;
+            if (gateway && !problem) problem = name + " given twice: a launch has one";
+            gateway = std::move(value);
+            continue;
         }
+        if (have_uplink) {
+            if (!separated) return std::string("missing '--' between UPLINK and PROGRAM");
+            return "one UPLINK expected, got '" + options.uplink + "' and '" + word + "'";
+        }
+        options.uplink = word;
+        have_uplink = true;
     }
-    if (!have_uplink || invalid_launch(options)) return std::nullopt;
+    if (problem || !have_uplink) {
+        if (!separated && first != separator) return std::string("missing '--' between UPLINK and PROGRAM");
+        if (!have_uplink) return std::string("no UPLINK given");
+        return *problem;
+    }
+    if (!separated) return std::string("missing '--' between UPLINK and PROGRAM");
     options.command.assign(separator + 1, args.end());
+    if (options.command.empty()) return std::string("no PROGRAM given after '--'");
+    if (auto why = invalid_launch(options)) return *why;
     return options;
+}
+
+std::optional<Options> parse_launch(const std::vector<std::string>& args) {
+    auto read = read_launch(args);
+    if (auto* options = std::get_if<Options>(&read)) return std::move(*options);
+    return std::nullopt;
 }
 
 }  // namespace via::cli

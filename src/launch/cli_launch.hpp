@@ -1,10 +1,11 @@
 // A launch's command line, `via [OPTION...] UPLINK -- PROGRAM [ARGS...]`:
-// its options, and the reader the launcher uses (no CLI11). via's full
-// parser (admin/cli.hpp) gives the same Options for the same line. Pure.
+// its options and their one reader, which the launcher and via's full
+// parser (admin/cli.hpp) both use. Pure.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace via::cli {
@@ -21,15 +22,29 @@ struct Options {
     std::vector<std::string> command;    // PROGRAM and its arguments, never empty
 };
 
-// A launch, `via [OPTION...] UPLINK -- PROGRAM [ARGS...]`, read without
-// CLI11: nullopt for any other command line (help, version, the other
-// commands) and for any the launch options do not make valid. Where it
-// answers, parse() answers the same Options (the launcher hands the rest
-// to via, which says what is wrong).
+// The launch's options, the one table of them: read_launch() reads these,
+// parse() (admin/cli.hpp) names them in its errors, and the tests hold
+// --help, the completions and via(1) to it.
+struct OptionSpec {
+    const char* name;
+    bool takes_value;  // "--name VALUE" or "--name=VALUE"
+};
+inline constexpr OptionSpec launch_options[] = {
+    {"--gateway", true}, {"--gateway6", true}, {"--dns", true}, {"--no-kill-switch", false},
+    {"--as-user", false}, {"--notify", false}, {"-v", false},   {"--verbose", false},
+};
+
+// A launch, `via [OPTION...] UPLINK -- PROGRAM [ARGS...]`: its Options, or
+// what is wrong with it, the first such thing, as its usage error says it.
+// The one reader of a launch: the launcher's and via's.
+std::variant<Options, std::string> read_launch(const std::vector<std::string>& args);
+
+// read_launch's Options, or nullopt (the launcher, which hands the rest to
+// via, which says what is wrong, or reads a command line of another kind).
 std::optional<Options> parse_launch(const std::vector<std::string>& args);
 
 // What is not valid in a launch's options, as its usage error says it
-// (the first such thing), checked by parse() and parse_launch() alike.
+// (the first such thing).
 std::optional<std::string> invalid_launch(const Options& options);
 
 // Whether `text` is an address of `family` (AF_INET, AF_INET6).

@@ -2,7 +2,7 @@
 // [OPTION...] UPLINK -- PROGRAM [ARGS...]` with any of the launch's
 // options, on the fast path alone: the stamp of the uplink's last full
 // ensure still matches what the kernel shows, and via's programs are in
-// place (ensure::fast). It is linked statically, with no CLI11, iostream,
+// place (ensure::fast). It is linked statically, with no iostream,
 // NSS, sd-bus, libnftnl or BPF loader in it: it starts in a
 // fraction of via's time and maps a fraction of its pages.
 //

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 #include "admin/cli.hpp"
 #include "owned.hpp"
 
@@ -227,7 +232,7 @@ void each_sequence(const std::vector<std::string>& words, int most, F f) {
 
 }  // namespace
 
-TEST_CASE("a launch read without CLI11 is parse()'s, or none") {
+TEST_CASE("a launch the launcher reads is parse()'s, or none") {
     const std::vector<std::string> words = {
         "wlan1", "-v", "--verbose", "--", "curl", "-x", "status", "--dns", "1.1.1.1", "--as-user", "-h",
         "--version", "a/b", "-", "-vv", "--dns=::1", "--gateway", "--gateway6=fe80::1", "--no-kill-switch",
@@ -263,7 +268,7 @@ TEST_CASE("a launch read without CLI11 is parse()'s, or none") {
     CHECK(combined > 300);
 }
 
-TEST_CASE("a launch read without CLI11: each option, and what it leaves to via") {
+TEST_CASE("a launch the launcher reads: each option, and what it leaves to via") {
     using via::cli::parse_launch;
     CHECK(parse_launch({"via", "-v", "wlan1", "--verbose", "--", "true"})->verbose);
     CHECK_FALSE(parse_launch({"via", "wlan1", "--", "true"})->verbose);
@@ -290,4 +295,29 @@ TEST_CASE("a launch read without CLI11: each option, and what it leaves to via")
     CHECK_FALSE(parse_launch({"via", "--help", "wlan1", "--", "true"}));
     CHECK_FALSE(parse_launch({"via", "wlan1", "--"}));
     CHECK_FALSE(parse_launch({"via", "status"}));
+}
+
+TEST_CASE("the launch's one table of options is what --help and via(1) list") {
+    const std::string& text = via::cli::help();
+    std::ifstream in(std::string(VIA_SOURCE_DIR) + "/man/via.1");
+    REQUIRE(in);
+    std::stringstream man;
+    man << in.rdbuf();
+    std::string page = man.str();
+    for (std::size_t at; (at = page.find("\\-")) != std::string::npos;) page.replace(at, 2, "-");
+    for (const auto& o : via::cli::launch_options) {
+        INFO(o.name);
+        CHECK(text.find(std::string(o.name) + (o.takes_value ? " ADDR" : "")) != std::string::npos);
+        CHECK(page.find(o.name) != std::string::npos);
+    }
+    // And --help lists no launch option the table lacks.
+    const auto options = text.substr(text.find("Options:"), text.find("Commands:") - text.find("Options:"));
+    const std::regex option(R"((^|[\s,])(--?[a-z][a-z0-9-]*))");
+    for (std::sregex_iterator it(options.begin(), options.end(), option), end; it != end; ++it) {
+        const std::string name = (*it)[2];
+        INFO(name);
+        const bool known = std::any_of(std::begin(via::cli::launch_options), std::end(via::cli::launch_options),
+                                       [&](const auto& o) { return name == o.name; });
+        CHECK((known || name == "-h" || name == "--help" || name == "--version"));
+    }
 }
