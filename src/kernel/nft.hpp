@@ -1,4 +1,5 @@
-// nftables over netlink (libmnl + libnftnl): RAII handles, a dump of one
+// nftables over netlink: libnftnl builds and reads the messages, via's one
+// netlink transport (nlmsg.hpp) sends them. RAII handles, a dump of one
 // table's rules, and atomic batches in which every message asks for an ACK
 // and every ACK is read and mapped back to what it was for.
 #pragma once
@@ -9,13 +10,13 @@
 #include <string_view>
 #include <vector>
 
-#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "kernel/nlmsg.hpp"
 #include "launch/handle.hpp"
 
 namespace via::nft {
@@ -78,10 +79,7 @@ public:
     void commit(const Batch& batch, std::uint16_t family, std::optional<std::uint32_t> generation = {});
 
 private:
-    static void close_socket(mnl_socket* s) noexcept { mnl_socket_close(s); }
-    Handle<mnl_socket, close_socket> sock_;
-    std::uint32_t portid_ = 0;
-    std::uint32_t seq_ = 0;
+    nlmsg::Socket sock_;
 };
 
 }  // namespace via::nft

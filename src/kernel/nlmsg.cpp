@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 namespace via::nlmsg {
 
@@ -50,6 +51,11 @@ Message::Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std
     std::memcpy(reinterpret_cast<unsigned char*>(buf_.data()) + NLMSG_HDRLEN, fixed, len);
 }
 
+Message::Message(const nlmsghdr* built, std::size_t fixed_len)
+    : buf_(NLMSG_ALIGN(built->nlmsg_len) / sizeof(std::uint32_t)), fixed_len_(fixed_len) {
+    std::memcpy(buf_.data(), built, built->nlmsg_len);
+}
+
 void Message::put(std::uint16_t type, const void* data, std::size_t len) {
     const std::size_t at = NLMSG_ALIGN(header()->nlmsg_len);
     const std::size_t attr_len = NLA_HDRLEN + len;
@@ -70,6 +76,27 @@ bool send(Socket& sock, Message& request) {
     do n = ::sendto(sock.fd(), h, h->nlmsg_len, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel);
     while (n < 0 && errno == EINTR);
     return n == static_cast<ssize_t>(h->nlmsg_len);
+}
+
+bool send_raw(const Socket& sock, const void* messages, std::size_t len) {
+    const sockaddr_nl kernel{.nl_family = AF_NETLINK};
+    ssize_t n;
+    do n = ::sendto(sock.fd(), messages, len, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel);
+    while (n < 0 && errno == EINTR);
+    return n == static_cast<ssize_t>(len);
+}
+
+bool answer_timeout(int fd, int milliseconds) {
+    const timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
+    return ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
+}
+
+void append_attr(nlmsghdr* nlh, std::uint16_t type, const void* data, std::size_t len) {
+    auto* at = reinterpret_cast<unsigned char*>(nlh) + NLMSG_ALIGN(nlh->nlmsg_len);
+    const nlattr attr{static_cast<std::uint16_t>(NLA_HDRLEN + len), type};
+    std::memcpy(at, &attr, sizeof attr);
+    std::memcpy(at + NLA_HDRLEN, data, len);
+    nlh->nlmsg_len = static_cast<std::uint32_t>(NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN + len);
 }
 
 long receive(const Socket& sock, unsigned char* buf) {

@@ -3,14 +3,15 @@
 // message by message, with the checks iproute2 makes (sequence numbers,
 // the kernel as sender, batches cut short, dumps interrupted, errors in
 // NLMSG_DONE, the kernel's extended acknowledgements). rtnl.hpp builds
-// rtnetlink on it; fastpath, checks and nft use it too.
+// rtnetlink on it; fastpath, checks and nft (libnftnl's messages) use it
+// too.
 //
 // Not libnl-3 nor libmnl: the launcher links it statically, libmnl has no
-// static library in Debian, and libnl-3's archive has no function
-// sections, so its attribute code kept its address and utility code, and
-// through them glibc's resolver, scanf and locale machinery, about a
-// quarter of the launcher's code, with constructors that ran at every
-// start.
+// static library in Debian (via links it only for libnftnl, which builds
+// its messages with it), and libnl-3's archive has no function sections,
+// so its attribute code kept its address and utility code, and through
+// them glibc's resolver, scanf and locale machinery, about a quarter of
+// the launcher's code, with constructors that ran at every start.
 #pragma once
 
 #include <algorithm>
@@ -67,6 +68,9 @@ std::string ack_message(const nlmsghdr* error);
 class Message {
 public:
     Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std::size_t len);
+    // A copy of a request another library built (libnftnl), whose family's
+    // fixed header is `fixed_len` bytes.
+    Message(const nlmsghdr* built, std::size_t fixed_len);
     // The length of its family's fixed header, which every answer has too.
     std::size_t fixed_len() const noexcept { return fixed_len_; }
     void put(std::uint16_t type, const void* data, std::size_t len);
@@ -124,6 +128,17 @@ void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
 // Sends `request` with the socket's next sequence number; false when it
 // could not be sent whole.
 bool send(Socket& sock, Message& request);
+// Sends messages as they are, sequence numbers and all (a batch); false
+// when they could not be sent whole.
+bool send_raw(const Socket& sock, const void* messages, std::size_t len);
+
+// How long a read waits for the kernel before it fails with EAGAIN (a
+// kernel that never answers becomes an error, not a hang).
+bool answer_timeout(int fd, int milliseconds);
+
+// Appends an attribute to a message built in place; the caller's buffer
+// has room for it.
+void append_attr(nlmsghdr* nlh, std::uint16_t type, const void* data, std::size_t len);
 // One batch of answers from the kernel into `buf` (read_size bytes): its
 // length, 0 at the end of the stream, or -1 (errno set; EMSGSIZE for a
 // batch larger than the buffer). Batches from another sender than the

@@ -1,6 +1,6 @@
-// RAII for the C libraries' handles: every object via gets from libmnl,
-// libnftnl, libbpf or libcap, and every file descriptor, is owned by one of these, so that early returns
-// and exceptions cannot leak it. Ownership handed to a C API is written out
+// RAII for the C libraries' handles: every object via gets from libnftnl,
+// libbpf or libcap, and every file descriptor, is owned by one of these,
+// so that early returns and exceptions cannot leak it. Ownership handed to a C API is written out
 // with release().
 #pragma once
 

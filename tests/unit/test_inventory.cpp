@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include "admin/inventory.hpp"
 
 using namespace via;
