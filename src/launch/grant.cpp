@@ -8,12 +8,13 @@
 
 namespace via::commands {
 
+config::Config root_config() {
+    privilege::RootFiles as_root;
+    return config::load();
+}
+
 Decision decide(const cli::Options& options) {
-    config::Config conf;
-    {
-        privilege::RootFiles as_root;  // /etc/via may be closed to members
-        conf = config::load();
-    }
+    const config::Config conf = root_config();
     const config::Ask ask{options.uplink, options.gateway, options.gateway6, options.dns, !options.kill_switch,
                           options.as_user};
     auto decision = config::decide(conf, accounts::caller(config::names_needed(conf, ask)), ask);

@@ -16,6 +16,9 @@ struct Decision {
     std::optional<ensure::DedicatedUser> dedicated;  // the uplink's, if it has one
 };
 
+// /etc/via, read with root's file identity: it may be closed to members.
+config::Config root_config();
+
 // What the configuration lets this caller do with this command line.
 // Throws via::Error with the refusal. Needs privilege::RootFiles when
 // /etc/via is closed to members.

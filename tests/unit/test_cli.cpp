@@ -7,6 +7,7 @@
 
 #include "admin/cli.hpp"
 #include "owned.hpp"
+#include "source_file.hpp"
 
 using via::cli::Exit;
 using via::cli::Options;
@@ -299,11 +300,7 @@ TEST_CASE("a launch the launcher reads: each option, and what it leaves to via")
 
 TEST_CASE("the launch's one table of options is what --help and via(1) list") {
     const std::string& text = via::cli::help();
-    std::ifstream in(std::string(VIA_SOURCE_DIR) + "/man/via.1");
-    REQUIRE(in);
-    std::stringstream man;
-    man << in.rdbuf();
-    std::string page = man.str();
+    std::string page = source_file("man/via.1");
     for (std::size_t at; (at = page.find("\\-")) != std::string::npos;) page.replace(at, 2, "-");
     for (const auto& o : via::cli::launch_options) {
         INFO(o.name);

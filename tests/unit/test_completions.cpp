@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "admin/cli.hpp"
+#include "source_file.hpp"
 
 // Every option that `via --help` lists must be offered by each completion
 // file, so that adding an option without its completion fails here.
@@ -20,10 +21,7 @@ TEST_CASE("completions offer every option of --help") {
     REQUIRE(options.count("--gateway6"));
 
     for (const char* file : {"completions/via.bash", "completions/_via", "completions/via.fish"}) {
-        std::ifstream in(std::string(VIA_SOURCE_DIR) + "/" + file);
-        REQUIRE(in);
-        std::stringstream text;
-        text << in.rdbuf();
+        const std::string text = source_file(file);
         for (const auto& o : options) {
             INFO(file << " lacks " << o);
             // The whole word: --gateway must not pass for --gateway6.
@@ -31,7 +29,7 @@ TEST_CASE("completions offer every option of --help") {
             const bool fish = std::string(file).ends_with(".fish");
             const std::string spelt = !fish ? o : o.starts_with("--") ? "-l " + o.substr(2) : "-s " + o.substr(1);
             const std::regex word("(^|[^a-z0-9-])" + spelt + "($|[^a-z0-9-])");
-            CHECK(std::regex_search(text.str(), word));
+            CHECK(std::regex_search(text, word));
         }
     }
 }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "launch/config.hpp"
+#include "source_file.hpp"
 
 using namespace via::config;
 
@@ -305,14 +306,6 @@ TEST_CASE("a comment may end a line after a space or a tab") {
 }
 
 namespace {
-
-std::string source_file(const std::string& name) {
-    std::ifstream in(std::string(VIA_SOURCE_DIR) + "/" + name);
-    REQUIRE(in);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 bool is_configuration(const std::string& block) {
     return block.find("[defaults]") != std::string::npos || block.find("[uplink ") != std::string::npos;

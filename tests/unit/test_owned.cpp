@@ -10,19 +10,12 @@
 #include <vector>
 
 #include "launch/text.hpp"
+#include "source_file.hpp"
 #include "owned.hpp"
 
 using namespace via;
 
 namespace {
-
-std::string source(const std::string& name) {
-    std::ifstream in(std::string(VIA_SOURCE_DIR) + "/" + name);
-    REQUIRE(in);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // A macro's arguments: words, or "quoted words".
 std::vector<std::string> arguments(const std::string& line) {
@@ -80,7 +73,7 @@ bool has(const std::string& text, const std::string& what) { return text.find(wh
 }  // namespace
 
 TEST_CASE("the man page's FILES and SECURITY name every object via creates") {
-    const std::string page = source("man/via.1");
+    const std::string page = source_file("man/via.1");
     const std::string files = section(page, "FILES");
     const std::string security = section(page, "SECURITY");
     for (const auto& o : owned::registry()) {
@@ -107,7 +100,7 @@ TEST_CASE("the man page's FILES and SECURITY name every object via creates") {
 }
 
 TEST_CASE("every file of via's that the man page's FILES names is in the registry") {
-    const std::string files = section(source("man/via.1"), "FILES");
+    const std::string files = section(source_file("man/via.1"), "FILES");
     std::set<std::string> known;
     for (const auto& o : owned::registry()) known.insert(o.name);
     const std::regex path(R"((/run/via|/sys/fs/bpf/via)[^ ,;)]*)");
@@ -122,7 +115,7 @@ TEST_CASE("every file of via's that the man page's FILES names is in the registr
 }
 
 TEST_CASE("docs/design.md's table of what via owns is the registry") {
-    const std::string design = source("docs/design.md");
+    const std::string design = source_file("docs/design.md");
     const auto begin = design.find("## What via owns");
     REQUIRE(begin != std::string::npos);
     const std::string table = design.substr(begin, design.find("\n## ", begin + 1) - begin);

@@ -22,6 +22,7 @@
 #include "launch/config.hpp"
 #include "launch/error.hpp"
 #include "launch/fastpath.hpp"
+#include "launch/grant.hpp"
 #include "launch/lock.hpp"
 #include "launch/privilege.hpp"
 #include "launch/report.hpp"
@@ -76,11 +77,7 @@ int down(const cli::Down& options) {
     const Report report(options.verbose);
     try {
         privilege::check();
-        config::Config conf;
-        {
-            privilege::RootFiles as_root;
-            conf = config::load();
-        }
+        const config::Config conf = root_config();
         if (auto no = config::may_take_down(conf, accounts::caller(config::names_needed(conf)), options.uplink)) throw Error(no->message, no->hint);
         const std::optional<std::string> only =
             options.uplink ? std::optional(config::interface_of(conf, *options.uplink)) : std::nullopt;

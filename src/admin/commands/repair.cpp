@@ -17,6 +17,7 @@
 #include "admin/converge.hpp"
 #include "launch/config.hpp"
 #include "launch/error.hpp"
+#include "launch/grant.hpp"
 #include "launch/privilege.hpp"
 #include "launch/served.hpp"
 #include "owned.hpp"
@@ -66,11 +67,7 @@ int repair(const cli::Repair& options) {
     const Report report(options.verbose);
     try {
         privilege::check();
-        config::Config conf;
-        {
-            privilege::RootFiles as_root;
-            conf = config::load();
-        }
+        const config::Config conf = root_config();
         // Named by uplink or by interface.
         std::vector<std::string> wanted;
         for (const auto& n : options.uplinks) wanted.push_back(config::interface_of(conf, n));
