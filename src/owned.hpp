@@ -87,6 +87,7 @@ inline constexpr const char* warned_file = "/run/via/warned";          // checks
 
 // The dedicated user of an uplink (via adduser): this and the uplink's name.
 inline constexpr const char* user_prefix = "via-";
+inline std::string user_of(std::string_view uplink) { return user_prefix + std::string(uplink); }
 // The group whose members may run via (made by the install).
 inline constexpr const char* group = "via";
 

@@ -89,7 +89,7 @@ Applied apply_locked(const Target& t, const Request& request, const Report& repo
         Effective net_admin({CAP_NET_ADMIN});
         auto admin_sock = rtnl::open();  // opened with CAP_NET_ADMIN effective
         // Ahead of any rule of another tool that would take the marked packets.
-        applied.rules = checks::ip_rules();
+        applied.rules = rtnl::ip_rules();
         applied.pref = routing::choose_pref(applied.rules, {t.ids.mark, t.ids.open_mark});
         routing::apply(admin_sock, routing::plan(t.up, t.ids, !open, applied.pref), applied.rules,
                        report);

@@ -110,7 +110,7 @@ State read() {
     State s;
     auto sock = rtnl::open();
     s.links = links(sock);
-    for (const auto& r : checks::ip_rules())
+    for (const auto& r : rtnl::ip_rules())
         if (r.via && !routing::is_skip_rule(r)) s.rules.push_back(r);  // the skip pairs belong to no uplink
     s.routes = routing::via_routes(sock);
     s.nft = firewall::existing();

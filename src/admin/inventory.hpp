@@ -19,7 +19,7 @@
 
 #include "admin/routing.hpp"
 #include "kernel/nft.hpp"
-#include "launch/checks.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/served.hpp"
 #include "launch/sockmark.hpp"
 
@@ -52,7 +52,7 @@ struct Process {
 
 struct State {
     std::vector<Link> links;
-    std::vector<checks::Rule> rules;         // via's ip rules (protocol 86)
+    std::vector<rtnl::Rule> rules;         // via's ip rules (protocol 86)
     std::vector<routing::RouteSpec> routes;  // of via's tables
     std::vector<nft::ExistingRule> nft;      // table inet via
     std::vector<served::Uplink> served;      // /run/via/uplinks
@@ -71,7 +71,7 @@ struct Uplink {
     bool present = false;  // the interface exists, with this ifindex
     std::optional<Link> link;
     std::uint32_t mark = 0, open_mark = 0, table = 0;
-    std::vector<checks::Rule> rules;
+    std::vector<rtnl::Rule> rules;
     std::vector<routing::RouteSpec> routes;
     std::vector<std::string> next_hops;  // "10.0.1.1" or "dev" (on link), per family with a route
     bool kill_switch = false;            // an unreachable default in its table

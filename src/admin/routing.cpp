@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "kernel/rtnl.hpp"
+#include "launch/checks.hpp"
 #include "launch/error.hpp"
 #include "launch/handle.hpp"
 #include "owned.hpp"
@@ -108,7 +109,7 @@ void converge_routes(nlmsg::Socket& sock, const std::vector<rtnl::Route>& routes
 
 // --- rules ----------------------------------------------------------------
 
-bool rule_matches(const checks::Rule& r, const RuleSpec& want) {
+bool rule_matches(const rtnl::Rule& r, const RuleSpec& want) {
     return r.via && r.family == want.family && r.pref == want.pref && r.fwmark == want.mark &&
            r.fwmask == 0xffffffff && r.lookup && !r.invert && r.table == want.table;
 }
@@ -128,7 +129,7 @@ Wire wire_of(const RuleSpec& spec) {
     return {spec.family, spec.pref, spec.mark, 0xffffffff, FR_ACT_TO_TBL, spec.table};
 }
 
-Wire wire_of(const checks::Rule& r) {
+Wire wire_of(const rtnl::Rule& r) {
     return {r.family, r.pref, r.fwmark, r.fwmark ? r.fwmask : 0, r.action, 0, r.target, r.invert};
 }
 
@@ -140,13 +141,13 @@ std::array<Wire, 2> wires_of(const SkipSpec& s) {
 }
 
 // A rule of the kernel's is that rule of a pair.
-bool is_wire(const checks::Rule& r, const Wire& w) {
+bool is_wire(const rtnl::Rule& r, const Wire& w) {
     return is_skip_rule(r) && r.family == w.family && r.pref == w.pref && r.action == w.action && r.target == w.target;
 }
 
 // The rule as the kernel shows it, for messages.
 std::string shown(const Wire& w) {
-    checks::Rule r{w.pref, false, w.mark, w.mask, w.invert, w.action == FR_ACT_TO_TBL, w.table, false, true, w.family};
+    rtnl::Rule r{w.pref, false, w.mark, w.mask, w.invert, w.action == FR_ACT_TO_TBL, w.table, false, true, w.family};
     r.action = w.action;
     r.target = w.target;
     return routing::describe(r);
@@ -176,7 +177,7 @@ void send_rule(nlmsg::Socket& sock, const Wire& w, bool add, const std::string& 
 // older via's (three per mark, 31900-31902, with "lookup main
 // suppress_prefixlength 0" and "unreachable"). The open mark's rule stays
 // when the plan has none.
-void remove_other_rules(nlmsg::Socket& sock, const std::vector<checks::Rule>& rules, const Plan& p, const Report& report) {
+void remove_other_rules(nlmsg::Socket& sock, const std::vector<rtnl::Rule>& rules, const Plan& p, const Report& report) {
     for (const auto& r : rules) {
         const bool planned_mark = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return w.mark == r.fwmark; });
         const bool planned_rule = std::any_of(p.rules.begin(), p.rules.end(), [&](const RuleSpec& w) { return rule_matches(r, w); });
@@ -188,12 +189,12 @@ void remove_other_rules(nlmsg::Socket& sock, const std::vector<checks::Rule>& ru
 
 // The skip pairs, as the rules now in the kernel call for them.
 void converge_skips(nlmsg::Socket& sock, const Report& report) {
-    const auto rules = checks::ip_rules();
+    const auto rules = rtnl::ip_rules();
     std::vector<Wire> wanted;
     for (const auto& s : skips(rules))
         for (const auto& w : wires_of(s)) wanted.push_back(w);
     for (const auto& w : wanted) {
-        const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return is_wire(r, w); });
+        const bool present = std::any_of(rules.begin(), rules.end(), [&](const rtnl::Rule& r) { return is_wire(r, w); });
         if (!present) send_rule(sock, w, true, shown(w));
         report.ensured("ip rule " + shown(w), present ? Outcome::present : Outcome::created);
     }
@@ -232,7 +233,7 @@ Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch,
     return p;
 }
 
-std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializer_list<std::uint32_t> marks) {
+std::uint32_t choose_pref(const std::vector<rtnl::Rule>& rules, std::initializer_list<std::uint32_t> marks) {
     std::uint32_t first = owned::pref + 1;
     for (const auto& r : rules)
         for (const std::uint32_t mark : marks)
@@ -248,21 +249,21 @@ std::string describe(const RouteSpec& r) {
     return s + " table " + std::to_string(r.table) + " metric " + std::to_string(r.metric);
 }
 
-bool is_mark_rule(const checks::Rule& r) { return r.via && r.fwmask == 0xffffffff && ids::is_via_mark(r.fwmark); }
+bool is_mark_rule(const rtnl::Rule& r) { return r.via && r.fwmask == 0xffffffff && ids::is_via_mark(r.fwmark); }
 
-bool is_skip_rule(const checks::Rule& r) {
+bool is_skip_rule(const rtnl::Rule& r) {
     const bool jump = r.action == FR_ACT_GOTO && r.invert && r.fwmark == owned::open_mark_base &&
                       r.fwmask == owned::any_mark_mask;
     const bool target = r.action == FR_ACT_NOP && r.fwmark == 0;
     return r.via && (jump || target);
 }
 
-std::vector<SkipSpec> skips(const std::vector<checks::Rule>& rules) {
+std::vector<SkipSpec> skips(const std::vector<rtnl::Rule>& rules) {
     std::vector<SkipSpec> out;
     for (const auto& r : rules) {
         const SkipSpec s{r.family, r.pref};
         if (!is_mark_rule(r) || !r.lookup || std::find(out.begin(), out.end(), s) != out.end()) continue;
-        const bool crowded = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& o) {
+        const bool crowded = std::any_of(rules.begin(), rules.end(), [&](const rtnl::Rule& o) {
             return !o.via && o.family == s.family && (o.pref == s.pref || o.pref == s.pref - 1);
         });
         if (!crowded) out.push_back(s);
@@ -275,7 +276,7 @@ std::string describe(const RuleSpec& r) {
            std::to_string(r.table);
 }
 
-std::string describe(const checks::Rule& r) {
+std::string describe(const rtnl::Rule& r) {
     std::string s = family_flag(r.family) + std::to_string(r.pref) + ": " + (r.invert ? "not " : "");
     if (r.fwmark) s += "fwmark " + ids::hex(r.fwmark) + (r.fwmask != 0xffffffff ? "/" + ids::hex(r.fwmask) : "") + " ";
     switch (r.action) {
@@ -286,7 +287,7 @@ std::string describe(const checks::Rule& r) {
     }
 }
 
-void apply(nlmsg::Socket& sock, const Plan& p, const std::vector<checks::Rule>& rules, const Report& report) {
+void apply(nlmsg::Socket& sock, const Plan& p, const std::vector<rtnl::Rule>& rules, const Report& report) {
     // Routes first: a rule pointing at an empty table would let marked
     // traffic fall through to main until the routes are there.
     std::vector<rtnl::RouteFilter> tables;
@@ -296,7 +297,7 @@ void apply(nlmsg::Socket& sock, const Plan& p, const std::vector<checks::Rule>& 
     const auto routes = rtnl::routes(sock, AF_UNSPEC, tables);
     converge_routes(sock, routes, p.routes, report);
     for (const auto& spec : p.rules) {
-        const bool present = std::any_of(rules.begin(), rules.end(), [&](const checks::Rule& r) { return rule_matches(r, spec); });
+        const bool present = std::any_of(rules.begin(), rules.end(), [&](const rtnl::Rule& r) { return rule_matches(r, spec); });
         if (!present) send_rule(sock, wire_of(spec), true, describe(spec));
         report.ensured("ip rule " + describe(spec), present ? Outcome::present : Outcome::created);
     }
@@ -327,7 +328,7 @@ std::vector<RouteSpec> via_routes(nlmsg::Socket& sock) {
     return out;
 }
 
-void remove(nlmsg::Socket& sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
+void remove(nlmsg::Socket& sock, const std::vector<rtnl::Rule>& rules, const std::vector<RouteSpec>& routes,
             const Report& report) {
     for (const auto& r : rules) {
         if (!r.via) continue;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kernel/nlmsg.hpp"
-#include "launch/checks.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/ids.hpp"
 #include "launch/report.hpp"
 #include "launch/uplink.hpp"
@@ -60,12 +60,12 @@ struct SkipSpec {
 };
 
 // One of via's `fwmark M lookup M` rules (or an older via's, of a mark).
-bool is_mark_rule(const checks::Rule& rule);
+bool is_mark_rule(const rtnl::Rule& rule);
 // One of the pair's two rules.
-bool is_skip_rule(const checks::Rule& rule);
+bool is_skip_rule(const rtnl::Rule& rule);
 
 // The pairs the rules as they are call for.
-std::vector<SkipSpec> skips(const std::vector<checks::Rule>& rules);
+std::vector<SkipSpec> skips(const std::vector<rtnl::Rule>& rules);
 
 // The uplink's table M holds, per family: the uplink's default route (IPv6
 // only when the uplink has it), a copy of every directly connected network
@@ -81,17 +81,17 @@ Plan plan(const uplink::Uplink& up, const ids::UplinkIds& ids, bool kill_switch,
 // via's priority for these marks: owned::pref, or, when rules of other
 // tools at or ahead of it would take packets with one of the marks, one
 // ahead of the first of those, if that is not below owned::pref_floor.
-std::uint32_t choose_pref(const std::vector<checks::Rule>& rules, std::initializer_list<std::uint32_t> marks);
+std::uint32_t choose_pref(const std::vector<rtnl::Rule>& rules, std::initializer_list<std::uint32_t> marks);
 
 // The `ip` equivalents, for messages and --verbose.
 std::string describe(const RouteSpec& route);
 std::string describe(const RuleSpec& rule);
-std::string describe(const checks::Rule& rule);
+std::string describe(const rtnl::Rule& rule);
 
 // Converges the kernel to the plan, given the ip rules as they are
-// (checks::ip_rules), removes the rules an older via made for the plan's
+// (rtnl::ip_rules), removes the rules an older via made for the plan's
 // marks, then converges the skip pairs to the rules now there.
-void apply(nlmsg::Socket& sock, const Plan& plan, const std::vector<checks::Rule>& rules, const Report& report);
+void apply(nlmsg::Socket& sock, const Plan& plan, const std::vector<rtnl::Rule>& rules, const Report& report);
 
 // Replies to the program arrive on the uplink while main routes their source
 // by the default uplink, so strict reverse-path filtering would drop them.
@@ -112,7 +112,7 @@ std::vector<RouteSpec> via_routes(nlmsg::Socket& sock);
 
 // Deletes these ip rules of via's and these routes (via gc, via down), and
 // the skip pairs no mark rule calls for any more.
-void remove(nlmsg::Socket& sock, const std::vector<checks::Rule>& rules, const std::vector<RouteSpec>& routes,
+void remove(nlmsg::Socket& sock, const std::vector<rtnl::Rule>& rules, const std::vector<RouteSpec>& routes,
             const Report& report);
 
 }  // namespace via::routing

@@ -8,12 +8,14 @@
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
 
 #include "launch/error.hpp"
+#include "owned.hpp"
 
 namespace via::rtnl {
 namespace {
@@ -109,6 +111,38 @@ Route route_of(const nlmsghdr* m) {
 
 namespace {
 
+// An ip rule as the kernel sends it, every field read (libnl 3.7's rule
+// objects, which via used before, kept "not" and suppress_* to themselves).
+Rule rule_of(const nlmsghdr* nlh) {
+    const auto* hdr = payload<fib_rule_hdr>(nlh);
+    Rule rule;
+    rule.selects_more = hdr->src_len || hdr->dst_len || hdr->tos;
+    rule.invert = hdr->flags & FIB_RULE_INVERT;
+    rule.lookup = hdr->action == FR_ACT_TO_TBL;
+    rule.action = hdr->action;
+    rule.table = hdr->table;
+    rule.family = hdr->family;
+    each_attr(nlh, sizeof *hdr, [&](const nlattr* attr) {
+        switch (attr_type(attr)) {
+            case FRA_PRIORITY: rule.pref = attr_u32(attr); break;
+            case FRA_TABLE: rule.table = attr_u32(attr); break;
+            case FRA_FWMARK: rule.fwmark = attr_u32(attr); break;
+            case FRA_FWMASK: rule.fwmask = attr_u32(attr); break;
+            case FRA_GOTO: rule.target = attr_u32(attr); break;
+            case FRA_PROTOCOL: rule.via = nlmsg::attr_u8(attr) == owned::rt_protocol; break;
+            case FRA_SUPPRESS_PREFIXLEN:
+            case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
+                rule.suppresses = rule.suppresses || attr_u32(attr) != 0xffffffff;
+                break;
+            case FRA_IIFNAME: case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
+            case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
+            default: break;
+        }
+    });
+    if (rule.fwmark && !rule.fwmask) rule.fwmask = 0xffffffff;
+    return rule;
+}
+
 bool same(const Route& a, const Route& b) {
     return a.family == b.family && a.table == b.table && a.type == b.type && a.prefixlen == b.prefixlen &&
            a.dst == b.dst && a.priority == b.priority && a.protocol == b.protocol && a.nexthops.size() == b.nexthops.size() &&
@@ -193,6 +227,29 @@ std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<Rou
     }
     nlmsg::strict_dumps(sock.fd(), false);
     return out;
+}
+
+std::vector<Rule> rules_from(nlmsg::Socket& sock) {
+    // A dump the kernel found inconsistent (rules changed meanwhile) is
+    // asked again, a few times.
+    int error = 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        std::vector<Rule> out;
+        auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
+        const auto add = [&](const nlmsghdr* m) {
+            if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
+        };
+        if (nlmsg::ask(sock, msg, add, &error)) return out;
+        if (error != EINTR) break;
+    }
+    errno = error;
+    throw errno_error("reading the ip rules");
+}
+
+std::vector<Rule> ip_rules() {
+    nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
+    if (!sock) throw errno_error("opening a netlink socket to read the ip rules");
+    return rules_from(sock);
 }
 
 int change(nlmsg::Socket& sock, nlmsg::Message& request, const std::string& context,

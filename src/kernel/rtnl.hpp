@@ -74,6 +74,30 @@ struct RouteFilter {
 // table: with 200 000 routes in main, these hold what they were asked for.
 std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters);
 
+// An ip rule, as much of it as decides whether it takes marked packets.
+struct Rule {
+    std::uint32_t pref = 0;
+    bool selects_more = false;  // from/to, iif/oif, ports, uids...: not every packet
+    std::uint32_t fwmark = 0, fwmask = 0;
+    bool invert = false;  // "not"
+    bool lookup = true;   // FR_ACT_TO_TBL
+    std::uint32_t table = 0;
+    bool suppresses = false;  // suppress_prefixlength or suppress_ifgroup
+    bool via = false;         // proto 86
+    int family = 0;           // AF_INET or AF_INET6
+    std::uint8_t action = 1;  // FR_ACT_TO_TBL (lookup), FR_ACT_GOTO, FR_ACT_NOP...
+    std::uint32_t target = 0; // a goto's priority
+};
+
+// The ip rules of this network namespace, both families: one rtnetlink
+// dump, which a launch reads once (routing and the warnings share it).
+// Throws when it cannot be read whole: what adds and deletes rules must
+// not act on part of the list.
+std::vector<Rule> ip_rules();
+
+// The same, from the answers on `sock` (a test's socket pair).
+std::vector<Rule> rules_from(nlmsg::Socket& sock);
+
 // Sends a request (NLM_F_ACK is added) and waits for its acknowledgement.
 // Returns 0, or an errno listed in `tolerated`; throws via::Error with the
 // kernel's errno and message otherwise.

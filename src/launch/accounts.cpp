@@ -11,6 +11,7 @@
 #include "launch/error.hpp"
 #include "launch/names.hpp"
 #include "launch/privilege.hpp"
+#include "owned.hpp"
 
 namespace via::accounts {
 
@@ -50,7 +51,7 @@ std::optional<Account> find_user(const std::string& name) {
 }
 
 Account dedicated_user(const std::string& uplink) {
-    const std::string name = config::user_of(uplink);
+    const std::string name = owned::user_of(uplink);
     auto account = find_user(name);
     if (!account)
         throw Error("uplink '" + uplink + "' has no dedicated user '" + name + "'",
@@ -77,7 +78,7 @@ void become(const Account& account) {
 }
 
 bool add_dedicated_user(const std::string& uplink) {
-    const std::string name = config::user_of(uplink);
+    const std::string name = owned::user_of(uplink);
     if (find_user(name)) return false;
     const std::string comment = "programs of uplink " + uplink;  // no ':', a passwd field separator
     const pid_t pid = ::fork();

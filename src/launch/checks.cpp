@@ -45,38 +45,6 @@ std::vector<std::string> networkd_confs() {
     return out;
 }
 
-// An ip rule as the kernel sends it, every field read (libnl 3.7's rule
-// objects, which via used before, kept "not" and suppress_* to themselves).
-Rule rule_of(const nlmsghdr* nlh) {
-    const auto* hdr = nlmsg::payload<fib_rule_hdr>(nlh);
-    Rule rule;
-    rule.selects_more = hdr->src_len || hdr->dst_len || hdr->tos;
-    rule.invert = hdr->flags & FIB_RULE_INVERT;
-    rule.lookup = hdr->action == FR_ACT_TO_TBL;
-    rule.action = hdr->action;
-    rule.table = hdr->table;
-    rule.family = hdr->family;
-    nlmsg::each_attr(nlh, sizeof *hdr, [&](const nlattr* attr) {
-        switch (nlmsg::attr_type(attr)) {
-            case FRA_PRIORITY: rule.pref = nlmsg::attr_u32(attr); break;
-            case FRA_TABLE: rule.table = nlmsg::attr_u32(attr); break;
-            case FRA_FWMARK: rule.fwmark = nlmsg::attr_u32(attr); break;
-            case FRA_FWMASK: rule.fwmask = nlmsg::attr_u32(attr); break;
-            case FRA_GOTO: rule.target = nlmsg::attr_u32(attr); break;
-            case FRA_PROTOCOL: rule.via = nlmsg::attr_u8(attr) == owned::rt_protocol; break;
-            case FRA_SUPPRESS_PREFIXLEN:
-            case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
-                rule.suppresses = rule.suppresses || nlmsg::attr_u32(attr) != 0xffffffff;
-                break;
-            case FRA_IIFNAME: case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
-            case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
-            default: break;
-        }
-    });
-    if (rule.fwmark && !rule.fwmask) rule.fwmask = 0xffffffff;
-    return rule;
-}
-
 }  // namespace
 
 bool networkd_manages_foreign_rules(const std::vector<std::string>& confs) {
@@ -116,28 +84,6 @@ bool takes_marked(const Rule& r, std::uint32_t mark, std::uint32_t via_pref) {
     return r.invert ? !matches_mark : matches_mark;  // no fwmark: mask 0 matches all
 }
 
-std::vector<Rule> rules_from(nlmsg::Socket& sock) {
-    // A dump the kernel found inconsistent (rules changed meanwhile) is
-    // asked again, a few times.
-    int error = 0;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        std::vector<Rule> out;
-        auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
-        const auto add = [&](const nlmsghdr* m) {
-            if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
-        };
-        if (nlmsg::ask(sock, msg, add, &error)) return out;
-        if (error != EINTR) break;
-    }
-    errno = error;
-    throw errno_error("reading the ip rules");
-}
-
-std::vector<Rule> ip_rules() {
-    nlmsg::Socket sock = nlmsg::open(NETLINK_ROUTE);
-    if (!sock) throw errno_error("opening a netlink socket to read the ip rules");
-    return rules_from(sock);
-}
 
 std::vector<std::string> gather(std::uint32_t mark, std::uint32_t via_pref, const std::vector<Rule>& rules) {
     std::vector<std::string> out;

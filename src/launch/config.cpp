@@ -208,7 +208,6 @@ bool valid_uplink_name(const std::string& name) {
                        [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
 
-std::string user_of(const std::string& uplink) { return owned::user_prefix + uplink; }
 
 std::optional<ParseError> parse(std::string_view text, const std::string& file, Config& config) {
     Config work = config;

@@ -97,8 +97,6 @@ const Uplink* find(const Config& config, const std::string& name);
 // or the name itself.
 std::string interface_of(const Config& config, const std::string& name);
 
-// The dedicated user of an uplink: "via-" and its name.
-std::string user_of(const std::string& uplink);
 
 // Valid names for [uplink NAME]: they also name a system user.
 bool valid_uplink_name(const std::string& name);

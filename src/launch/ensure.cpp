@@ -19,7 +19,7 @@ namespace via::ensure {
 using namespace steps;
 
 std::optional<DedicatedUser> dedicated_user(const config::Uplink& section) {
-    const auto account = accounts::find_user(config::user_of(section.name));
+    const auto account = accounts::find_user(owned::user_of(section.name));
     if (!account) return std::nullopt;
     return DedicatedUser{account->uid, section.kill_switch != config::KillSwitch::off, section.dns};
 }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kernel/cgroup.hpp"
-#include "launch/checks.hpp"
+#include "kernel/rtnl.hpp"
 #include "launch/config.hpp"
 #include "launch/ids.hpp"
 #include "launch/report.hpp"
@@ -52,7 +52,7 @@ struct Target {
 // (routing::choose_pref), and the ip rules it chose it from.
 struct Applied {
     std::uint32_t pref = 0;
-    std::vector<checks::Rule> rules;
+    std::vector<rtnl::Rule> rules;
 };
 
 // What the caller decided before the lock, checked under it: called as

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ::shutdown(fds[1], SHUT_WR);  // past the batches, the stream ends
     via::nlmsg::Socket sock{via::UniqueFd(fds[0])};
     try {
-        const auto rules = via::checks::rules_from(sock);
+        const auto rules = via::rtnl::rules_from(sock);
         // Each rule is a message of at least a header and a fixed header.
         if (rules.size() * (NLMSG_HDRLEN + 12) > batches * 65536) __builtin_trap();
     } catch (const via::Error&) {

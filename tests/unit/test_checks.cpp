@@ -24,18 +24,18 @@ TEST_CASE("an nftables.conf that flushes the ruleset") {
 
 TEST_CASE("which rules of others take via's marked packets") {
     const std::uint32_t mark = 0x56490003, pref = owned::pref;
-    checks::Rule tailscale{5270, false, 0, 0, false, true, 52};
+    rtnl::Rule tailscale{5270, false, 0, 0, false, true, 52};
     CHECK(checks::takes_marked(tailscale, mark, pref));
-    checks::Rule wg_catch_all{31899, false, 0xca6c, 0xffffffff, true, true, 51820};
+    rtnl::Rule wg_catch_all{31899, false, 0xca6c, 0xffffffff, true, true, 51820};
     CHECK(checks::takes_marked(wg_catch_all, mark, pref));
-    checks::Rule wg_suppress{31898, false, 0, 0, false, true, RT_TABLE_MAIN, true};
+    rtnl::Rule wg_suppress{31898, false, 0, 0, false, true, RT_TABLE_MAIN, true};
     CHECK_FALSE(checks::takes_marked(wg_suppress, mark, pref));
-    checks::Rule own_mark_only{100, false, 0x1, 0xffffffff, false, true, 1};
+    rtnl::Rule own_mark_only{100, false, 0x1, 0xffffffff, false, true, 1};
     CHECK_FALSE(checks::takes_marked(own_mark_only, mark, pref));
-    checks::Rule from_a_subnet{100, true, 0, 0, false, true, 7};
+    rtnl::Rule from_a_subnet{100, true, 0, 0, false, true, 7};
     CHECK_FALSE(checks::takes_marked(from_a_subnet, mark, pref));
-    checks::Rule behind{32000, false, 0, 0, false, true, 7};
+    rtnl::Rule behind{32000, false, 0, 0, false, true, 7};
     CHECK_FALSE(checks::takes_marked(behind, mark, pref));
-    checks::Rule vias{pref, false, mark, 0xffffffff, false, true, mark, false, true};
+    rtnl::Rule vias{pref, false, mark, 0xffffffff, false, true, mark, false, true};
     CHECK_FALSE(checks::takes_marked(vias, mark, pref));
 }

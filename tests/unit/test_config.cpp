@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "launch/config.hpp"
+#include "owned.hpp"
 #include "source_file.hpp"
 
 using namespace via::config;
@@ -278,7 +279,7 @@ TEST_CASE("dedicated users: root, the as-user list, and mode = user") {
     CHECK(std::holds_alternative<Refusal>(decide(c, alice, {.name = "svc"})));
     CHECK(granted(c, root, {.name = "svc"}).as_user);
     CHECK_THAT(refused(c, root, {.name = "eth0", .as_user = true}).message, Catch::Contains("has no dedicated user"));
-    CHECK(user_of("vpn") == "via-vpn");
+    CHECK(via::owned::user_of("vpn") == "via-vpn");
 }
 
 TEST_CASE("a name on the command line means its uplink's interface, or itself") {

@@ -8,8 +8,8 @@ using namespace via;
 using inventory::State;
 
 namespace {
-checks::Rule rule(std::uint32_t mark) {
-    checks::Rule r;
+rtnl::Rule rule(std::uint32_t mark) {
+    rtnl::Rule r;
     r.pref = 31900;
     r.fwmark = mark;
     r.fwmask = 0xffffffff;

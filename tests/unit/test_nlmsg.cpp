@@ -158,7 +158,7 @@ struct Kernel {
 std::string failure_of(Kernel& k, bool hang_up = true) {
     if (hang_up) k.hang_up();
     try {
-        checks::rules_from(k.sock);
+        rtnl::rules_from(k.sock);
     } catch (const Error& e) {
         return e.what();
     }
@@ -169,7 +169,7 @@ std::string failure_of(Kernel& k, bool hang_up = true) {
 
 TEST_CASE("a dump read whole: every message of the request, none of another") {
     Kernel k({{rule(1, 100), rule(1, 200)}, {rule(7, 300), rule(1, 32766), done(1, 0)}});
-    const auto rules = checks::rules_from(k.sock);
+    const auto rules = rtnl::rules_from(k.sock);
     REQUIRE(rules.size() == 3);
     CHECK(rules[0].pref == 100);
     CHECK(rules[1].pref == 200);
@@ -206,7 +206,7 @@ TEST_CASE("a dump that did not arrive whole is an error, never a shorter list") 
 
 TEST_CASE("an inconsistent dump is asked again, and its second answer counts") {
     Kernel k({{rule(1, 100, NLM_F_MULTI | NLM_F_DUMP_INTR)}, {rule(2, 100), rule(2, 200), done(2, 0)}});
-    const auto rules = checks::rules_from(k.sock);
+    const auto rules = rtnl::rules_from(k.sock);
     REQUIRE(rules.size() == 2);
     CHECK(rules[1].pref == 200);
 }

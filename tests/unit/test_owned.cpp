@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "launch/text.hpp"
-#include "source_file.hpp"
 #include "owned.hpp"
+#include "source_file.hpp"
 
 using namespace via;
 

@@ -93,24 +93,24 @@ TEST_CASE("a dual-stack uplink gets the same shape in both families") {
 TEST_CASE("the rule's priority: 31900, or just ahead of another tool's rule that would take the packets") {
     const std::initializer_list<std::uint32_t> marks{0x56490003, 0x56480003};
     CHECK(routing::choose_pref({}, marks) == 31900);
-    const checks::Rule local{0, false, 0, 0, false, true, RT_TABLE_LOCAL};
-    const checks::Rule main{32766, false, 0, 0, false, true, RT_TABLE_MAIN};
+    const rtnl::Rule local{0, false, 0, 0, false, true, RT_TABLE_LOCAL};
+    const rtnl::Rule main{32766, false, 0, 0, false, true, RT_TABLE_MAIN};
     CHECK(routing::choose_pref({local, main}, marks) == 31900);
-    const checks::Rule tailscale{5270, false, 0, 0, false, true, 52};
+    const rtnl::Rule tailscale{5270, false, 0, 0, false, true, 52};
     CHECK(routing::choose_pref({local, tailscale, main}, marks) == 5269);
-    const checks::Rule wg_suppress{31898, false, 0, 0, false, true, RT_TABLE_MAIN, true};
-    const checks::Rule wg_catch_all{31899, false, 0xca6c, 0xffffffff, true, true, 51820};
+    const rtnl::Rule wg_suppress{31898, false, 0, 0, false, true, RT_TABLE_MAIN, true};
+    const rtnl::Rule wg_catch_all{31899, false, 0xca6c, 0xffffffff, true, true, 51820};
     CHECK(routing::choose_pref({local, wg_suppress, wg_catch_all, main}, marks) == 31898);
-    const checks::Rule own_mark_only{100, false, 0x1, 0xffffffff, false, true, 1};
+    const rtnl::Rule own_mark_only{100, false, 0x1, 0xffffffff, false, true, 1};
     CHECK(routing::choose_pref({local, own_mark_only, main}, marks) == 31900);
     // Never below the floor, so that the rule after "lookup local" never
     // reaches 0: there, the packets fail closed.
-    const checks::Rule low{500, false, 0, 0, false, true, 9};
+    const rtnl::Rule low{500, false, 0, 0, false, true, 9};
     CHECK(routing::choose_pref({local, low, tailscale, main}, marks) == 31900);
-    const checks::Rule at_floor{1001, false, 0, 0, false, true, 9};
+    const rtnl::Rule at_floor{1001, false, 0, 0, false, true, 9};
     CHECK(routing::choose_pref({at_floor}, marks) == 1000);
     // Only the open mark is taken (a rule for it alone): still ahead.
-    const checks::Rule open_only{7000, false, 0x56480003, 0xffffffff, false, true, 9};
+    const rtnl::Rule open_only{7000, false, 0x56480003, 0xffffffff, false, true, 9};
     CHECK(routing::choose_pref({open_only}, marks) == 6999);
 }
 
@@ -127,11 +127,11 @@ TEST_CASE("a point-to-point uplink routes to the device") {
 
 TEST_CASE("skip pairs: one per family and priority via's mark rules use, none where another tool's rule would be jumped over") {
     // {pref, selects_more, fwmark, fwmask, invert, lookup, table, suppresses, via, family}
-    const checks::Rule local{0, false, 0, 0, false, true, RT_TABLE_LOCAL, false, false, AF_INET};
-    const checks::Rule wlan1{31900, false, 0x56490003, 0xffffffff, false, true, 0x56490003, false, true, AF_INET};
-    const checks::Rule usb0{31900, false, 0x56490004, 0xffffffff, false, true, 0x56490004, false, true, AF_INET};
-    const checks::Rule wlan1_6{31900, false, 0x56490003, 0xffffffff, false, true, 0x56490003, false, true, AF_INET6};
-    const checks::Rule moved{5269, false, 0x56490005, 0xffffffff, false, true, 0x56490005, false, true, AF_INET};
+    const rtnl::Rule local{0, false, 0, 0, false, true, RT_TABLE_LOCAL, false, false, AF_INET};
+    const rtnl::Rule wlan1{31900, false, 0x56490003, 0xffffffff, false, true, 0x56490003, false, true, AF_INET};
+    const rtnl::Rule usb0{31900, false, 0x56490004, 0xffffffff, false, true, 0x56490004, false, true, AF_INET};
+    const rtnl::Rule wlan1_6{31900, false, 0x56490003, 0xffffffff, false, true, 0x56490003, false, true, AF_INET6};
+    const rtnl::Rule moved{5269, false, 0x56490005, 0xffffffff, false, true, 0x56490005, false, true, AF_INET};
     CHECK(routing::skips({}).empty());
     CHECK(routing::skips({local}).empty());
     CHECK(routing::skips({local, wlan1, usb0, wlan1_6, moved}) ==
@@ -140,18 +140,18 @@ TEST_CASE("skip pairs: one per family and priority via's mark rules use, none wh
     // Another tool's rule at P or P-1 would be jumped over too: no pair
     // there (the other family keeps its own).
     for (const std::uint32_t pref : {31899u, 31900u}) {
-        const checks::Rule foreign{pref, false, 0, 0, false, true, 100, false, false, AF_INET};
+        const rtnl::Rule foreign{pref, false, 0, 0, false, true, 100, false, false, AF_INET};
         CHECK(routing::skips({wlan1, wlan1_6, foreign}) == std::vector<routing::SkipSpec>{{AF_INET6, 31900}});
     }
     // At P+1, or elsewhere, it is not.
-    const checks::Rule after{31901, false, 0, 0, false, true, 100, false, false, AF_INET};
+    const rtnl::Rule after{31901, false, 0, 0, false, true, 100, false, false, AF_INET};
     CHECK(routing::skips({wlan1, after}) == std::vector<routing::SkipSpec>{{AF_INET, 31900}});
 
     // The pair itself is via's, and no mark rule: it calls for nothing.
-    checks::Rule jump{31899, false, 0x56480000, 0xfffe0000, true, false, 0, false, true, AF_INET};
+    rtnl::Rule jump{31899, false, 0x56480000, 0xfffe0000, true, false, 0, false, true, AF_INET};
     jump.action = FR_ACT_GOTO;
     jump.target = 31901;
-    checks::Rule nop{31901, false, 0, 0, false, false, 0, false, true, AF_INET};
+    rtnl::Rule nop{31901, false, 0, 0, false, false, 0, false, true, AF_INET};
     nop.action = FR_ACT_NOP;
     CHECK(routing::is_skip_rule(jump));
     CHECK(routing::is_skip_rule(nop));

@@ -30,7 +30,7 @@ int adduser(const cli::AddUser& options) {
         if (!section || section->name != options.uplink)
             throw Error("'" + options.uplink + "' is not an uplink of " + config::main_file,
                         "add a section [uplink " + options.uplink + "] with its interface first; see via.conf(5)");
-        const std::string name = config::user_of(section->name);
+        const std::string name = owned::user_of(section->name);
         const bool made = accounts::add_dedicated_user(section->name);
         const auto account = accounts::dedicated_user(section->name);
         std::printf("via: %s user %s (uid %u): its programs use uplink %s (interface %s)\n",

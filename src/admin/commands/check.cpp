@@ -151,7 +151,7 @@ void check_kernel(Findings& f, bool privileged) {
         f.add(Level::fail, "the kernel has no BTF (/sys/kernel/btf/vmlinux)",
               "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's are), 5.11 or newer");
     try {
-        const auto rules = checks::ip_rules();
+        const auto rules = rtnl::ip_rules();
         if (rules.empty())
             f.add(Level::fail, "no ip rules: policy routing is missing",
                   "use a kernel with CONFIG_IP_MULTIPLE_TABLES (Debian's has it)");
@@ -222,7 +222,7 @@ void check_uplink(Findings& f, const std::string& name, bool privileged) {
         f.add(Level::ok, "DNS: the system's name servers, reached through " + up.name);
     }
 
-    const auto rules = checks::ip_rules();
+    const auto rules = rtnl::ip_rules();
     const auto pref = routing::choose_pref(rules, {target.ids.mark, target.ids.open_mark});
     const auto warnings = checks::gather(target.ids.mark, pref, rules);
     for (const auto& w : warnings) f.add(Level::warn, w.substr(w.find('\t') + 1));

@@ -34,7 +34,7 @@ namespace via::commands {
 namespace {
 
 void remove(const inventory::Removal& r, const Report& report) {
-    std::vector<checks::Rule> rules;
+    std::vector<rtnl::Rule> rules;
     std::vector<routing::RouteSpec> routes;
     for (const auto& u : r.remove) {
         rules.insert(rules.end(), u.rules.begin(), u.rules.end());
@@ -61,7 +61,7 @@ void remove(const inventory::Removal& r, const Report& report) {
 void forget_stale_users(const config::Config& conf, const Report& report) {
     std::vector<uid_t> dedicated;
     for (const auto& section : conf.uplinks)
-        if (const auto account = accounts::find_user(config::user_of(section.name))) dedicated.push_back(account->uid);
+        if (const auto account = accounts::find_user(owned::user_of(section.name))) dedicated.push_back(account->uid);
     privilege::RootFiles as_root;
     privilege::Effective sys_admin({CAP_SYS_ADMIN});
     for (const auto& [uid, tag] : sockmark::users())
