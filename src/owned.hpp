@@ -116,7 +116,7 @@ struct LinkSpec {
     const char* what;
     std::optional<bpf_attach_type> cgroup_hook;  // none: a tracepoint
     // One of the two programs that mark sockets, of which via loads the
-    // first the kernel accepts (src/bpf/sockmark.bpf.c says which kernels
+    // first the kernel accepts (src/bpf/socket.bpf.c says which kernels
     // take which): the other is neither loaded nor attached.
     bool marker = false;
 };

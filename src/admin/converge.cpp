@@ -36,7 +36,7 @@ Target validate(const Request& request, const Report& report) {
 
 namespace {
 
-// First: a kernel that refuses via's programs (see src/bpf/sockmark.bpf.c)
+// First: a kernel that refuses via's programs (see src/bpf/socket.bpf.c)
 // then fails the launch before anything else is set up, and they change
 // nothing for anybody until a task is tagged or a user is in their maps.
 void load_programs(const Target& t, const Report& report) {

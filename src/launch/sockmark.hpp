@@ -14,7 +14,7 @@
 //     of the cgroup2 hierarchy (multi-attach, beside anybody else's
 //     programs), gives each socket the mark of its creator's uplink with
 //     bpf_setsockopt(SO_MARK) (why an LSM program, and which kernels:
-//     src/bpf/sockmark.bpf.c), so the first
+//     src/bpf/socket.bpf.c), so the first
 //     route lookup already uses U's table and kill switch. The mark is
 //     looked up by U's name in a second map, which every launch updates:
 //     programs running on an interface that was made again (a re-plugged

@@ -324,7 +324,7 @@ mark_of() {  # mark_of IFACE: via's mark (and table) for an interface of the hos
     printf '0x%x' $((0x56490000 + ifindex))
 }
 
-# via's socket-marking program, as this kernel takes it (src/bpf/sockmark.bpf.c):
+# via's socket-marking program, as this kernel takes it (src/bpf/socket.bpf.c):
 # sock_create where cgroup socket programs may read task storage (6.16+),
 # socket (lsm_cgroup/socket_post_create) elsewhere. Known once via has
 # loaded its programs; [DIR], the pin directory to look in.
