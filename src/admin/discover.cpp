@@ -126,8 +126,15 @@ Uplink discover(nlmsg::Socket& sock, const std::string& name, const std::optiona
 
     // Of main: the routes through the uplink (its default routes, the
     // subnets it reaches directly), and the prefix routes the kernel made
-    // for every interface's addresses (the connected networks).
-    const auto routes = rtnl::routes(sock, AF_UNSPEC, {{RT_TABLE_MAIN, 0, up.ifindex}, {RT_TABLE_MAIN, RTPROT_KERNEL, 0}});
+    // for every interface's addresses (the connected networks). Not the
+    // routes to a gateway through the uplink, of which a full table has
+    // hundreds of thousands: read, and dropped as they come.
+    const auto routes = rtnl::routes(sock, AF_UNSPEC, {{RT_TABLE_MAIN, 0, up.ifindex}, {RT_TABLE_MAIN, RTPROT_KERNEL, 0}},
+                                     [](const rtnl::Route& r) {
+                                         return r.prefixlen == 0 ||
+                                                std::any_of(r.nexthops.begin(), r.nexthops.end(),
+                                                            [](const rtnl::NextHop& nh) { return !nh.gateway; });
+                                     });
     if (gateway) require_on_link(*gateway, routes, up, AF_INET);
     auto hop = choose_next_hop(gateway, main_defaults(routes, up.ifindex, AF_INET), flags, name);
     if (auto* why = std::get_if<std::string>(&hop))

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <unordered_set>
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
@@ -143,12 +144,16 @@ Rule rule_of(const nlmsghdr* nlh) {
     return rule;
 }
 
-bool same(const Route& a, const Route& b) {
-    return a.family == b.family && a.table == b.table && a.type == b.type && a.prefixlen == b.prefixlen &&
-           a.dst == b.dst && a.priority == b.priority && a.protocol == b.protocol && a.nexthops.size() == b.nexthops.size() &&
-           std::equal(a.nexthops.begin(), a.nexthops.end(), b.nexthops.begin(), [](const NextHop& x, const NextHop& y) {
-               return x.ifindex == y.ifindex && x.gateway == y.gateway;
-           });
+// What tells two routes apart (the kernel keeps no two alike), as bytes:
+// a route two filters ask for is kept once, in a hash set, since a
+// filter may bring hundreds of thousands (a full table on the uplink).
+std::string identity(const Route& r) {
+    std::string key(reinterpret_cast<const char*>(r.dst.data()), r.dst.size());
+    for (const std::uint32_t n : {static_cast<std::uint32_t>(r.family), r.table, std::uint32_t{r.type}, r.prefixlen,
+                                  r.priority, std::uint32_t{r.protocol}})
+        key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    for (const auto& nh : r.nexthops) key += "|" + std::to_string(nh.ifindex) + " " + nh.gateway.value_or("-");
+    return key;
 }
 
 }  // namespace
@@ -201,8 +206,10 @@ std::vector<Address> addresses(nlmsg::Socket& sock) {
     return out;
 }
 
-std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters) {
+std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters,
+                          const std::function<bool(const Route&)>& keep) {
     std::vector<Route> out;
+    std::unordered_set<std::string> seen;
     if (!nlmsg::strict_dumps(sock.fd(), true)) throw errno_error("asking netlink for filtered dumps");
     try {
         for (const RouteFilter& f : filters) {
@@ -215,11 +222,12 @@ std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<Rou
                 if (f.oif) msg.put_u32(RTA_OIF, static_cast<std::uint32_t>(f.oif));
             };
             dump(sock, RTM_GETROUTE, rtm, "routes", [&](const nlmsghdr* m) {
-                if (m->nlmsg_type == RTM_NEWROUTE) got.push_back(route_of(m));
+                if (m->nlmsg_type != RTM_NEWROUTE) return;
+                Route r = route_of(m);
+                if (!keep || keep(r)) got.push_back(std::move(r));
             }, filter);
             for (auto& r : got)
-                if (std::none_of(out.begin(), out.end(), [&](const Route& o) { return same(o, r); }))
-                    out.push_back(std::move(r));
+                if (filters.size() == 1 || seen.insert(identity(r)).second) out.push_back(std::move(r));
         }
     } catch (...) {
         nlmsg::strict_dumps(sock.fd(), false);

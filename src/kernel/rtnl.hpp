@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -70,9 +71,12 @@ struct RouteFilter {
 
 // The routes of `family` (AF_UNSPEC: both) that any of the filters asks
 // for, by one dump each (strict checking on, so the kernel honours the
-// filters), a route two filters ask for kept once. Never the whole of every
-// table: with 200 000 routes in main, these hold what they were asked for.
-std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters);
+// filters), a route two filters ask for kept once; with `keep`, only the
+// routes it keeps (the others are read and dropped, never held). Never
+// the whole of every table: with 200 000 routes in main, these hold what
+// they were asked for.
+std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters,
+                          const std::function<bool(const Route&)>& keep = {});
 
 // An ip rule, as much of it as decides whether it takes marked packets.
 struct Rule {
