@@ -29,17 +29,14 @@ std::string ack_message(const nlmsghdr* m) {
         if (err->msg.nlmsg_len < NLMSG_HDRLEN) return {};
         at += NLMSG_ALIGN(err->msg.nlmsg_len) - NLMSG_HDRLEN;
     }
-    const auto* base = reinterpret_cast<const unsigned char*>(m);
-    for (; at + NLA_HDRLEN <= m->nlmsg_len;) {
-        const auto* attr = reinterpret_cast<const nlattr*>(base + at);
-        if (attr->nla_len < NLA_HDRLEN || attr->nla_len > m->nlmsg_len - at) return {};
-        if (attr_type(attr) == NLMSGERR_ATTR_MSG) {
+    std::string said;
+    if (at < m->nlmsg_len)
+        each_attr_in(reinterpret_cast<const unsigned char*>(m) + at, m->nlmsg_len - at, [&](const nlattr* attr) {
+            if (attr_type(attr) != NLMSGERR_ATTR_MSG) return;
             const auto* text = static_cast<const char*>(attr_data(attr));
-            return std::string(text, strnlen(text, attr_len(attr)));
-        }
-        at += NLA_ALIGN(attr->nla_len);
-    }
-    return {};
+            said.assign(text, strnlen(text, attr_len(attr)));
+        });
+    return said;
 }
 
 Message::Message(std::uint16_t type, std::uint16_t flags, const void* fixed, std::size_t len)

@@ -111,18 +111,23 @@ T attr_get(const nlattr* a) noexcept {
 inline std::uint32_t attr_u32(const nlattr* a) noexcept { return attr_get<std::uint32_t>(a); }
 inline std::uint8_t attr_u8(const nlattr* a) noexcept { return attr_get<std::uint8_t>(a); }
 
-// Calls f on each attribute after a message's fixed header; stops at one
-// that does not fit in the message.
+// Calls f on each attribute of `len` bytes of attributes (a nested one's
+// payload), or after a message's fixed header; stops at one that does not
+// fit.
 template <class F>
-void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
-    const auto* base = reinterpret_cast<const unsigned char*>(nlh);
-    const std::size_t end = nlh->nlmsg_len;
-    for (std::size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(fixed); at + NLA_HDRLEN <= end;) {
+void each_attr_in(const void* data, std::size_t len, F f) {
+    const auto* base = static_cast<const unsigned char*>(data);
+    for (std::size_t at = 0; at + NLA_HDRLEN <= len;) {
         const auto* attr = reinterpret_cast<const nlattr*>(base + at);
-        if (attr->nla_len < NLA_HDRLEN || attr->nla_len > end - at) return;
+        if (attr->nla_len < NLA_HDRLEN || attr->nla_len > len - at) return;
         f(attr);
         at += NLA_ALIGN(attr->nla_len);
     }
+}
+template <class F>
+void each_attr(const nlmsghdr* nlh, std::size_t fixed, F f) {
+    const std::size_t start = NLMSG_HDRLEN + NLMSG_ALIGN(fixed);
+    if (nlh->nlmsg_len > start) each_attr_in(reinterpret_cast<const unsigned char*>(nlh) + start, nlh->nlmsg_len - start, f);
 }
 
 // Sends `request` with the socket's next sequence number; false when it

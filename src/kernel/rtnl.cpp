@@ -36,16 +36,21 @@ std::optional<std::string> address_of(const nlattr* attr, int family) {
     return to_text(family, attr_data(attr));
 }
 
-// A dump, asked again a few times when the kernel found it inconsistent
-// (what it lists changed meanwhile).
-template <class Fixed, class F>
-void dump(nlmsg::Socket& sock, std::uint16_t type, const Fixed& fixed, const char* what, F each,
-          const std::function<void(nlmsg::Message&)>& filter = {}) {
+// A dump: what `parse` makes of each answer it takes. Asked again, from
+// the start, a few times when the kernel found it inconsistent (what it
+// lists changed meanwhile).
+template <class T, class Fixed, class Parse>
+std::vector<T> dump(nlmsg::Socket& sock, std::uint16_t type, const Fixed& fixed, const char* what, Parse parse,
+                    const std::function<void(nlmsg::Message&)>& filter = {}) {
     int error = 0;
     for (int attempt = 0; attempt < 5; ++attempt) {
+        std::vector<T> out;
         auto msg = nlmsg::request(type, NLM_F_DUMP, fixed);
         if (filter) filter(msg);
-        if (nlmsg::ask(sock, msg, each, &error)) return;
+        const auto each = [&](const nlmsghdr* m) {
+            if (std::optional<T> v = parse(m)) out.push_back(std::move(*v));
+        };
+        if (nlmsg::ask(sock, msg, each, &error)) return out;
         if (error != EINTR) break;
     }
     errno = error;
@@ -60,13 +65,10 @@ void multipath(const nlattr* attr, int family, std::vector<NextHop>& out) {
         const auto* nh = reinterpret_cast<const rtnexthop*>(at);
         if (nh->rtnh_len < sizeof(rtnexthop) || nh->rtnh_len > left) return;
         NextHop hop{nh->rtnh_ifindex, std::nullopt};
-        const auto* attrs = at + RTNH_ALIGN(sizeof(rtnexthop));
-        for (std::size_t a = 0; a + NLA_HDRLEN <= nh->rtnh_len - RTNH_ALIGN(sizeof(rtnexthop));) {
-            const auto* sub = reinterpret_cast<const nlattr*>(attrs + a);
-            if (sub->nla_len < NLA_HDRLEN || a + sub->nla_len > nh->rtnh_len - RTNH_ALIGN(sizeof(rtnexthop))) break;
-            if (attr_type(sub) == RTA_GATEWAY) hop.gateway = address_of(sub, family);
-            a += NLA_ALIGN(sub->nla_len);
-        }
+        nlmsg::each_attr_in(at + RTNH_ALIGN(sizeof(rtnexthop)), nh->rtnh_len - RTNH_ALIGN(sizeof(rtnexthop)),
+                            [&](const nlattr* sub) {
+                                if (attr_type(sub) == RTA_GATEWAY) hop.gateway = address_of(sub, family);
+                            });
         out.push_back(hop);
         const std::size_t step = std::min<std::size_t>(RTNH_ALIGN(nh->rtnh_len), left);
         at += step;
@@ -171,9 +173,8 @@ nlmsg::Socket open() {
 }
 
 std::vector<Link> links(nlmsg::Socket& sock) {
-    std::vector<Link> out;
-    dump(sock, RTM_GETLINK, ifinfomsg{}, "network interfaces", [&](const nlmsghdr* m) {
-        if (m->nlmsg_type != RTM_NEWLINK) return;
+    return dump<Link>(sock, RTM_GETLINK, ifinfomsg{}, "network interfaces", [](const nlmsghdr* m) -> std::optional<Link> {
+        if (m->nlmsg_type != RTM_NEWLINK) return std::nullopt;
         const auto* ifi = payload<ifinfomsg>(m);
         Link l{ifi->ifi_index, {}, ifi->ifi_flags};
         each_attr(m, sizeof *ifi, [&](const nlattr* attr) {
@@ -181,15 +182,14 @@ std::vector<Link> links(nlmsg::Socket& sock) {
                 l.name.assign(static_cast<const char*>(attr_data(attr)),
                               strnlen(static_cast<const char*>(attr_data(attr)), attr_len(attr)));
         });
-        out.push_back(std::move(l));
+        return l;
     });
-    return out;
 }
 
 std::vector<Address> addresses(nlmsg::Socket& sock) {
-    std::vector<Address> out;
-    dump(sock, RTM_GETADDR, ifaddrmsg{}, "interface addresses", [&](const nlmsghdr* m) {
-        if (m->nlmsg_type != RTM_NEWADDR) return;
+    return dump<Address>(sock, RTM_GETADDR, ifaddrmsg{}, "interface addresses",
+                         [](const nlmsghdr* m) -> std::optional<Address> {
+        if (m->nlmsg_type != RTM_NEWADDR) return std::nullopt;
         const auto* ifa = payload<ifaddrmsg>(m);
         Address a{static_cast<int>(ifa->ifa_index), ifa->ifa_family, ifa->ifa_scope, ifa->ifa_prefixlen, {}};
         // IFA_LOCAL is the interface's own (the peer's is IFA_ADDRESS on a
@@ -199,59 +199,62 @@ std::vector<Address> addresses(nlmsg::Socket& sock) {
             if (attr_type(attr) == IFA_LOCAL) local = address_of(attr, a.family);
             if (attr_type(attr) == IFA_ADDRESS) address = address_of(attr, a.family);
         });
-        if (!local && !address) return;
+        if (!local && !address) return std::nullopt;
         a.local = local ? *local : *address;
-        out.push_back(std::move(a));
+        return a;
     });
-    return out;
 }
+
+namespace {
+
+// The kernel's strict checking of dump requests, which makes it honour
+// their filters, for the time of one scope.
+class StrictDumps {
+public:
+    explicit StrictDumps(const nlmsg::Socket& sock) : fd_(sock.fd()) {
+        if (!nlmsg::strict_dumps(fd_, true)) throw errno_error("asking netlink for filtered dumps");
+    }
+    ~StrictDumps() { nlmsg::strict_dumps(fd_, false); }
+    StrictDumps(const StrictDumps&) = delete;
+    StrictDumps& operator=(const StrictDumps&) = delete;
+
+private:
+    int fd_;
+};
+
+}  // namespace
 
 std::vector<Route> routes(nlmsg::Socket& sock, int family, const std::vector<RouteFilter>& filters,
                           const std::function<bool(const Route&)>& keep) {
     std::vector<Route> out;
     std::unordered_set<std::string> seen;
-    if (!nlmsg::strict_dumps(sock.fd(), true)) throw errno_error("asking netlink for filtered dumps");
-    try {
-        for (const RouteFilter& f : filters) {
-            std::vector<Route> got;
-            rtmsg rtm{};
-            rtm.rtm_family = static_cast<unsigned char>(family);
-            rtm.rtm_protocol = f.protocol;
-            const auto filter = [&](nlmsg::Message& msg) {
-                if (f.table) msg.put_u32(RTA_TABLE, f.table);
-                if (f.oif) msg.put_u32(RTA_OIF, static_cast<std::uint32_t>(f.oif));
-            };
-            dump(sock, RTM_GETROUTE, rtm, "routes", [&](const nlmsghdr* m) {
-                if (m->nlmsg_type != RTM_NEWROUTE) return;
-                Route r = route_of(m);
-                if (!keep || keep(r)) got.push_back(std::move(r));
-            }, filter);
-            for (auto& r : got)
-                if (filters.size() == 1 || seen.insert(identity(r)).second) out.push_back(std::move(r));
-        }
-    } catch (...) {
-        nlmsg::strict_dumps(sock.fd(), false);
-        throw;
+    const StrictDumps strict(sock);
+    for (const RouteFilter& f : filters) {
+        rtmsg rtm{};
+        rtm.rtm_family = static_cast<unsigned char>(family);
+        rtm.rtm_protocol = f.protocol;
+        const auto filter = [&](nlmsg::Message& msg) {
+            if (f.table) msg.put_u32(RTA_TABLE, f.table);
+            if (f.oif) msg.put_u32(RTA_OIF, static_cast<std::uint32_t>(f.oif));
+        };
+        auto got = dump<Route>(sock, RTM_GETROUTE, rtm, "routes", [&](const nlmsghdr* m) -> std::optional<Route> {
+            if (m->nlmsg_type != RTM_NEWROUTE) return std::nullopt;
+            Route r = route_of(m);
+            if (keep && !keep(r)) return std::nullopt;
+            return r;
+        }, filter);
+        for (auto& r : got)
+            if (filters.size() == 1 || seen.insert(identity(r)).second) out.push_back(std::move(r));
     }
-    nlmsg::strict_dumps(sock.fd(), false);
     return out;
 }
 
 std::vector<Rule> rules_from(nlmsg::Socket& sock) {
-    // A dump the kernel found inconsistent (rules changed meanwhile) is
-    // asked again, a few times.
-    int error = 0;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        std::vector<Rule> out;
-        auto msg = nlmsg::request(RTM_GETRULE, NLM_F_DUMP, fib_rule_hdr{.family = AF_UNSPEC});
-        const auto add = [&](const nlmsghdr* m) {
-            if (m->nlmsg_type == RTM_NEWRULE) out.push_back(rule_of(m));
-        };
-        if (nlmsg::ask(sock, msg, add, &error)) return out;
-        if (error != EINTR) break;
-    }
-    errno = error;
-    throw errno_error("reading the ip rules");
+    return dump<Rule>(sock, RTM_GETRULE, fib_rule_hdr{.family = AF_UNSPEC}, "the ip rules",
+                      [](const nlmsghdr* m) -> std::optional<Rule> {
+                          if (m->nlmsg_type != RTM_NEWRULE) return std::nullopt;
+                          return rule_of(m);
+                      });
 }
 
 std::vector<Rule> ip_rules() {

@@ -115,6 +115,14 @@ struct Canned {
         std::memcpy(bytes.data() + at + NLA_HDRLEN, &value, 4);
         length(bytes.size());
     }
+    void str(std::uint16_t type, const std::string& value) {
+        const std::size_t at = NLMSG_ALIGN(bytes.size());
+        bytes.resize(at + NLA_HDRLEN + value.size() + 1);
+        const nlattr a{static_cast<std::uint16_t>(NLA_HDRLEN + value.size() + 1), type};
+        std::memcpy(bytes.data() + at, &a, sizeof a);
+        std::memcpy(bytes.data() + at + NLA_HDRLEN, value.c_str(), value.size() + 1);
+        length(bytes.size());
+    }
     void length(std::size_t n) {
         const auto len = static_cast<std::uint32_t>(n);
         std::memcpy(bytes.data(), &len, sizeof len);
@@ -125,6 +133,13 @@ Canned rule(std::uint32_t seq, std::uint32_t pref, std::uint16_t flags = NLM_F_M
     const fib_rule_hdr frh{.family = AF_INET, .table = RT_TABLE_MAIN, .action = FR_ACT_TO_TBL};
     Canned c(RTM_NEWRULE, flags, seq, &frh, sizeof frh);
     c.u32(FRA_PRIORITY, pref);
+    return c;
+}
+
+Canned link(std::uint32_t seq, int ifindex, const std::string& name, std::uint16_t flags = NLM_F_MULTI) {
+    const ifinfomsg ifi{.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+    Canned c(RTM_NEWLINK, flags, seq, &ifi, sizeof ifi);
+    c.str(IFLA_IFNAME, name);
     return c;
 }
 
@@ -202,6 +217,16 @@ TEST_CASE("a dump that did not arrive whole is an error, never a shorter list") 
         Kernel k(batches);
         CHECK(failure_of(k, false) == "reading the ip rules: Interrupted system call");
     }
+}
+
+TEST_CASE("an inconsistent dump is read again from the start: what its first answer brought is not kept") {
+    // The first answer brings lo, then says the list changed under it.
+    Kernel k({{link(1, 1, "lo"), link(1, 2, "eth0", NLM_F_MULTI | NLM_F_DUMP_INTR)},
+              {link(2, 1, "lo"), link(2, 2, "eth0"), done(2, 0)}});
+    const auto links = rtnl::links(k.sock);
+    REQUIRE(links.size() == 2);
+    CHECK(links[0].name == "lo");
+    CHECK(links[1].name == "eth0");
 }
 
 TEST_CASE("an inconsistent dump is asked again, and its second answer counts") {
