@@ -28,6 +28,8 @@ std::vector<Object> registry() {
     };
     for (const auto chain : nft_chains)
         out.push_back({"nft", "chain " + std::string(chain), "a chain of table inet via"});
+    for (const auto map : nft_maps)
+        out.push_back({"nft", "map " + std::string(map), "a map of table inet via: /etc/via's rules"});
     out.push_back({"file", bpf_dir, "via's bpffs pin directory, root's, 0700"});
     for (const auto& m : maps) out.push_back({"pin", m.pin, std::string("bpf map ") + m.map});
     for (const auto& l : links) out.push_back({"link", std::string(bpf_dir) + "/" + l.name + "-STAMP", l.what});

@@ -73,9 +73,24 @@ inline constexpr std::string_view nft_chain_postrouting = "postrouting";
 inline constexpr std::string_view nft_chain_masquerade = "uplinks";
 inline constexpr std::string_view nft_chain_nat_output = "nat_output";
 inline constexpr std::string_view nft_chain_input = "input";
+inline constexpr std::string_view nft_chain_forward = "forward";
 
-inline constexpr std::string_view nft_chains[] = {nft_chain_output,      nft_chain_prerouting,  nft_chain_postrouting,
-                                                  nft_chain_masquerade,  nft_chain_nat_output,  nft_chain_input};
+inline constexpr std::string_view nft_chains[] = {nft_chain_output,     nft_chain_prerouting, nft_chain_postrouting,
+                                                  nft_chain_masquerade, nft_chain_nat_output, nft_chain_input,
+                                                  nft_chain_forward};
+
+// The maps of /etc/via's rules (admin/rules.hpp): destination port, IPv4
+// and IPv6 destination networks -> the uplink's mark.
+inline constexpr std::string_view nft_map_rule_ports = "rule_ports";
+inline constexpr std::string_view nft_map_rule_to4 = "rule_to4";
+inline constexpr std::string_view nft_map_rule_to6 = "rule_to6";
+inline constexpr std::string_view nft_maps[] = {nft_map_rule_ports, nft_map_rule_to4, nft_map_rule_to6};
+
+// The rules' traffic counters, in the traffic map: this bit and the rule's id.
+inline constexpr std::uint32_t rule_owner_bit = 0x8000'0000;
+// At most this many destination ports in all rules together (ranges count
+// each port): the maps hold one entry per port.
+inline constexpr std::size_t max_rule_ports = 4096;
 
 // via's notes (root's, 0755): the lock, the served uplinks, the stamps,
 // and the warnings said this boot.
@@ -106,6 +121,9 @@ inline constexpr const char* bpf_launches_pin = "/sys/fs/bpf/via/launches";
 inline constexpr const char* bpf_owners_pin = "/sys/fs/bpf/via/owners";
 inline constexpr const char* bpf_traffic_pin = "/sys/fs/bpf/via/traffic";
 inline constexpr const char* bpf_state_pin = "/sys/fs/bpf/via/state";
+inline constexpr const char* bpf_rule_ports_pin = "/sys/fs/bpf/via/rule_ports";
+inline constexpr const char* bpf_rule_to_pin = "/sys/fs/bpf/via/rule_to";
+inline constexpr const char* bpf_rules_ns_pin = "/sys/fs/bpf/via/rules_ns";
 
 // via's BPF links, pinned in bpf_dir as NAME-STAMP (src/launch/pins.cpp
 // reads them, src/admin/programs.cpp makes them), in the order they are
@@ -155,6 +173,9 @@ inline constexpr MapSpec maps[] = {
     {bpf_owners_pin, "via_owners"},
     {bpf_traffic_pin, "via_traffic"},
     {bpf_state_pin, "via_state"},
+    {bpf_rule_ports_pin, "via_rule_ports"},
+    {bpf_rule_to_pin, "via_rule_to"},
+    {bpf_rules_ns_pin, "via_rules_ns"},
 };
 
 // Pins of older vias' maps, whose format has changed: removed.

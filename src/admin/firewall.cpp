@@ -35,12 +35,14 @@ struct BaseChain {
 //   chain input       { type filter hook input       priority mangle; }
 //   chain uplinks     { }
 // }
-constexpr std::array<BaseChain, 5> chains{{
+//   chain forward     { type filter hook forward     priority mangle; }
+constexpr std::array<BaseChain, 6> chains{{
     {owned::nft_chain_output, "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE},
     {owned::nft_chain_prerouting, "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE},
     {owned::nft_chain_postrouting, "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC},
     {owned::nft_chain_input, "filter", NF_INET_LOCAL_IN, NF_IP_PRI_MANGLE},
     {owned::nft_chain_masquerade, nullptr, 0, 0},
+    {owned::nft_chain_forward, "filter", NF_INET_FORWARD, NF_IP_PRI_MANGLE},
 }};
 
 // Where an older via redirected DNS (now done per launch by sockmark):
@@ -126,6 +128,66 @@ void is_via_mark(nftnl_rule* r) {
     equals(r, &base, sizeof base);
 }
 
+void load_payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len,
+                  std::uint32_t reg = NFT_REG_1) {
+    auto e = expr("payload");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_BASE, base);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_LEN, len);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, reg);
+    append(r, std::move(e));
+}
+
+// meta nfproto ipv4 (or ipv6): the family's headers may be read.
+void is_family(nftnl_rule* r, int af) {
+    load_meta(r, NFT_META_NFPROTO);
+    const std::uint8_t proto = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+    equals(r, &proto, sizeof proto);
+}
+
+// ip saddr NET (or ip6 saddr): the family, then the address masked.
+void from_network(nftnl_rule* r, const rule::Prefix& p) {
+    is_family(r, p.family);
+    const std::uint32_t len = p.family == AF_INET ? 4 : 16;
+    load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, p.family == AF_INET ? 12 : 8, len);
+    std::array<std::uint8_t, 16> bits{}, zero{};
+    for (unsigned i = 0; i < p.length; ++i) bits[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
+    auto e = expr("bitwise");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, len);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, bits.data(), len);
+    nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), len);
+    append(r, std::move(e));
+    equals(r, p.address.data(), len);
+}
+
+void interface_is(nftnl_rule* r, std::uint32_t key, const std::string& name, bool is) {
+    load_meta(r, key);
+    char padded[IFNAMSIZ] = {};
+    std::strncpy(padded, name.c_str(), IFNAMSIZ - 1);
+    compare(r, is ? NFT_CMP_EQ : NFT_CMP_NEQ, padded, sizeof padded);
+}
+
+// The first packet of a connection this side opened, and no mark yet (a
+// launch's sockets, and other tools' marks, are left alone).
+void new_and_unmarked(nftnl_rule* r) {
+    load_meta(r, NFT_META_MARK);
+    const std::uint32_t none = 0;
+    equals(r, &none, sizeof none);
+    load_ct(r, NFT_CT_DIRECTION);
+    const std::uint8_t original = 0;  // IP_CT_DIR_ORIGINAL
+    equals(r, &original, sizeof original);
+}
+
+void lookup(nftnl_rule* r, const std::string& map, std::uint32_t sreg) {
+    auto e = expr("lookup");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, sreg);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
+    nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, map.c_str());
+    append(r, std::move(e));
+}
+
 // --- rules ------------------------------------------------------------------
 
 struct Builder {
@@ -187,6 +249,56 @@ struct Builder {
         equals(r, name, sizeof name);
         append(r, expr("counter"));
         append(r, expr("masq"));
+    }
+
+    void operator()(const MarkByMap& m) const {
+        new_and_unmarked(r);
+        switch (m.key) {
+            case MarkByMap::Key::port:
+                // The concatenation's two 4-byte slots: l4proto, then dport.
+                load_meta(r, NFT_META_L4PROTO);
+                load_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
+                lookup(r, m.map, NFT_REG_1);
+                break;
+            case MarkByMap::Key::daddr4:
+                is_family(r, AF_INET);
+                load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
+                lookup(r, m.map, NFT_REG_1);
+                break;
+            case MarkByMap::Key::daddr6:
+                is_family(r, AF_INET6);
+                load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
+                lookup(r, m.map, NFT_REG_1);
+                break;
+        }
+        set_meta(r, NFT_META_MARK);
+        load_meta(r, NFT_META_MARK);
+        set_ct(r, NFT_CT_MARK);
+    }
+
+    void operator()(const MarkLan& m) const {
+        if (!m.iifname.empty()) interface_is(r, NFT_META_IIFNAME, m.iifname, true);
+        if (m.from) from_network(r, *m.from);
+        load_ct(r, NFT_CT_DIRECTION);
+        const std::uint8_t original = 0;
+        equals(r, &original, sizeof original);
+        auto e = expr("immediate");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+        nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, &m.mark, sizeof m.mark);
+        append(r, std::move(e));
+        set_meta(r, NFT_META_MARK);
+        load_meta(r, NFT_META_MARK);
+        set_ct(r, NFT_CT_MARK);
+        append(r, expr("counter"));
+    }
+
+    void operator()(const GuardLan& g) const {
+        if (!g.iifname.empty()) interface_is(r, NFT_META_IIFNAME, g.iifname, true);
+        if (g.from) from_network(r, *g.from);
+        interface_is(r, NFT_META_OIFNAME, g.oifname, false);
+        if (!g.iifname.empty()) interface_is(r, NFT_META_OIFNAME, g.iifname, false);
+        append(r, expr("counter"));
+        verdict(r, NF_DROP);
     }
 
 };
@@ -333,6 +445,43 @@ void with_generation(Attempt attempt) {
     }
 }
 
+nft::Set make_set(const SetSpec& spec) {
+    nft::Set set(nftnl_set_alloc());
+    if (!set) throw Error("building nftables set: out of memory");
+    nftnl_set_set_u32(set.get(), NFTNL_SET_FAMILY, family);
+    nftnl_set_set_str(set.get(), NFTNL_SET_TABLE, std::string(owned::nft_table).c_str());
+    nftnl_set_set_str(set.get(), NFTNL_SET_NAME, spec.name.c_str());
+    return set;
+}
+
+// Each map made if missing, emptied, and given the plan's elements, in
+// the same batch as the rules that read them.
+void fill_sets(nft::Batch& batch, const std::vector<SetSpec>& sets) {
+    static std::uint32_t next_id = 1;
+    for (const auto& spec : sets) {
+        auto set = make_set(spec);
+        nftnl_set_set_u32(set.get(), NFTNL_SET_ID, next_id++);
+        nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, static_cast<std::uint32_t>(NFT_SET_MAP) | (spec.interval ? static_cast<std::uint32_t>(NFT_SET_INTERVAL) : 0u));
+        nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_TYPE, spec.key_type);
+        nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_LEN, spec.key_len);
+        nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_TYPE, 19);  // nft(8)'s mark type
+        nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_LEN, sizeof(std::uint32_t));
+        batch.add_set(std::move(set), "adding map " + spec.name);
+        batch.flush_set(make_set(spec), "emptying map " + spec.name);
+        std::vector<nft::Element> elements;
+        for (const auto& el : spec.elements) {
+            nft::Element e(nftnl_set_elem_alloc());
+            if (!e) throw Error("building nftables set element: out of memory");
+            nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, el.key.data(), static_cast<std::uint32_t>(el.key.size()));
+            if (el.mark) nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_DATA, *el.mark);
+            else nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+            elements.push_back(std::move(e));
+        }
+        const auto set_like = make_set(spec);
+        batch.add_elements(set_like.get(), std::move(elements), "filling map " + spec.name);
+    }
+}
+
 void apply_once(const Plan& p, nft::Socket& sock, std::uint32_t generation, const Report& report) {
     const Diff d = diff(p, sock.rules(owned::nft_table, family));
     if (!d.add.empty() || !d.remove.empty()) {
@@ -348,6 +497,10 @@ void apply_once(const Plan& p, nft::Socket& sock, std::uint32_t generation, cons
         }
         for (const auto& chain : d.drop_chains)
             batch.delete_chain(make_chain(retired_chain), "deleting the retired chain " + chain);
+        const bool reads_maps = std::any_of(d.add.begin(), d.add.end(), [](const RuleSpec& spec) {
+            return std::holds_alternative<MarkByMap>(spec.action);
+        });
+        if (reads_maps) fill_sets(batch, p.sets);
         for (const auto& spec : d.add)
             batch.add_rule(build(spec), "adding " + describe(spec.chain, spec.comment));
         sock.commit(batch, family, generation);
@@ -390,6 +543,21 @@ void apply(const Plan& p, const Report& report) {
 std::vector<nft::ExistingRule> existing() {
     nft::Socket sock;
     return sock.rules(owned::nft_table, family);
+}
+
+void remove_sets(const std::vector<std::string>& names, const Report& report) {
+    for (const auto& name : names) {
+        try {
+            with_generation([&](nft::Socket& sock, std::uint32_t generation) {
+                nft::Batch batch;
+                batch.delete_set(make_set(SetSpec{.name = name}), "deleting map " + name);
+                sock.commit(batch, family, generation);
+            });
+            report.ensured("deleted nft map inet " + std::string(owned::nft_table) + " " + name, Outcome::replaced);
+        } catch (const Error& e) {
+            if (e.code().value() != ENOENT) throw;
+        }
+    }
 }
 
 void remove(const std::vector<std::string>& owners, bool table, const Report& report) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "kernel/nft.hpp"
 #include "launch/ids.hpp"
 #include "launch/report.hpp"
+#include "launch/rule.hpp"
 
 namespace via::firewall {
 
@@ -58,6 +60,49 @@ struct Masquerade {
     std::string oifname;
 };
 
+// /etc/via's rules (admin/rules.hpp), chain output: a new connection's
+// packet without a mark takes the mark its destination has in one of
+// via's maps (no entry: the rule does not match, and nothing changes):
+//   meta mark 0 ct direction original meta mark set meta l4proto . th dport map @rule_ports ct mark set meta mark
+//   meta mark 0 ct direction original meta nfproto ipv4 meta mark set ip daddr map @rule_to4 ct mark set meta mark
+//   (and ip6 daddr, @rule_to6)
+struct MarkByMap {
+    enum class Key { port, daddr4, daddr6 } key = Key::port;
+    std::string map;
+};
+
+// chain prerouting, a LAN rule's forwarded traffic (from = ...):
+//   [iifname "LAN"] [ip saddr NET] ct direction original meta mark set M ct mark set M counter
+// The packet then routes by the uplink's table and is masqueraded there.
+struct MarkLan {
+    std::string iifname;  // empty: any
+    std::optional<rule::Prefix> from;
+    std::uint32_t mark = 0;
+};
+
+// chain forward, the LAN rule's kill switch: what it chose leaves by its
+// uplink (or back to its own LAN), or not at all, whatever the routes:
+//   [iifname "LAN"] [ip saddr NET] oifname != "UPLINK" [oifname != "LAN"] counter drop
+struct GuardLan {
+    std::string iifname;
+    std::optional<rule::Prefix> from;
+    std::string oifname;
+};
+
+// A named map of table inet via: key -> mark; with `interval`, of
+// networks (an element per network's start, and one marking its end).
+struct SetSpec {
+    std::string name;
+    std::uint32_t key_type = 0;  // nft(8)'s data type ids, for its listings
+    std::uint32_t key_len = 0;
+    bool interval = false;
+    struct Element {
+        std::vector<std::uint8_t> key;
+        std::optional<std::uint32_t> mark;  // none: an interval's end
+    };
+    std::vector<Element> elements;
+};
+
 struct RuleSpec {
     std::string chain;
     // Rules are recognised by their comment, "via OWNER: what it does". The
@@ -65,11 +110,15 @@ struct RuleSpec {
     // kernel differs in any way from the plan's, it is replaced whole.
     std::string owner;
     std::string comment;
-    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, ToMasquerade, Masquerade> action;
+    std::variant<KeepMark, ReplyMark, InboundMark, RestoreMark, ToMasquerade, Masquerade, MarkByMap, MarkLan, GuardLan>
+        action;
 };
 
 struct Plan {
     std::vector<RuleSpec> rules;
+    // Filled anew, in the same batch, whenever a rule that reads them is
+    // added (their contents are in its comment's digest).
+    std::vector<SetSpec> sets;
 };
 
 Plan plan(const std::string& uplink, const ids::UplinkIds& ids);
@@ -93,6 +142,9 @@ void apply(const Plan& plan, const Report& report);
 
 // via's rules in its table, as they are now (via status, via gc).
 std::vector<nft::ExistingRule> existing();
+
+// Deletes these maps of via's, if they are there.
+void remove_sets(const std::vector<std::string>& names, const Report& report);
 
 // Deletes the rules of these owners ("uplink wlan1"); with `table`, the
 // whole of table inet via instead (nothing of via's is left to serve).

@@ -195,11 +195,17 @@ std::vector<Uplink> view(const State& s) {
     return out;
 }
 
-Removal plan_removal(const std::vector<Uplink>& uplinks, const std::optional<std::string>& only, bool force) {
+Removal plan_removal(const std::vector<Uplink>& uplinks, const std::optional<std::string>& only, bool force,
+                     const std::vector<std::pair<std::string, std::string>>& ruled) {
     Removal r;
     for (const auto& u : uplinks) {
         const std::string label = u.name.empty() ? "ifindex " + std::to_string(u.ifindex) : u.name;
         if (only && u.name != *only) continue;
+        const auto rule = std::find_if(ruled.begin(), ruled.end(), [&](const auto& x) { return x.first == u.name; });
+        if (rule != ruled.end() && u.present && !(only && force)) {
+            r.kept.push_back(label + ": rule " + rule->second + " of /etc/via sends traffic by it");
+            continue;
+        }
         // The ids of an interface made again: nothing routes by them.
         const bool stale = !u.present && u.processes.empty() && !u.dedicated_user;
         if (u.in_use() && !(only && force) && !stale) {
@@ -225,7 +231,7 @@ Removal plan_removal(const std::vector<Uplink>& uplinks, const std::optional<std
         r.names.push_back(u.name);
         r.owners.push_back(std::string(uplink_owner) + u.name);
     }
-    r.table = r.remove.size() == uplinks.size() && !uplinks.empty();
+    r.table = r.remove.size() == uplinks.size() && !uplinks.empty() && ruled.empty();
     return r;
 }
 

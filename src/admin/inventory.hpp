@@ -94,7 +94,10 @@ struct Removal {
     std::vector<std::string> names;   // notes and bpf map entries that go
     bool table = false;  // nothing of via's stays: delete table inet via
 };
-Removal plan_removal(const std::vector<Uplink>& uplinks, const std::optional<std::string>& only, bool force);
+// `ruled`: the interfaces /etc/via's rules send traffic by, with the
+// rule's name: kept like those in use (and so is the table).
+Removal plan_removal(const std::vector<Uplink>& uplinks, const std::optional<std::string>& only, bool force,
+                     const std::vector<std::pair<std::string, std::string>>& ruled = {});
 
 // "1.2 KiB", "3.4 MiB".
 std::string bytes(std::uint64_t n);

@@ -24,7 +24,27 @@ struct {
     __type(value, __u8);
 } via_lans_ns SEC(".maps");
 
+// /etc/via's rules by destination (admin/rules.cpp fills them, per
+// network namespace).
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(max_entries, 2 * 4096);  // owned::max_rule_ports, in a few namespaces
+    __type(key, struct via_rule_port);
+    __type(value, struct via_rule_uplink);
+} via_rule_ports SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(max_entries, 16384);
+    __type(key, struct via_rule_net);
+    __type(value, struct via_rule_uplink);
+} via_rule_to SEC(".maps");
+
 #define LOOPBACK_IFINDEX 1
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 // The mark that says which uplink the packet belongs to: its socket's, set
 // at birth and out of reach of nftables rules; for packets without a full
@@ -60,18 +80,9 @@ static __u64 netns_of(struct __sk_buff *skb)
     return netns ? *netns : 0;
 }
 
-// Adds the packet to the counters of the process that made its socket.
-static void count(struct __sk_buff *skb)
+// Adds the packet to the counters of `owner`: a launch, a process, a rule.
+static void count_for(__u32 *owner, struct __sk_buff *skb)
 {
-    struct bpf_sock *full = skb->sk;
-    if (!full)
-        return;
-    full = bpf_sk_fullsock(full);
-    if (!full)
-        return;
-    __u32 *owner = bpf_sk_storage_get(&via_owners, full, 0, 0);
-    if (!owner)
-        return;
     struct via_traffic *t = bpf_map_lookup_elem(&via_traffic, owner);
     if (!t) {
         struct via_traffic zero = {};
@@ -82,6 +93,99 @@ static void count(struct __sk_buff *skb)
     }
     __sync_fetch_and_add(&t->packets, 1);
     __sync_fetch_and_add(&t->bytes, skb->len);
+}
+
+// Adds the packet to the counters of the process that made its socket.
+static void count(struct __sk_buff *skb)
+{
+    struct bpf_sock *full = skb->sk;
+    if (!full)
+        return;
+    full = bpf_sk_fullsock(full);
+    if (!full)
+        return;
+    __u32 *owner = bpf_sk_storage_get(&via_owners, full, 0, 0);
+    if (owner)
+        count_for(owner, skb);
+}
+
+// Whether the packet goes to a network directly connected to the
+// interface it leaves by (in the packet's namespace): a program's LAN
+// printer, never a gateway there. Refused (0) when it is not IP.
+static int to_lan(struct __sk_buff *skb, __u64 netns)
+{
+    struct via_lan key = {.prefixlen = 32 + 64 + 128, .ifindex = skb->ifindex, .netns = netns};
+    if (skb->protocol == bpf_htons(ETH_P_IP)) {
+        key.addr[10] = 0xff;
+        key.addr[11] = 0xff;
+        if (bpf_skb_load_bytes(skb, 16, &key.addr[12], 4))  // daddr
+            return 0;
+    } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+        if (bpf_skb_load_bytes(skb, 24, key.addr, 16))  // daddr
+            return 0;
+    } else {
+        return 0;
+    }
+    return bpf_map_lookup_elem(&via_lans_ns, &key) ? 1 : 0;
+}
+
+// The rule that chooses the packet by its destination (its port first,
+// then its network), if any: for sockets made in a network namespace with
+// rules (the socket programs keep it, see socket.bpf.c).
+static struct via_rule_uplink *rule_of(struct __sk_buff *skb, __u64 netns)
+{
+    struct via_rule_port port = {.netns = netns};
+    struct via_rule_net net = {.netns = netns};
+    __u32 l4 = 0;
+    if (skb->protocol == bpf_htons(ETH_P_IP)) {
+        __u8 head[20];
+        if (bpf_skb_load_bytes(skb, 0, head, sizeof head))
+            return 0;
+        port.protocol = head[9];
+        // (A fragment after the first has no ports.)
+        if ((head[6] & 0x1f) == 0 && head[7] == 0)
+            l4 = (head[0] & 0x0f) * 4;
+        net.prefixlen = 32 + 64 + 96 + 32;
+        net.addr[10] = 0xff;
+        net.addr[11] = 0xff;
+        __builtin_memcpy(&net.addr[12], &head[16], 4);
+    } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+        __u8 next = 0;
+        if (bpf_skb_load_bytes(skb, 6, &next, 1) || bpf_skb_load_bytes(skb, 24, net.addr, 16))
+            return 0;
+        port.protocol = next;  // (extension headers: matched by network only)
+        l4 = 40;
+        net.prefixlen = 32 + 64 + 128;
+    } else {
+        return 0;
+    }
+    if (l4 && (port.protocol == IPPROTO_TCP || port.protocol == IPPROTO_UDP) &&
+        !bpf_skb_load_bytes(skb, l4 + 2, &port.port, 2)) {
+        struct via_rule_uplink *by_port = bpf_map_lookup_elem(&via_rule_ports, &port);
+        if (by_port)
+            return by_port;
+    }
+    return bpf_map_lookup_elem(&via_rule_to, &net);
+}
+
+// A packet of a socket without via's mark, made in a namespace with
+// rules: what a rule chooses leaves by the rule's uplink, lo or the LAN,
+// or not at all, whatever nftables, ip rules and routes say (the rule's
+// mark comes from via's nftables maps, which a flush removes). Counted
+// for the rule.
+static int by_rules(struct __sk_buff *skb)
+{
+    __u64 netns = netns_of(skb);
+    if (!netns)
+        return 1;
+    struct via_rule_uplink *rule = rule_of(skb, netns);
+    if (!rule)
+        return 1;
+    __u32 owner = rule->owner;
+    count_for(&owner, skb);
+    if (skb->ifindex == rule->ifindex || skb->ifindex == LOOPBACK_IFINDEX)
+        return 1;
+    return to_lan(skb, netns);
 }
 
 // Runs after routing: skb->ifindex is the interface the packet leaves by.
@@ -96,7 +200,7 @@ int via_egress(struct __sk_buff *skb)
 {
     __u32 mark = mark_of(skb);
     if ((mark & VIA_ANY_MARK_MASK) != VIA_ANY_MARK_BASE)
-        return 1;
+        return mark ? 1 : by_rules(skb);
     count(skb);
     if (!(mark & VIA_OPEN_BIT))
         return 1;
@@ -108,17 +212,5 @@ int via_egress(struct __sk_buff *skb)
     if ((skb->mark & VIA_ANY_MARK_MASK) == VIA_ANY_MARK_BASE && skb->ifindex == (skb->mark & VIA_IFINDEX_MASK))
         return 1;
 
-    struct via_lan key = {.prefixlen = 32 + 64 + 128, .ifindex = skb->ifindex, .netns = netns_of(skb)};
-    if (skb->protocol == bpf_htons(ETH_P_IP)) {
-        key.addr[10] = 0xff;
-        key.addr[11] = 0xff;
-        if (bpf_skb_load_bytes(skb, 16, &key.addr[12], 4))  // daddr
-            return 0;
-    } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-        if (bpf_skb_load_bytes(skb, 24, key.addr, 16))  // daddr
-            return 0;
-    } else {
-        return 0;
-    }
-    return bpf_map_lookup_elem(&via_lans_ns, &key) ? 1 : 0;
+    return to_lan(skb, netns_of(skb));
 }

@@ -42,6 +42,16 @@ struct {
     __type(value, __u32);
 } via_uplinks_ns SEC(".maps");
 
+// The network namespaces with /etc/via rules (admin/rules.cpp): there,
+// the sockets of untagged tasks keep their namespace too, for the egress
+// program's rules (by destination) to know whose rules they are.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 256);
+    __type(key, __u64);
+    __type(value, __u32);
+} via_rules_ns SEC(".maps");
+
 // io_uring's workers are made without that tracepoint; they are threads of
 // the task they work for, so its thread group leader's tag counts. A task
 // without a tag may run as an uplink's dedicated user.
@@ -88,7 +98,9 @@ static __always_inline int keep_launch(const struct via_tag *tag, void *sk, __u6
         return 0;
     *kept = netns;
     __u32 *owner = bpf_sk_storage_get(&via_owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-    if (owner) {
+    if (owner && (tag->flags & VIA_TAG_RULE)) {
+        *owner = VIA_RULE_OWNER | (tag->flags >> VIA_TAG_RULE_SHIFT);
+    } else if (owner) {
         struct task_struct *task = bpf_get_current_task_btf();
         __u32 *launch = bpf_task_storage_get(&via_launches, task, 0, 0);
         if (!launch)
@@ -104,6 +116,20 @@ static __always_inline int keep_launch(const struct via_tag *tag, void *sk, __u6
     return 1;
 }
 
+// An untagged task's socket, in a namespace with rules, keeps the
+// namespace; one that cannot is refused (its rules could not hold).
+static __always_inline int keep_netns_for_rules(void *sk)
+{
+    __u64 netns = current_netns();
+    if (!bpf_map_lookup_elem(&via_rules_ns, &netns))
+        return 1;
+    __u64 *kept = bpf_sk_storage_get(&via_sock_netns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (!kept)
+        return 0;
+    *kept = netns;
+    return 1;
+}
+
 // Linux 6.16 and newer: every IPv4 and IPv6 socket a tagged task creates.
 // One that cannot keep its launch's name servers is refused (socket()
 // fails with EPERM): its DNS would go elsewhere.
@@ -112,7 +138,7 @@ int via_sock_create(struct bpf_sock *sk)
 {
     struct via_tag *tag = tag_of_current();
     if (!tag)
-        return 1;
+        return keep_netns_for_rules(sk);
     __u64 netns = current_netns();
     sk->mark = mark_for(tag, netns);
     return keep_launch(tag, sk, netns);
@@ -126,9 +152,9 @@ int BPF_PROG(via_socket, struct socket *sock, int family, int type, int protocol
     if (kern || (family != AF_INET && family != AF_INET6))
         return 1;
     struct via_tag *tag = tag_of_current();
-    if (!tag)
-        return 1;
     struct sock *sk = sock->sk;
+    if (!tag)
+        return sk ? keep_netns_for_rules(sk) : 1;
     if (!sk)
         return 0;
     __u64 netns = current_netns();

@@ -21,6 +21,10 @@ struct via_uplink_key {
 };
 
 #define VIA_TAG_OPEN 1  // launched with --no-kill-switch
+// A user rule's tag ([rule NAME] users = ...): its sockets' traffic counts
+// for the rule, whose id is in the flags' bits from VIA_TAG_RULE_SHIFT.
+#define VIA_TAG_RULE 2
+#define VIA_TAG_RULE_SHIFT 8
 
 #define VIA_MAX_DNS 3  // owned::max_dns_servers
 
@@ -64,6 +68,36 @@ struct via_lan {
     __u64 netns;
     __u8 addr[16];
 };
+
+// What /etc/via's rules choose by destination, in one network namespace:
+// a port of a protocol (the ports map) or a network (the networks map, an
+// LPM trie: after prefixlen, 4 zero bytes and the namespace, matched whole,
+// then the address, IPv4 as IPv4-mapped IPv6, so that prefixlen = 32 + 64
+// + 96 + bits for IPv4, 32 + 64 + bits for IPv6).
+struct via_rule_port {
+    __u64 netns;
+    __u8 protocol;   // IPPROTO_TCP, IPPROTO_UDP
+    __u8 zero;
+    __u16 port;      // network byte order
+    __u32 zero2;
+};
+
+struct via_rule_net {
+    __u32 prefixlen;
+    __u32 zero;
+    __u64 netns;
+    __u8 addr[16];
+};
+
+// Where such traffic leaves, and the key of its counters in the traffic
+// map (VIA_RULE_OWNER | the rule's id). ifindex 0: nowhere yet (its
+// uplink is missing), so nothing of it leaves but to lo and the LAN.
+struct via_rule_uplink {
+    __u32 ifindex;
+    __u32 owner;
+};
+
+#define VIA_RULE_OWNER 0x80000000u  // owned::rule_owner_bit
 
 // As in src/owned.hpp.
 #define VIA_ANY_MARK_BASE 0x56480000u  // mark & VIA_ANY_MARK_MASK: one of via's

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -67,6 +68,44 @@ void Batch::delete_table(Table table, std::string what) {
     entries_.push_back({NFT_MSG_DELTABLE, 0, std::move(table), {}, {}, std::move(what)});
 }
 
+void Batch::add_set(Set set, std::string what) {
+    entries_.push_back({NFT_MSG_NEWSET, NLM_F_CREATE, {}, {}, {}, std::move(what), std::move(set), false});
+}
+
+void Batch::delete_set(Set set, std::string what) {
+    entries_.push_back({NFT_MSG_DELSET, 0, {}, {}, {}, std::move(what), std::move(set), false});
+}
+
+void Batch::flush_set(Set set, std::string what) {
+    entries_.push_back({NFT_MSG_DELSETELEM, 0, {}, {}, {}, std::move(what), std::move(set), true});
+}
+
+namespace {
+
+// Elements per message: each fits in a message's room (key, end, data and
+// flags of the widest, IPv6, are under 80 bytes).
+constexpr std::size_t elements_per_message = 64;
+
+Set empty_like(const nftnl_set* set) {
+    Set part(nftnl_set_alloc());
+    if (!part) throw Error("building nftables set: out of memory");
+    for (const auto attr : {NFTNL_SET_TABLE, NFTNL_SET_NAME})
+        nftnl_set_set_str(part.get(), attr, nftnl_set_get_str(set, attr));
+    nftnl_set_set_u32(part.get(), NFTNL_SET_FAMILY, nftnl_set_get_u32(set, NFTNL_SET_FAMILY));
+    return part;
+}
+
+}  // namespace
+
+void Batch::add_elements(const nftnl_set* set, std::vector<Element> elements, const std::string& what) {
+    for (std::size_t first = 0; first < elements.size(); first += elements_per_message) {
+        Set part = empty_like(set);
+        const std::size_t end = std::min(elements.size(), first + elements_per_message);
+        for (std::size_t i = first; i < end; ++i) nftnl_set_elem_add(part.get(), elements[i].release());
+        entries_.push_back({NFT_MSG_NEWSETELEM, NLM_F_CREATE, {}, {}, {}, what, std::move(part), true});
+    }
+}
+
 Socket::Socket() : sock_(nlmsg::open(NETLINK_NETFILTER)) {
     if (!sock_) throw errno_error("opening a netfilter netlink socket");
     nlmsg::answer_timeout(sock_.fd(), answer_timeout_ms);
@@ -111,6 +150,17 @@ std::vector<ExistingRule> Socket::rules(std::string_view table, std::uint16_t fa
         r.chain = nftnl_rule_get_str(rule.get(), NFTNL_RULE_CHAIN);
         r.handle = nftnl_rule_get_u64(rule.get(), NFTNL_RULE_HANDLE);
         r.comment = comment_of(rule.get());
+        nftnl_expr_foreach(
+            rule.get(),
+            [](nftnl_expr* e, void* into) {
+                if (std::string_view(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)) == "counter") {
+                    auto* found = static_cast<ExistingRule*>(into);
+                    found->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+                    found->bytes += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+                }
+                return 0;
+            },
+            &r);
         out.push_back(std::move(r));
     };
     int error = 0;
@@ -164,11 +214,20 @@ void Socket::commit(const Batch& batch, std::uint16_t family, std::optional<std:
         if (e.table) nftnl_table_nlmsg_build_payload(nlh, e.table.get());
         if (e.chain) nftnl_chain_nlmsg_build_payload(nlh, e.chain.get());
         if (e.rule) nftnl_rule_nlmsg_build_payload(nlh, e.rule.get());
+        if (e.set && e.elements) nftnl_set_elems_nlmsg_build_payload(nlh, e.set.get());
+        if (e.set && !e.elements) nftnl_set_nlmsg_build_payload(nlh, e.set.get());
         if (nlh->nlmsg_len > message_room) throw Error("building nftables batch: too large at " + e.what);
         next(nlh);
         pending.emplace(seq, e.what);
     }
     next(nftnl_batch_end(head + used, sock_.next_seq()));
+    // A batch larger than the socket's default send buffer (sets of many
+    // elements): room for it, with CAP_NET_ADMIN past the system's limit.
+    if (used > 128 * 1024) {
+        const int size = static_cast<int>(used + 4096);
+        if (::setsockopt(sock_.fd(), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+            ::setsockopt(sock_.fd(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
 
     if (!nlmsg::send_raw(sock_, head, used)) throw failure("sending nftables batch", errno ? errno : EIO);
 

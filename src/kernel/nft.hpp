@@ -13,6 +13,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
@@ -25,12 +26,17 @@ using Table = Handle<nftnl_table, nftnl_table_free>;
 using Chain = Handle<nftnl_chain, nftnl_chain_free>;
 using Rule = Handle<nftnl_rule, nftnl_rule_free>;
 using Expr = Handle<nftnl_expr, nftnl_expr_free>;
+using Set = Handle<nftnl_set, nftnl_set_free>;
+using Element = Handle<nftnl_set_elem, nftnl_set_elem_free>;
 
 // A rule as found in the kernel: enough to recognise it and to delete it.
 struct ExistingRule {
     std::string chain;
     std::uint64_t handle = 0;
     std::string comment;
+    // Its counter's, if it has one.
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
 };
 
 // The rule's comment (what `nft list` shows as comment "...").
@@ -46,6 +52,14 @@ public:
     void delete_rule(Rule rule, std::string what);  // rule carries table, chain, handle
     void delete_chain(Chain chain, std::string what);
     void delete_table(Table table, std::string what);
+    // A named set or map (table, name, key and data types set; no elements).
+    void add_set(Set set, std::string what);
+    void delete_set(Set set, std::string what);
+    // Empties the set (a set with table and name, no elements).
+    void flush_set(Set set, std::string what);
+    // Adds elements to the set named like `set` (its table, name and
+    // family), in as many messages as they need.
+    void add_elements(const nftnl_set* set, std::vector<Element> elements, const std::string& what);
     bool empty() const { return entries_.empty(); }
 
 private:
@@ -57,6 +71,8 @@ private:
         Chain chain;
         Rule rule;
         std::string what;
+        Set set;
+        bool elements = false;  // the set's elements, not the set
     };
     std::vector<Entry> entries_;
 };

@@ -110,6 +110,11 @@ T attr_get(const nlattr* a) noexcept {
 }
 inline std::uint32_t attr_u32(const nlattr* a) noexcept { return attr_get<std::uint32_t>(a); }
 inline std::uint8_t attr_u8(const nlattr* a) noexcept { return attr_get<std::uint8_t>(a); }
+// A string attribute, to its NUL or its end.
+inline std::string attr_str(const nlattr* a) {
+    const auto* p = static_cast<const char*>(attr_data(a));
+    return std::string(p, strnlen(p, attr_len(a)));
+}
 
 // Calls f on each attribute of `len` bytes of attributes (a nested one's
 // payload), or after a message's fixed header; stops at one that does not

@@ -137,7 +137,14 @@ Rule rule_of(const nlmsghdr* nlh) {
             case FRA_SUPPRESS_IFGROUP:  // sent with -1 when unset
                 rule.suppresses = rule.suppresses || attr_u32(attr) != 0xffffffff;
                 break;
-            case FRA_IIFNAME: case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
+            case FRA_IIFNAME:
+                rule.iif = nlmsg::attr_str(attr);
+                rule.selects_more = true;
+                break;
+            case FRA_SRC:
+                rule.src = to_text(hdr->family, nlmsg::attr_data(attr)) + "/" + std::to_string(hdr->src_len);
+                break;
+            case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
             case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
             default: break;
         }

@@ -91,6 +91,8 @@ struct Rule {
     int family = 0;           // AF_INET or AF_INET6
     std::uint8_t action = 1;  // FR_ACT_TO_TBL (lookup), FR_ACT_GOTO, FR_ACT_NOP...
     std::uint32_t target = 0; // a goto's priority
+    std::string iif;          // iif NAME, if it has one
+    std::string src;          // from ADDR/LEN, if it has one
 };
 
 // The ip rules of this network namespace, both families: one rtnetlink

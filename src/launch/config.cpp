@@ -46,8 +46,9 @@ struct Parser {
     const std::string& file;
     Config& config;
     unsigned line = 0;
-    enum class In { nothing, defaults, uplink } in = In::nothing;
+    enum class In { nothing, defaults, uplink, rule } in = In::nothing;
     Uplink* uplink = nullptr;
+    Rule* rule = nullptr;
 
     std::optional<ParseError> error(const std::string& message) const { return ParseError{file, line, message}; }
 
@@ -57,8 +58,9 @@ struct Parser {
             in = In::defaults;
             return std::nullopt;
         }
+        if (!w.empty() && w[0] == "rule") return rule_section(w);
         if (w.empty() || w[0] != "uplink")
-            return error("unknown section [" + header + "]; sections are [defaults] and [uplink NAME]");
+            return error("unknown section [" + header + "]; sections are [defaults], [uplink NAME] and [rule NAME]");
         if (w.size() != 2) return error("[uplink NAME] takes one name, without spaces");
         if (!valid_uplink_name(w[1]))
             return error("'" + w[1] +
@@ -68,6 +70,65 @@ struct Parser {
         config.uplinks.push_back(Uplink{.name = w[1], .interface = w[1], .file = file, .line = line});
         uplink = &config.uplinks.back();
         in = In::uplink;
+        return std::nullopt;
+    }
+
+    std::optional<ParseError> rule_section(const std::vector<std::string>& w) {
+        if (w.size() != 2) return error("[rule NAME] takes one name, without spaces");
+        if (!valid_uplink_name(w[1]))
+            return error("'" + w[1] +
+                         "' is not a valid rule name: 1 to 15 letters, digits, '-' or '_', starting with a letter");
+        for (const auto& r : config.rules)
+            if (r.name == w[1]) return error("rule '" + w[1] + "' is already defined at " + r.where());
+        config.rules.push_back(Rule{.name = w[1], .file = file, .line = line});
+        rule = &config.rules.back();
+        in = In::rule;
+        return std::nullopt;
+    }
+
+    std::optional<ParseError> rule_key(const std::string& key, const std::string& value) {
+        auto& r = *rule;
+        const auto w = words(value);
+        std::string message;
+        if (key == "uplink") {
+            if (w.size() != 1) return error("uplink takes one name");
+            if (!cli::valid_interface_name(w[0])) return error("'" + w[0] + "' is not an uplink or interface name");
+            r.uplink = w[0];
+        } else if (key == "ports") {
+            for (const auto& p : w) {
+                auto parsed = rule::parse_ports(p);
+                if (!parsed.error.empty()) return error(parsed.error);
+                r.ports.insert(r.ports.end(), parsed.ports.begin(), parsed.ports.end());
+            }
+        } else if (key == "to") {
+            for (const auto& p : w) {
+                auto prefix = rule::parse_prefix(p, message);
+                if (!prefix) return error(message + " (in to)");
+                r.to.push_back(*prefix);
+            }
+        } else if (key == "users") {
+            return accounts(key, w, true, r.users);
+        } else if (key == "dns") {
+            if (value != "all") return error("dns in a rule is 'all' (every program's DNS), not '" + value + "'");
+            r.dns_all = true;
+        } else if (key == "from") {
+            for (const auto& p : w) {
+                if (std::isdigit(static_cast<unsigned char>(p[0])) || p.find(':') != std::string::npos) {
+                    auto prefix = rule::parse_prefix(p, message);
+                    if (!prefix) return error(message + " (in from)");
+                    r.from.push_back(*prefix);
+                } else if (cli::valid_interface_name(p)) {
+                    r.from_interfaces.push_back(p);
+                } else {
+                    return error("'" + p + "' in from is neither an interface name nor a network");
+                }
+            }
+        } else if (key == "domains") {
+            return error("domains are not supported yet: name the networks with to (see via.conf(5))");
+        } else {
+            return error("unknown key '" + key + "' in [rule " + r.name +
+                         "]; keys there are uplink, ports, to, users, dns and from");
+        }
         return std::nullopt;
     }
 
@@ -170,9 +231,10 @@ struct Parser {
         if (key.empty()) return error("a key is missing before '='");
         if (value.empty()) return error(key + " has no value");
         switch (in) {
-            case In::nothing: return error("'" + key + "' is outside any section; start with [defaults] or [uplink NAME]");
+            case In::nothing: return error("'" + key + "' is outside any section; start with [defaults], [uplink NAME] or [rule NAME]");
             case In::defaults: return defaults_key(key, value);
             case In::uplink: return uplink_key(key, value);
+            case In::rule: return rule_key(key, value);
         }
         return std::nullopt;
     }
@@ -220,6 +282,18 @@ std::optional<ParseError> parse(std::string_view text, const std::string& file, 
             return p.error("a NUL byte: this is not a text file");
         if (auto e = p.line_of(text.substr(start, end - start))) return e;
         start = end + 1;
+    }
+    // A rule says where and what: its uplink, and one selector at least.
+    for (const auto& r : work.rules) {
+        if (r.file != file) continue;
+        if (r.uplink.empty())
+            return ParseError{r.file, r.line, "rule '" + r.name + "' has no uplink: add uplink = NAME"};
+        if (!r.selects_local() && r.from.empty() && r.from_interfaces.empty())
+            return ParseError{r.file, r.line, "rule '" + r.name +
+                                                  "' chooses no traffic: add ports, to, users, dns = all or from"};
+        if (r.selects_local() && (!r.from.empty() || !r.from_interfaces.empty()))
+            return ParseError{r.file, r.line, "rule '" + r.name +
+                                                  "': from (the LAN behind the machine) goes in a rule of its own"};
     }
     // One section per interface, and no name that is another's interface:
     // a name on the command line must mean one uplink.

@@ -28,6 +28,8 @@
 #include <variant>
 #include <vector>
 
+#include "launch/rule.hpp"
+
 namespace via::config {
 
 inline constexpr const char* dir = "/etc/via";
@@ -75,9 +77,30 @@ struct Defaults {
     std::vector<std::string> admins;  // for interfaces named directly
 };
 
+// [rule NAME]: traffic of the whole machine that leaves by an uplink
+// without a launch (the seeds' iptables recipes). Any of its selectors
+// catches a packet; a launch's own uplink wins over every rule.
+struct Rule {
+    std::string name;
+    std::string uplink;  // an [uplink NAME] or an interface
+    std::vector<rule::Ports> ports;   // destination ports, both families
+    std::vector<rule::Prefix> to;     // destination networks
+    std::vector<std::string> users;   // user names, @group names: their sockets
+    bool dns_all = false;             // every program's DNS (port 53, tcp and udp)
+    // Forwarded traffic of LAN clients: coming in by these interfaces
+    // (none: any) from these networks (none: any); one of them at least.
+    std::vector<std::string> from_interfaces;
+    std::vector<rule::Prefix> from;
+    std::string file;
+    unsigned line = 0;
+    std::string where() const { return file + ":" + std::to_string(line); }
+    bool selects_local() const { return !ports.empty() || !to.empty() || !users.empty() || dns_all; }
+};
+
 struct Config {
     Defaults defaults;
     std::vector<Uplink> uplinks;
+    std::vector<Rule> rules;
 };
 
 struct ParseError {

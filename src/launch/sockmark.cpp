@@ -48,7 +48,8 @@ via_uplink_key key_here(const std::string& uplink) { return {ids::own_netns(), k
 std::string name_of(const via_uplink& key) { return std::string(key.name, strnlen(key.name, sizeof key.name)); }
 
 Tag tag_from(const via_tag& t) {
-    Tag tag{name_of(t.uplink), t.mark, (t.flags & VIA_TAG_OPEN) != 0, {}};
+    Tag tag{name_of(t.uplink), t.mark, (t.flags & VIA_TAG_OPEN) != 0, {},
+            (t.flags & VIA_TAG_RULE) ? t.flags >> VIA_TAG_RULE_SHIFT : 0u};
     char text[INET6_ADDRSTRLEN];
     for (const auto& a : t.dns.dns4)
         if (a && inet_ntop(AF_INET, &a, text, sizeof text)) tag.dns.emplace_back(text);
@@ -171,6 +172,7 @@ via_tag make_tag(const Launch& launch) {
     tag.uplink = key_of(launch.uplink);
     tag.mark = launch.mark;
     tag.flags = launch.kill_switch ? 0u : VIA_TAG_OPEN;
+    if (launch.rule) tag.flags |= VIA_TAG_RULE | (launch.rule << VIA_TAG_RULE_SHIFT);
     std::size_t n4 = 0, n6 = 0;
     for (const auto& server : launch.dns) {
         if (n4 < VIA_MAX_DNS && inet_pton(AF_INET, server.c_str(), &tag.dns.dns4[n4]) == 1)
@@ -271,6 +273,10 @@ std::optional<Traffic> traffic_of(pid_t pid) {
     via_traffic t{};
     if (bpfsys::map_lookup_elem(traffic.get(), &key, &t) < 0) return std::nullopt;
     return Traffic{t.packets, t.bytes};
+}
+
+std::optional<Traffic> traffic_of_rule(std::uint32_t rule) {
+    return traffic_of(static_cast<pid_t>(owned::rule_owner_bit | rule));
 }
 
 std::vector<std::pair<std::string, std::uint32_t>> uplinks() {

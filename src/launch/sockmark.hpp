@@ -89,6 +89,7 @@ struct Launch {
     std::uint32_t mark = 0;
     bool kill_switch = true;  // without it, the sockets get the uplink's open mark
     std::vector<std::string> dns;  // its port-53 traffic goes to these (up to 3 of each family)
+    std::uint32_t rule = 0;  // a user rule's id (admin/rules.hpp): its sockets count for the rule
 };
 
 // The tag as the BPF programs read it (pure).
@@ -111,6 +112,7 @@ struct Tag {
     std::uint32_t mark = 0;  // the mark when it was tagged
     bool open = false;       // --no-kill-switch
     std::vector<std::string> dns;
+    std::uint32_t rule = 0;  // a user rule's id, or 0
 };
 
 // The tag of a running process, if any. Same privileges.
@@ -127,6 +129,8 @@ struct Traffic {
     std::uint64_t bytes = 0;
 };
 std::optional<Traffic> traffic_of(pid_t pid);
+// What a rule's traffic counted (admin/rules.hpp), by its id.
+std::optional<Traffic> traffic_of_rule(std::uint32_t rule);
 
 // The uplinks map: name -> the mark running programs follow.
 std::vector<std::pair<std::string, std::uint32_t>> uplinks();

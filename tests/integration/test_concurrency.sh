@@ -28,9 +28,10 @@ expect_eq "one in its IPv6 table" 1 "$(kill_switch_in "$mark" -6)"
 expect_eq "one default route in the uplink's table" 1 "$(table_default "$mark" | wc -l)"
 expect_eq "one IPv6 default route" 1 "$(table_default "$mark" -6 | wc -l)"
 expect_eq "one socket program of via's at the cgroup root" 1 "$(markers_at)"
-expect_eq "via pinned eleven maps and ten links" \
-    "$(printf '%s\n' connect4- connect6- dns_peers egress- fork- lans_ns launches owners recvmsg4- recvmsg6- sendmsg4- \
-        sendmsg6- "$(marker)-" sock_dns sock_netns state sysctl- tasks traffic uplinks_ns users | LC_ALL=C sort)" \
+expect_eq "via pinned fourteen maps and ten links" \
+    "$(printf '%s\n' connect4- connect6- dns_peers egress- fork- lans_ns launches owners recvmsg4- recvmsg6- rule_ports \
+        rule_to rules_ns sendmsg4- sendmsg6- "$(marker)-" sock_dns sock_netns state sysctl- tasks traffic uplinks_ns \
+        users | LC_ALL=C sort)" \
     "$(LC_ALL=C ls /sys/fs/bpf/via | sed 's/-.*/-/')"
 expect_eq "the uplink's table: its default route, the 3 connected networks, the kill switch" 5 \
     "$(ip -n "$H" route show table $((mark)) | wc -l)"

@@ -139,9 +139,10 @@ expect_eq "bpffs gained via's directory and nothing else" \
     "$(printf '%s\n' "$bpf_before" /sys/fs/bpf/via "$(in_ct sh -c 'ls -d /sys/fs/bpf/via/*')" | sort)" \
     "$(in_ct find /sys/fs/bpf | sort)"
 ct_marker=$(in_ct ls /sys/fs/bpf/via | sed -n 's/^\(sock_create\|socket\)-.*/\1/p')
-expect_eq "via's pins: eleven maps, ten links" \
-    "$(printf '%s\n' connect4- connect6- dns_peers egress- fork- lans_ns launches owners recvmsg4- recvmsg6- sendmsg4- \
-        sendmsg6- "$ct_marker-" sock_dns sock_netns state sysctl- tasks traffic uplinks_ns users | LC_ALL=C sort | xargs)" \
+expect_eq "via's pins: fourteen maps, ten links" \
+    "$(printf '%s\n' connect4- connect6- dns_peers egress- fork- lans_ns launches owners recvmsg4- recvmsg6- rule_ports \
+        rule_to rules_ns sendmsg4- sendmsg6- "$ct_marker-" sock_dns sock_netns state sysctl- tasks traffic uplinks_ns \
+        users | LC_ALL=C sort | xargs)" \
     "$(in_ct ls /sys/fs/bpf/via | LC_ALL=C sort | sed 's/-.*/-/' | xargs)"
 check "systemd had attached programs of its own" test -n "$others_before"
 expect_eq "none of them was detached or replaced" "" "$(comm -23 <(echo "$others_before") <(attached_ids))"

@@ -6,6 +6,8 @@
 // callers outside group via too (without capabilities: some checks are
 // then skipped).
 #include <cstdio>
+#include <fcntl.h>
+#include <net/if.h>
 #include <optional>
 #include <string>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include "admin/firewall.hpp"
 #include "admin/programs.hpp"
 #include "admin/routing.hpp"
+#include "admin/rules.hpp"
 #include "kernel/cgroup.hpp"
 #include "launch/accounts.hpp"
 #include "launch/checks.hpp"
@@ -229,6 +232,48 @@ void check_uplink(Findings& f, const std::string& name, bool privileged) {
     if (warnings.empty()) f.add(Level::ok, "nothing known here deletes via's rules or takes its packets");
 }
 
+// /etc/via's rules: each one valid (file:line when not), its uplink
+// there, and forwarding on where a rule routes for the LAN.
+void check_rules(Findings& f, bool privileged) {
+    config::Config conf;
+    try {
+        conf = root_config();
+    } catch (const Error& e) {
+        f.add(Level::fail, e.context(), e.hint());
+        return;
+    }
+    if (conf.rules.empty()) return;
+    const auto compiled = rules::compile(conf, rules::system_accounts());
+    if (const auto* e = std::get_if<config::ParseError>(&compiled)) {
+        f.add(Level::fail, e->text(), "fix the rule (see via.conf(5)); via repair refuses the file until then");
+        return;
+    }
+    const auto& plan = std::get<rules::Plan>(compiled);
+    bool lan = false;
+    for (const auto& r : plan.rules) {
+        lan = lan || r.lan;
+        const std::string what = "rule " + r.name + " sends " + rules::describe(*std::find_if(
+            conf.rules.begin(), conf.rules.end(), [&](const config::Rule& c) { return c.name == r.name; })) +
+            " by " + r.interface;
+        if (::if_nametoindex(r.interface.c_str()) == 0)
+            f.add(Level::warn, what + ", which does not exist now: that traffic goes nowhere until it does");
+        else
+            f.add(Level::ok, what);
+    }
+    if (lan) {
+        char on = '0';
+        if (UniqueFd fd(::open("/proc/sys/net/ipv4/ip_forward", O_RDONLY | O_CLOEXEC)); fd) {
+            if (::read(fd.get(), &on, 1) != 1) on = '0';
+        }
+        if (on != '1')
+            f.add(Level::warn, "IPv4 forwarding is off: the LAN rules' clients are not routed (via never turns it on)",
+                  "sysctl -w net.ipv4.ip_forward=1 (and in /etc/sysctl.d to keep it)");
+        else
+            f.add(Level::ok, "IPv4 forwarding is on, for the LAN rules");
+    }
+    if (!privileged) f.add(Level::skip, "whether the rules are in place (join group via first)");
+}
+
 }  // namespace
 
 int check(const cli::Check& options) {
@@ -243,6 +288,7 @@ int check(const cli::Check& options) {
         }
     }
     check_kernel(f, privileged);
+    check_rules(f, privileged);
     if (options.uplink) check_uplink(f, *options.uplink, privileged);
     try {
         privilege::drop_all();

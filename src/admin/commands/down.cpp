@@ -64,8 +64,10 @@ void forget_stale_users(const config::Config& conf, const Report& report) {
         if (const auto account = accounts::find_user(owned::user_of(section.name))) dedicated.push_back(account->uid);
     privilege::RootFiles as_root;
     privilege::Effective sys_admin({CAP_SYS_ADMIN});
+    // (A user rule's are the rules' to keep: via repair.)
     for (const auto& [uid, tag] : sockmark::users())
-        if (std::find(dedicated.begin(), dedicated.end(), uid) == dedicated.end()) sockmark::forget_user(uid, report);
+        if (!tag.rule && std::find(dedicated.begin(), dedicated.end(), uid) == dedicated.end())
+            sockmark::forget_user(uid, report);
 }
 
 }  // namespace
@@ -97,7 +99,9 @@ int down(const cli::Down& options) {
             const auto uplinks = inventory::view(state);
             if (only && std::none_of(uplinks.begin(), uplinks.end(), [&](const auto& u) { return u.name == *only; }))
                 throw Error("via has nothing set up for " + *only, "'via status' lists the uplinks via serves");
-            removal = inventory::plan_removal(uplinks, only, options.force);
+            std::vector<std::pair<std::string, std::string>> ruled;
+            for (const auto& rule : conf.rules) ruled.emplace_back(config::interface_of(conf, rule.uplink), rule.name);
+            removal = inventory::plan_removal(uplinks, only, options.force, ruled);
         }
         if (only && !removal.kept.empty())
             throw Error("not taking " + *only + " down: " + removal.kept.front().substr(removal.kept.front().find(": ") + 2),

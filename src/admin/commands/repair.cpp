@@ -6,7 +6,8 @@
 // /etc/via are served from the start: a unit that runs `via repair` (see
 // README, services) before its daemon has it marked from boot on. An
 // uplink that is gone or down is left alone: its kill switch holds until
-// it comes back.
+// it comes back. With no uplink named, /etc/via's rules are ensured too
+// (admin/rules.hpp), with their uplinks.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -15,6 +16,7 @@
 
 #include "admin/commands.hpp"
 #include "admin/converge.hpp"
+#include "admin/rules.hpp"
 #include "launch/config.hpp"
 #include "launch/error.hpp"
 #include "launch/grant.hpp"
@@ -68,6 +70,11 @@ int repair(const cli::Repair& options) {
     try {
         privilege::check();
         const config::Config conf = root_config();
+        // The rules are checked before anything changes: a bad one is
+        // refused with its file and line.
+        auto compiled = rules::compile(conf, rules::system_accounts());
+        if (const auto* e = std::get_if<config::ParseError>(&compiled))
+            throw Error(e->text(), "fix the rule (see via.conf(5)); via changed nothing");
         // Named by uplink or by interface.
         std::vector<std::string> wanted;
         for (const auto& n : options.uplinks) wanted.push_back(config::interface_of(conf, n));
@@ -92,6 +99,8 @@ int repair(const cli::Repair& options) {
                 report.note("not repairing " + name + ": another via ensured it meanwhile");
             }
         }
+        // The rules, with their uplinks, when every uplink is repaired.
+        if (wanted.empty()) rules::apply(conf, std::get<rules::Plan>(compiled), report);
         privilege::drop_all();
     } catch (const std::exception& e) {
         return failed(e);

@@ -10,7 +10,10 @@
 #include "admin/commands.hpp"
 #include "admin/inventory.hpp"
 #include "admin/json.hpp"
+#include "admin/rules.hpp"
+#include "launch/config.hpp"
 #include "launch/error.hpp"
+#include "launch/grant.hpp"
 #include "launch/ids.hpp"
 #include "launch/privilege.hpp"
 #include "launch/text.hpp"
@@ -100,10 +103,49 @@ void print_text(const inventory::Uplink& u, std::size_t hidden) {
     if (hidden) std::printf("  and %zu program%s of other users\n", hidden, hidden == 1 ? "" : "s");
 }
 
+// /etc/via's rules, with what each sent.
+struct RuleLine {
+    std::string name, uplink, interface, chooses;
+    rules::Counted sent;
+};
+
+std::vector<RuleLine> rule_lines(const config::Config& conf) {
+    std::vector<RuleLine> out;
+    const auto compiled = rules::compile(conf, rules::system_accounts());
+    std::vector<nft::ExistingRule> existing;
+    {
+        privilege::Effective net_admin({CAP_NET_ADMIN});
+        existing = firewall::existing();
+    }
+    for (const auto& r : conf.rules) {
+        RuleLine line{r.name, r.uplink, config::interface_of(conf, r.uplink), rules::describe(r), {}};
+        if (const auto* plan = std::get_if<rules::Plan>(&compiled))
+            for (const auto& c : plan->rules)
+                if (c.name == r.name) line.sent = rules::counted(c, existing);
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
+json::Value to_json(const RuleLine& r) {
+    return json::Object{{"name", r.name},       {"uplink", r.uplink},        {"interface", r.interface},
+                        {"chooses", r.chooses}, {"packets", r.sent.packets}, {"bytes", r.sent.bytes}};
+}
+
+void print_rules(const std::vector<RuleLine>& lines) {
+    std::printf("rules of /etc/via:\n");
+    std::printf("  %-15s %-15s %9s %10s  %s\n", "RULE", "UPLINK", "PACKETS", "SENT", "CHOOSES");
+    for (const auto& r : lines)
+        std::printf("  %-15s %-15s %9llu %10s  %s\n", r.name.c_str(), r.interface.c_str(),
+                    static_cast<unsigned long long>(r.sent.packets), inventory::bytes(r.sent.bytes).c_str(),
+                    r.chooses.c_str());
+}
+
 }  // namespace
 
 int status(const cli::Status& options) {
     std::vector<inventory::Uplink> uplinks;
+    std::vector<RuleLine> rule_list;
     try {
         privilege::check();
         inventory::State state;
@@ -111,6 +153,12 @@ int status(const cli::Status& options) {
             privilege::RootFiles as_root;
             privilege::Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
             state = inventory::read();
+        }
+        {
+            const config::Config conf = root_config();
+            privilege::RootFiles as_root;
+            privilege::Effective caps({CAP_SYS_ADMIN});
+            rule_list = rule_lines(conf);
         }
         privilege::drop_all();
         uplinks = inventory::view(state);
@@ -140,16 +188,20 @@ int status(const cli::Status& options) {
     if (options.json != cli::Json::none) {
         json::Array list;
         for (std::size_t i = 0; i < uplinks.size(); ++i) list.push_back(to_json(uplinks[i], hidden[i]));
-        std::fputs(json::dump(json::Object{{"uplinks", list}}, options.json == cli::Json::pretty).c_str(), stdout);
+        json::Array rules;
+        for (const auto& r : rule_list) rules.push_back(to_json(r));
+        std::fputs(json::dump(json::Object{{"uplinks", list}, {"rules", rules}}, options.json == cli::Json::pretty).c_str(),
+                   stdout);
         return 0;
     }
-    if (uplinks.empty()) {
-        std::puts("via serves no uplink now.");
-        return 0;
-    }
+    if (uplinks.empty()) std::puts("via serves no uplink now.");
     for (std::size_t i = 0; i < uplinks.size(); ++i) {
         if (i) std::putchar('\n');
         print_text(uplinks[i], hidden[i]);
+    }
+    if (!rule_list.empty() && options.uplinks.empty()) {
+        std::putchar('\n');
+        print_rules(rule_list);
     }
     return 0;
 }
