@@ -145,11 +145,12 @@ void is_family(nftnl_rule* r, int af) {
     equals(r, &proto, sizeof proto);
 }
 
-// ip saddr NET (or ip6 saddr): the family, then the address masked.
-void from_network(nftnl_rule* r, const rule::Prefix& p) {
+// ip saddr NET (or daddr, or ip6): the family, then the address masked.
+void network_is(nftnl_rule* r, const rule::Prefix& p, bool source) {
     is_family(r, p.family);
     const std::uint32_t len = p.family == AF_INET ? 4 : 16;
-    load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, p.family == AF_INET ? 12 : 8, len);
+    const std::uint32_t offset = p.family == AF_INET ? (source ? 12 : 16) : (source ? 8 : 24);
+    load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, len);
     std::array<std::uint8_t, 16> bits{}, zero{};
     for (unsigned i = 0; i < p.length; ++i) bits[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
     auto e = expr("bitwise");
@@ -160,6 +161,20 @@ void from_network(nftnl_rule* r, const rule::Prefix& p) {
     nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), len);
     append(r, std::move(e));
     equals(r, p.address.data(), len);
+}
+
+// meta l4proto P th dport A-B (network byte order compares as numbers).
+void ports_are(nftnl_rule* r, const rule::Ports& p) {
+    load_meta(r, NFT_META_L4PROTO);
+    equals(r, &p.protocol, sizeof p.protocol);
+    load_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+    const std::uint16_t first = htons(p.first), last = htons(p.last);
+    if (p.first == p.last) {
+        equals(r, &first, sizeof first);
+        return;
+    }
+    compare(r, NFT_CMP_GTE, &first, sizeof first);
+    compare(r, NFT_CMP_LTE, &last, sizeof last);
 }
 
 void interface_is(nftnl_rule* r, std::uint32_t key, const std::string& name, bool is) {
@@ -276,9 +291,15 @@ struct Builder {
         set_ct(r, NFT_CT_MARK);
     }
 
-    void operator()(const MarkLan& m) const {
+    void matches(const LanMatch& m) const {
         if (!m.iifname.empty()) interface_is(r, NFT_META_IIFNAME, m.iifname, true);
-        if (m.from) from_network(r, *m.from);
+        if (m.from) network_is(r, *m.from, true);
+        if (m.to) network_is(r, *m.to, false);
+        if (m.ports) ports_are(r, *m.ports);
+    }
+
+    void operator()(const MarkLan& m) const {
+        matches(m.match);
         load_ct(r, NFT_CT_DIRECTION);
         const std::uint8_t original = 0;
         equals(r, &original, sizeof original);
@@ -293,10 +314,9 @@ struct Builder {
     }
 
     void operator()(const GuardLan& g) const {
-        if (!g.iifname.empty()) interface_is(r, NFT_META_IIFNAME, g.iifname, true);
-        if (g.from) from_network(r, *g.from);
+        matches(g.match);
         interface_is(r, NFT_META_OIFNAME, g.oifname, false);
-        if (!g.iifname.empty()) interface_is(r, NFT_META_OIFNAME, g.iifname, false);
+        if (!g.match.iifname.empty()) interface_is(r, NFT_META_OIFNAME, g.match.iifname, false);
         append(r, expr("counter"));
         verdict(r, NF_DROP);
     }

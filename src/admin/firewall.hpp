@@ -71,21 +71,28 @@ struct MarkByMap {
     std::string map;
 };
 
-// chain prerouting, a LAN rule's forwarded traffic (from = ...):
-//   [iifname "LAN"] [ip saddr NET] ct direction original meta mark set M ct mark set M counter
-// The packet then routes by the uplink's table and is masqueraded there.
-struct MarkLan {
+// What a LAN rule chooses of forwarded traffic:
+//   [iifname "LAN"] [ip saddr NET] [meta l4proto P th dport A-B] [ip daddr NET]
+struct LanMatch {
     std::string iifname;  // empty: any
     std::optional<rule::Prefix> from;
+    std::optional<rule::Ports> ports;
+    std::optional<rule::Prefix> to;
+};
+
+// chain prerouting, a LAN rule's forwarded traffic (from = ...):
+//   MATCH ct direction original meta mark set M ct mark set M counter
+// The packet then routes by the uplink's table and is masqueraded there.
+struct MarkLan {
+    LanMatch match;
     std::uint32_t mark = 0;
 };
 
 // chain forward, the LAN rule's kill switch: what it chose leaves by its
 // uplink (or back to its own LAN), or not at all, whatever the routes:
-//   [iifname "LAN"] [ip saddr NET] oifname != "UPLINK" [oifname != "LAN"] counter drop
+//   MATCH oifname != "UPLINK" [oifname != "LAN"] counter drop
 struct GuardLan {
-    std::string iifname;
-    std::optional<rule::Prefix> from;
+    LanMatch match;
     std::string oifname;
 };
 

@@ -120,14 +120,14 @@ std::variant<Plan, config::ParseError> compile(const config::Config& config, con
         const std::size_t index = plan.rules.size();
         const config::Uplink* section = config::find(config, r.uplink);
         Rule out{r.name, r.uplink, section ? section->interface : r.uplink, id_of(r.name),
-                 section ? section->dns : std::vector<std::string>{}, !r.selects_local()};
+                 section ? section->dns : std::vector<std::string>{}, r.lan()};
         if (!ids.insert(out.id).second)
             return at(r, "its name hashes like another rule's; rename it");
         const auto other = [&](std::size_t i) {
             const auto& o = config.rules[i];
             return "rule '" + o.name + "' (" + o.where() + ")";
         };
-        for (const auto& p : ports_of(r))
+        for (const auto& p : r.lan() ? std::vector<rule::Ports>{} : ports_of(r))
             for (unsigned port = p.first; port <= p.last; ++port) {
                 const auto key = std::pair(p.protocol, static_cast<std::uint16_t>(port));
                 if (const auto it = port_owner.find(key); it != port_owner.end()) {
@@ -140,7 +140,7 @@ std::variant<Plan, config::ParseError> compile(const config::Config& config, con
                     return at(r, "the rules choose more than " + std::to_string(owned::max_rule_ports) +
                                      " ports in all; name fewer, or the networks with to");
             }
-        for (const auto& net : r.to) {
+        for (const auto& net : r.lan() ? std::vector<rule::Prefix>{} : r.to) {
             for (const auto& e : plan.to)
                 if (rule::overlap(e.to, net))
                     return at(r, net.text() + " overlaps " + e.to.text() + " of " +
@@ -172,10 +172,20 @@ std::variant<Plan, config::ParseError> compile(const config::Config& config, con
         if (out.lan) {
             const std::vector<std::string> interfaces =
                 r.from_interfaces.empty() ? std::vector<std::string>{""} : r.from_interfaces;
+            std::vector<std::optional<rule::Prefix>> froms(r.from.begin(), r.from.end());
+            if (froms.empty()) froms.push_back(std::nullopt);
+            // What it chooses of their traffic: ports or networks, or all.
+            std::vector<std::pair<std::optional<rule::Ports>, std::optional<rule::Prefix>>> chosen;
+            for (const auto& p : ports_of(r)) chosen.emplace_back(p, std::nullopt);
+            for (const auto& n : r.to) chosen.emplace_back(std::nullopt, n);
+            if (chosen.empty()) chosen.emplace_back(std::nullopt, std::nullopt);
             for (const auto& i : interfaces) {
                 if (i == out.interface) return at(r, "from names its own uplink, " + i);
-                if (r.from.empty()) plan.lan.push_back({i, std::nullopt, index});
-                for (const auto& net : r.from) plan.lan.push_back({i, net, index});
+                for (const auto& f : froms)
+                    for (const auto& [ports, to] : chosen) {
+                        if (f && to && f->family != to->family) continue;  // no packet is both
+                        plan.lan.push_back({i, f, ports, to, index});
+                    }
             }
         }
         plan.rules.push_back(std::move(out));
@@ -231,15 +241,20 @@ firewall::Plan plan_firewall(const Plan& plan, const std::map<std::string, int>&
     }
     for (const auto& l : plan.lan) {
         const Rule& r = plan.rules[l.rule];
-        const std::string what = (l.interface.empty() ? std::string("any interface") : l.interface) +
-                                 (l.from ? " from " + l.from->text() : std::string());
+        std::string what = (l.interface.empty() ? std::string("any interface") : l.interface) +
+                           (l.from ? " from " + l.from->text() : std::string());
+        if (l.ports)
+            what += " to " + protocol_name(l.ports->protocol) + "/" + std::to_string(l.ports->first) +
+                    (l.ports->last != l.ports->first ? "-" + std::to_string(l.ports->last) : "");
+        if (l.to) what += " to " + l.to->text();
+        const firewall::LanMatch match{l.interface, l.from, l.ports, l.to};
         if (const std::uint32_t mark = mark_of(ifindex, r.interface))
             fw.rules.push_back({std::string(owned::nft_chain_prerouting), std::string(owner),
                                 via_owner + "lan " + r.name + ": " + what + " takes " + ids::hex(mark) + " to " + r.interface,
-                                firewall::MarkLan{l.interface, l.from, mark}});
+                                firewall::MarkLan{match, mark}});
         fw.rules.push_back({std::string(owned::nft_chain_forward), std::string(owner),
                             via_owner + "lan " + r.name + ": " + what + " leaves by " + r.interface + " or not at all",
-                            firewall::GuardLan{l.interface, l.from, r.interface}});
+                            firewall::GuardLan{match, r.interface}});
     }
     return fw;
 }
@@ -252,9 +267,18 @@ std::vector<LanRoute> plan_lan_routes(const Plan& plan, const std::map<std::stri
         const std::uint32_t mark = mark_of(ifindex, r.interface);
         const auto p = pref.find(r.interface);
         if (!mark || p == pref.end()) continue;
-        const std::vector<int> families = l.from ? std::vector<int>{l.from->family} : std::vector<int>{AF_INET, AF_INET6};
+        const int known = l.from ? l.from->family : l.to ? l.to->family : 0;
+        const std::vector<int> families = known ? std::vector<int>{known} : std::vector<int>{AF_INET, AF_INET6};
         for (const int family : families) {
-            LanRoute route{family, p->second - 2, l.interface, l.from ? l.from->text() : std::string(), mark};
+            LanRoute route{family,
+                           p->second - 2,
+                           l.interface,
+                           l.from ? l.from->text() : std::string(),
+                           l.to ? l.to->text() : std::string(),
+                           l.ports ? l.ports->protocol : std::uint8_t{0},
+                           l.ports ? l.ports->first : std::uint16_t{0},
+                           l.ports ? l.ports->last : std::uint16_t{0},
+                           mark};
             if (std::find(out.begin(), out.end(), route) == out.end()) out.push_back(route);
         }
     }
@@ -265,28 +289,42 @@ namespace {
 
 // One of the LAN rules' ip rules, as the kernel shows them.
 bool is_lan_route(const rtnl::Rule& r) {
-    return r.via && r.lookup && !r.fwmark && (!r.iif.empty() || !r.src.empty()) && ids::is_via_mark(r.table);
+    return r.via && r.lookup && !r.fwmark && r.selects_more && ids::is_via_mark(r.table);
 }
 
-bool same(const rtnl::Rule& r, const LanRoute& w) {
-    return r.family == w.family && r.pref == w.pref && r.iif == w.iif && r.src == w.from && r.table == w.table;
+LanRoute lan_route_of(const rtnl::Rule& r) {
+    return {r.family, r.pref, r.iif, r.src, r.dst, r.ip_proto, r.dport_first, r.dport_last, r.table};
 }
+
+bool same(const rtnl::Rule& r, const LanRoute& w) { return lan_route_of(r) == w; }
 
 void send_lan_route(nlmsg::Socket& sock, const LanRoute& w, bool add) {
     fib_rule_hdr hdr{};
     hdr.family = static_cast<std::uint8_t>(w.family);
     hdr.action = FR_ACT_TO_TBL;
-    std::array<std::uint8_t, 16> addr{};
+    std::array<std::uint8_t, 16> src{}, dst{};
     unsigned len = 0;
-    if (!w.from.empty() && rtnl::parse_prefix(w.from, w.family, addr, len)) hdr.src_len = static_cast<std::uint8_t>(len);
+    if (!w.from.empty() && rtnl::parse_prefix(w.from, w.family, src, len)) hdr.src_len = static_cast<std::uint8_t>(len);
+    if (!w.to.empty() && rtnl::parse_prefix(w.to, w.family, dst, len)) hdr.dst_len = static_cast<std::uint8_t>(len);
     auto msg = nlmsg::request(add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, hdr);
     msg.put_u32(FRA_PRIORITY, w.pref);
+    const std::size_t bytes = w.family == AF_INET ? 4 : 16;
     if (!w.iif.empty()) msg.put(FRA_IIFNAME, w.iif.c_str(), w.iif.size() + 1);
-    if (hdr.src_len) msg.put(FRA_SRC, addr.data(), w.family == AF_INET ? 4 : 16);
+    if (!w.from.empty()) msg.put(FRA_SRC, src.data(), bytes);
+    if (!w.to.empty()) msg.put(FRA_DST, dst.data(), bytes);
+    if (w.protocol) {
+        msg.put_u8(FRA_IP_PROTO, w.protocol);
+        const fib_rule_port_range range{w.first, w.last};
+        msg.put(FRA_DPORT_RANGE, &range, sizeof range);
+    }
     msg.put_u8(FRA_PROTOCOL, owned::rt_protocol);
     msg.put_u32(FRA_TABLE, w.table);
     const std::string what = std::to_string(w.pref) + ": " + (w.iif.empty() ? "" : "iif " + w.iif + " ") +
-                             (w.from.empty() ? "" : "from " + w.from + " ") + "lookup " + ids::hex(w.table);
+                             (w.from.empty() ? "" : "from " + w.from + " ") + (w.to.empty() ? "" : "to " + w.to + " ") +
+                             (w.protocol ? "ipproto " + protocol_name(w.protocol) + " dport " + std::to_string(w.first) +
+                                               "-" + std::to_string(w.last) + " "
+                                         : "") +
+                             "lookup " + ids::hex(w.table);
     rtnl::change(sock, msg, (add ? "adding ip rule '" : "deleting ip rule '") + what + "'", {add ? EEXIST : ENOENT});
 }
 
@@ -303,7 +341,7 @@ void set_lan_routes(const std::vector<LanRoute>& wanted, const Report& report) {
     for (const auto& r : rules) {
         if (!is_lan_route(r) || std::any_of(wanted.begin(), wanted.end(), [&](const LanRoute& w) { return same(r, w); }))
             continue;
-        send_lan_route(sock, LanRoute{r.family, r.pref, r.iif, r.src, r.table}, false);
+        send_lan_route(sock, lan_route_of(r), false);
         report.ensured("deleted a stale LAN rule's ip rule to " + ids::hex(r.table), Outcome::replaced);
     }
 }

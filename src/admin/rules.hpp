@@ -63,9 +63,13 @@ struct UserEntry {
     std::size_t rule = 0;
 };
 
+// Forwarded traffic from the LAN: by an interface (empty: any), from a
+// network (none: any), to a port range or a network (neither: anywhere).
 struct LanEntry {
-    std::string interface;  // empty: any
+    std::string interface;
     std::optional<rule::Prefix> from;
+    std::optional<rule::Ports> ports;
+    std::optional<rule::Prefix> to;
     std::size_t rule = 0;
 };
 
@@ -104,7 +108,8 @@ std::variant<Plan, config::ParseError> compile(const config::Config& config, con
 firewall::Plan plan_firewall(const Plan& plan, const std::map<std::string, int>& ifindex);
 
 // A LAN rule's route when via's nftables table is wiped (its marks with
-// it): PREF: [iif LAN] [from NET] lookup M proto 86, the uplink's table,
+// it): PREF: [iif LAN] [from NET] [to NET] [ipproto P dport A-B] lookup M
+// proto 86, the uplink's table,
 // kill switch included; two ahead of via's mark rules (PREF = their
 // priority - 2), so ahead of their skip pair too.
 struct LanRoute {
@@ -112,6 +117,9 @@ struct LanRoute {
     std::uint32_t pref = 0;
     std::string iif;
     std::string from;  // "ADDR/LEN", or empty
+    std::string to;    // the same
+    std::uint8_t protocol = 0;  // with a port range, or 0
+    std::uint16_t first = 0, last = 0;
     std::uint32_t table = 0;
     bool operator==(const LanRoute&) const = default;
 };

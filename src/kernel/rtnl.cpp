@@ -144,8 +144,22 @@ Rule rule_of(const nlmsghdr* nlh) {
             case FRA_SRC:
                 rule.src = to_text(hdr->family, nlmsg::attr_data(attr)) + "/" + std::to_string(hdr->src_len);
                 break;
-            case FRA_OIFNAME: case FRA_UID_RANGE: case FRA_IP_PROTO:
-            case FRA_SPORT_RANGE: case FRA_DPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
+            case FRA_DST:
+                rule.dst = to_text(hdr->family, nlmsg::attr_data(attr)) + "/" + std::to_string(hdr->dst_len);
+                break;
+            case FRA_IP_PROTO:
+                rule.ip_proto = nlmsg::attr_u8(attr);
+                rule.selects_more = true;
+                break;
+            case FRA_DPORT_RANGE: {
+                const auto range = nlmsg::attr_get<fib_rule_port_range>(attr);
+                rule.dport_first = range.start;
+                rule.dport_last = range.end;
+                rule.selects_more = true;
+                break;
+            }
+            case FRA_OIFNAME: case FRA_UID_RANGE:
+            case FRA_SPORT_RANGE: case FRA_L3MDEV: rule.selects_more = true; break;
             default: break;
         }
     });

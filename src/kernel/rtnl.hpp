@@ -93,6 +93,9 @@ struct Rule {
     std::uint32_t target = 0; // a goto's priority
     std::string iif;          // iif NAME, if it has one
     std::string src;          // from ADDR/LEN, if it has one
+    std::string dst;          // to ADDR/LEN, if it has one
+    std::uint8_t ip_proto = 0;                  // ipproto, if it has one
+    std::uint16_t dport_first = 0, dport_last = 0;  // dport A-B, if it has one
 };
 
 // The ip rules of this network namespace, both families: one rtnetlink

@@ -288,12 +288,12 @@ std::optional<ParseError> parse(std::string_view text, const std::string& file, 
         if (r.file != file) continue;
         if (r.uplink.empty())
             return ParseError{r.file, r.line, "rule '" + r.name + "' has no uplink: add uplink = NAME"};
-        if (!r.selects_local() && r.from.empty() && r.from_interfaces.empty())
+        if (!r.selects_local() && !r.lan())
             return ParseError{r.file, r.line, "rule '" + r.name +
                                                   "' chooses no traffic: add ports, to, users, dns = all or from"};
-        if (r.selects_local() && (!r.from.empty() || !r.from_interfaces.empty()))
+        if (!r.users.empty() && (!r.from.empty() || !r.from_interfaces.empty()))
             return ParseError{r.file, r.line, "rule '" + r.name +
-                                                  "': from (the LAN behind the machine) goes in a rule of its own"};
+                                                  "': users are this machine's, from is the LAN's: one rule each"};
     }
     // One section per interface, and no name that is another's interface:
     // a name on the command line must mean one uplink.

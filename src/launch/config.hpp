@@ -79,7 +79,9 @@ struct Defaults {
 
 // [rule NAME]: traffic of the whole machine that leaves by an uplink
 // without a launch (the seeds' iptables recipes). Any of its selectors
-// catches a packet; a launch's own uplink wins over every rule.
+// catches a packet; a launch's own uplink wins over every rule. With
+// `from`, the rule is the LAN's: its forwarded traffic from there, all of
+// it or what its ports, to and dns choose.
 struct Rule {
     std::string name;
     std::string uplink;  // an [uplink NAME] or an interface
@@ -95,6 +97,7 @@ struct Rule {
     unsigned line = 0;
     std::string where() const { return file + ":" + std::to_string(line); }
     bool selects_local() const { return !ports.empty() || !to.empty() || !users.empty() || dns_all; }
+    bool lan() const { return !from.empty() || !from_interfaces.empty(); }
 };
 
 struct Config {

@@ -147,8 +147,8 @@ TEST_CASE("a bad rule is refused at its line") {
     CHECK(parse_error("[rule a]\nports = 80\n") == "via.conf:1: rule 'a' has no uplink: add uplink = NAME");
     CHECK(parse_error("[rule a]\nuplink = wg0\n") ==
           "via.conf:1: rule 'a' chooses no traffic: add ports, to, users, dns = all or from");
-    CHECK(parse_error("[rule a]\nuplink = wg0\nports = 80\nfrom = br-lan\n") ==
-          "via.conf:1: rule 'a': from (the LAN behind the machine) goes in a rule of its own");
+    CHECK(parse_error("[rule a]\nuplink = wg0\nusers = alice\nfrom = br-lan\n") ==
+          "via.conf:1: rule 'a': users are this machine's, from is the LAN's: one rule each");
     CHECK(parse_error("[rule a]\nuplink = wg0\nport = 80\n") ==
           "via.conf:3: unknown key 'port' in [rule a]; keys there are uplink, ports, to, users, dns and from");
     CHECK(parse_error("[rule a]\nuplink = wg0\ndns = 9.9.9.9\n") ==
@@ -306,11 +306,43 @@ TEST_CASE("a LAN rule: a mark in prerouting, a kill switch in forward, an ip rul
     CHECK(missing.rules[0].chain == "forward");
     const auto routes = rules::plan_lan_routes(p, {{"wg0", 7}}, {{"wg0", 31900}});
     REQUIRE(routes.size() == 1);
-    CHECK(routes[0] == rules::LanRoute{AF_INET, 31898, "br-lan", "192.168.1.0/24", 0x56490007});
+    CHECK(routes[0] == rules::LanRoute{AF_INET, 31898, "br-lan", "192.168.1.0/24", "", 0, 0, 0, 0x56490007});
     // An interface alone: both families.
     const auto any = compiled("[rule lan]\nuplink = wg0\nfrom = br-lan\n");
     CHECK(rules::plan_lan_routes(any, {{"wg0", 7}}, {{"wg0", 5000}}).size() == 2);
     CHECK(rules::plan_lan_routes(any, {}, {}).empty());
+}
+
+TEST_CASE("a LAN rule with ports: the seed's RTMP of the LAN's clients, and only that") {
+    const auto p = compiled("[rule rtmp]\nuplink = wg0\nfrom = br-lan\nports = tcp/1935 udp/8000-8100\n");
+    CHECK(p.ports.empty());  // not the machine's own traffic
+    REQUIRE(p.lan.size() == 2);
+    const auto fw = rules::plan_firewall(p, {{"wg0", 7}});
+    REQUIRE(fw.rules.size() == 4);
+    CHECK(fw.rules[2].comment == "via rules: lan rtmp: br-lan to udp/8000-8100 takes 0x56490007 to wg0");
+    CHECK(expressions(firewall::build(fw.rules[2])) == std::vector<std::string>{
+                                                          "[ meta load iifname => reg 1 ]",
+                                                          "[ cmp eq reg 1 0x6c2d7262 0x00006e61 0x00000000 0x00000000 ]",
+                                                          "[ meta load l4proto => reg 1 ]",
+                                                          "[ cmp eq reg 1 0x00000011 ]",
+                                                          "[ payload load 2b @ transport header + 2 => reg 1 ]",
+                                                          "[ cmp gte reg 1 0x0000401f ]",
+                                                          "[ cmp lte reg 1 0x0000a41f ]",
+                                                          "[ ct load direction => reg 1 ]",
+                                                          "[ cmp eq reg 1 0x00000000 ]",
+                                                          "[ immediate reg 1 0x56490007 ]",
+                                                          "[ meta set mark with reg 1 ]",
+                                                          "[ meta load mark => reg 1 ]",
+                                                          "[ ct set mark with reg 1 ]",
+                                                          "[ counter pkts 0 bytes 0 ]",
+                                                      });
+    const auto routes = rules::plan_lan_routes(p, {{"wg0", 7}}, {{"wg0", 31900}});
+    REQUIRE(routes.size() == 4);  // two protocols' ranges, two families
+    CHECK(routes[0] == rules::LanRoute{AF_INET, 31898, "br-lan", "", "", IPPROTO_TCP, 1935, 1935, 0x56490007});
+    // A network of the other family than the source's chooses nothing.
+    const auto mixed = compiled("[rule m]\nuplink = wg0\nfrom = 192.168.1.0/24\nto = 2001:db8::/32 203.0.113.0/24\n");
+    REQUIRE(mixed.lan.size() == 1);
+    CHECK(mixed.lan[0].to->text() == "203.0.113.0/24");
 }
 
 TEST_CASE("gc keeps the uplinks rules send traffic by, and the table") {
