@@ -68,7 +68,12 @@ void key_expr(nftnl_rule* r, const char* name, std::uint16_t key_attr, std::uint
     append(r, std::move(e));
 }
 
-void load_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_DREG); }
+void load_meta(nftnl_rule* r, std::uint32_t key, std::uint32_t reg = NFT_REG_1) {
+    auto e = expr("meta");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, reg);
+    append(r, std::move(e));
+}
 void set_meta(nftnl_rule* r, std::uint32_t key) { key_expr(r, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_SREG); }
 void load_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_DREG); }
 void set_ct(nftnl_rule* r, std::uint32_t key) { key_expr(r, "ct", NFTNL_EXPR_CT_KEY, key, NFTNL_EXPR_CT_SREG); }
@@ -195,10 +200,12 @@ void new_and_unmarked(nftnl_rule* r) {
     equals(r, &original, sizeof original);
 }
 
-void lookup(nftnl_rule* r, const std::string& map, std::uint32_t sreg) {
+// With `value`, the map's value goes to register 1; without, the rule
+// goes on only if the key is in it.
+void lookup(nftnl_rule* r, const std::string& map, std::uint32_t sreg, bool value = true) {
     auto e = expr("lookup");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, sreg);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
+    if (value) nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
     nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, map.c_str());
     append(r, std::move(e));
 }
@@ -266,26 +273,36 @@ struct Builder {
         append(r, expr("masq"));
     }
 
-    void operator()(const MarkByMap& m) const {
-        new_and_unmarked(r);
+    // The key into register 1 (and the next): the destination port, or
+    // the destination address and the protocol.
+    void load_key(const MarkByMap& m) const {
         switch (m.key) {
             case MarkByMap::Key::port:
                 // The concatenation's two 4-byte slots: l4proto, then dport.
                 load_meta(r, NFT_META_L4PROTO);
                 load_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
-                lookup(r, m.map, NFT_REG_1);
                 break;
             case MarkByMap::Key::daddr4:
-                is_family(r, AF_INET);
                 load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
-                lookup(r, m.map, NFT_REG_1);
+                load_meta(r, NFT_META_L4PROTO, NFT_REG32_01);
                 break;
             case MarkByMap::Key::daddr6:
-                is_family(r, AF_INET6);
                 load_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
-                lookup(r, m.map, NFT_REG_1);
+                load_meta(r, NFT_META_L4PROTO, NFT_REG32_04);
                 break;
         }
+    }
+
+    // Every packet of the machine reads this rule: what fails for most of
+    // them comes first (the family, then whether the key is in the map at
+    // all), the rest only for what a rule chooses.
+    void operator()(const MarkByMap& m) const {
+        if (m.key != MarkByMap::Key::port) is_family(r, m.key == MarkByMap::Key::daddr4 ? AF_INET : AF_INET6);
+        load_key(m);
+        lookup(r, m.map, NFT_REG_1, false);
+        new_and_unmarked(r);
+        load_key(m);
+        lookup(r, m.map, NFT_REG_1);
         set_meta(r, NFT_META_MARK);
         load_meta(r, NFT_META_MARK);
         set_ct(r, NFT_CT_MARK);
@@ -481,7 +498,14 @@ void fill_sets(nft::Batch& batch, const std::vector<SetSpec>& sets) {
     for (const auto& spec : sets) {
         auto set = make_set(spec);
         nftnl_set_set_u32(set.get(), NFTNL_SET_ID, next_id++);
-        nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, static_cast<std::uint32_t>(NFT_SET_MAP) | (spec.interval ? static_cast<std::uint32_t>(NFT_SET_INTERVAL) : 0u));
+        std::uint32_t flags = NFT_SET_MAP;
+        if (!spec.concat.empty()) {
+            flags |= NFT_SET_INTERVAL | NFT_SET_CONCAT;
+            std::array<std::uint8_t, NFT_REG32_COUNT> fields{};
+            std::copy(spec.concat.begin(), spec.concat.end(), fields.begin());
+            nftnl_set_set_data(set.get(), NFTNL_SET_DESC_CONCAT, fields.data(), static_cast<std::uint32_t>(fields.size()));
+        }
+        nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, flags);
         nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_TYPE, spec.key_type);
         nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_LEN, spec.key_len);
         nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_TYPE, 19);  // nft(8)'s mark type
@@ -493,8 +517,10 @@ void fill_sets(nft::Batch& batch, const std::vector<SetSpec>& sets) {
             nft::Element e(nftnl_set_elem_alloc());
             if (!e) throw Error("building nftables set element: out of memory");
             nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, el.key.data(), static_cast<std::uint32_t>(el.key.size()));
-            if (el.mark) nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_DATA, *el.mark);
-            else nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+            if (!el.key_end.empty())
+                nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY_END, el.key_end.data(),
+                                   static_cast<std::uint32_t>(el.key_end.size()));
+            nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_DATA, el.mark);
             elements.push_back(std::move(e));
         }
         const auto set_like = make_set(spec);

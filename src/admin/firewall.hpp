@@ -60,12 +60,15 @@ struct Masquerade {
     std::string oifname;
 };
 
-// /etc/via's rules (admin/rules.hpp), chain output: a new connection's
-// packet without a mark takes the mark its destination has in one of
-// via's maps (no entry: the rule does not match, and nothing changes):
-//   meta mark 0 ct direction original meta mark set meta l4proto . th dport map @rule_ports ct mark set meta mark
-//   meta mark 0 ct direction original meta nfproto ipv4 meta mark set ip daddr map @rule_to4 ct mark set meta mark
-//   (and ip6 daddr, @rule_to6)
+// /etc/via's rules (admin/rules.hpp), chain output: a packet without a
+// mark, of a connection this side opened, takes the mark its destination
+// has in one of via's maps (no entry: the rule does not match, and nothing
+// changes):
+//   meta l4proto . th dport @rule_ports meta mark 0 ct direction original meta mark set meta l4proto . th dport map @rule_ports ct mark set meta mark
+//   meta nfproto ipv4 ip daddr . meta l4proto @rule_to4 meta mark 0 ct direction original meta mark set ip daddr . meta l4proto map @rule_to4 ct mark set meta mark
+//   (and ip6 daddr, @rule_to6; the protocol is there for the kernel to
+//   choose its fast set of ranges, which takes two fields or more: every
+//   network's element covers all of them)
 struct MarkByMap {
     enum class Key { port, daddr4, daddr6 } key = Key::port;
     std::string map;
@@ -96,16 +99,18 @@ struct GuardLan {
     std::string oifname;
 };
 
-// A named map of table inet via: key -> mark; with `interval`, of
-// networks (an element per network's start, and one marking its end).
+// A named map of table inet via: key -> mark. With `concat`, the key's
+// fields' lengths, and each element a range from key to key_end (the
+// kernel's pipapo sets: one lookup, however many ranges).
 struct SetSpec {
     std::string name;
     std::uint32_t key_type = 0;  // nft(8)'s data type ids, for its listings
     std::uint32_t key_len = 0;
-    bool interval = false;
+    std::vector<std::uint8_t> concat;
     struct Element {
         std::vector<std::uint8_t> key;
-        std::optional<std::uint32_t> mark;  // none: an interval's end
+        std::vector<std::uint8_t> key_end;  // with concat
+        std::uint32_t mark = 0;
     };
     std::vector<Element> elements;
 };

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <set>
+#include <sys/stat.h>
 
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
@@ -62,15 +63,12 @@ std::string hex32(std::uint64_t v) {
     return text;
 }
 
-// The last address of a network, plus one: where its interval ends (none
-// past the last address of the family).
-std::optional<std::array<std::uint8_t, 16>> after(const rule::Prefix& p) {
+// The last address of a network.
+std::array<std::uint8_t, 16> last_of(const rule::Prefix& p) {
     const unsigned bits = p.family == AF_INET ? 32 : 128;
     auto a = p.address;
     for (unsigned i = p.length; i < bits; ++i) a[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
-    for (int i = static_cast<int>(bits / 8) - 1; i >= 0; --i)
-        if (++a[static_cast<std::size_t>(i)] != 0) return a;
-    return std::nullopt;
+    return a;
 }
 
 std::uint32_t mark_of(const std::map<std::string, int>& ifindex, const std::string& interface) {
@@ -198,9 +196,11 @@ firewall::Plan plan_firewall(const Plan& plan, const std::map<std::string, int>&
     using firewall::MarkByMap;
     using firewall::SetSpec;
     firewall::Plan fw;
-    SetSpec ports{std::string(owned::nft_map_rule_ports), (12u << 6) | 13u, 8, false, {}};  // inet_proto . inet_service
-    SetSpec to4{std::string(owned::nft_map_rule_to4), 7, 4, true, {}};                    // ipv4_addr
-    SetSpec to6{std::string(owned::nft_map_rule_to6), 8, 16, true, {}};                   // ipv6_addr
+    // (nft(8)'s type ids: inet_proto 12, inet_service 13, ipv4_addr 7,
+    // ipv6_addr 8; a concatenation's, 6 bits each.)
+    SetSpec ports{std::string(owned::nft_map_rule_ports), (12u << 6) | 13u, 8, {}, {}};
+    SetSpec to4{std::string(owned::nft_map_rule_to4), (7u << 6) | 12u, 8, {4, 1}, {}};
+    SetSpec to6{std::string(owned::nft_map_rule_to6), (8u << 6) | 12u, 20, {16, 1}, {}};
     for (const auto& p : plan.ports) {
         const std::uint32_t mark = mark_of(ifindex, plan.rules[p.rule].interface);
         if (!mark) continue;
@@ -208,25 +208,28 @@ firewall::Plan plan_firewall(const Plan& plan, const std::map<std::string, int>&
         key[0] = p.protocol;
         key[4] = static_cast<std::uint8_t>(p.port >> 8);
         key[5] = static_cast<std::uint8_t>(p.port & 0xff);
-        ports.elements.push_back({std::move(key), mark});
+        ports.elements.push_back({std::move(key), {}, mark});
     }
     for (const auto& n : plan.to) {
         const std::uint32_t mark = mark_of(ifindex, plan.rules[n.rule].interface);
         if (!mark) continue;
+        // The network, and every protocol (0-255, in the field's 4 bytes).
         SetSpec& set = n.to.family == AF_INET ? to4 : to6;
-        const std::size_t len = set.key_len;
-        set.elements.push_back({{n.to.address.begin(), n.to.address.begin() + static_cast<long>(len)}, mark});
-        if (const auto end = after(n.to))
-            set.elements.push_back({{end->begin(), end->begin() + static_cast<long>(len)}, std::nullopt});
+        const long bytes = n.to.family == AF_INET ? 4 : 16;
+        const auto last = last_of(n.to);
+        std::vector<std::uint8_t> key(n.to.address.begin(), n.to.address.begin() + bytes);
+        std::vector<std::uint8_t> end(last.begin(), last.begin() + bytes);
+        key.insert(key.end(), {0, 0, 0, 0});
+        end.insert(end.end(), {255, 0, 0, 0});
+        set.elements.push_back({std::move(key), std::move(end), mark});
     }
     // The digest of what the maps hold: in the comments, so that a change
     // replaces the rules, and the rules' replacement refills the maps.
     std::uint64_t digest = 0xcbf29ce484222325ull;
     for (const SetSpec* set : {&ports, &to4, &to6})
-        for (const auto& e : set->elements) {
-            digest = fnv1a(std::string_view(reinterpret_cast<const char*>(e.key.data()), e.key.size()), digest);
-            digest = fnv1a(e.mark ? ids::hex(*e.mark) : "end", digest);
-        }
+        for (const auto& e : set->elements)
+            for (const auto* bytes : {&e.key, &e.key_end})
+                digest = fnv1a(ids::hex(e.mark) + std::string(bytes->begin(), bytes->end()), digest);
     const std::string said = " (maps " + hex32(digest ^ (digest >> 32)) + ")";
     const std::string out(owned::nft_chain_output);
     const std::string via_owner = "via " + std::string(owner) + ": ";
@@ -270,8 +273,9 @@ std::vector<LanRoute> plan_lan_routes(const Plan& plan, const std::map<std::stri
         const int known = l.from ? l.from->family : l.to ? l.to->family : 0;
         const std::vector<int> families = known ? std::vector<int>{known} : std::vector<int>{AF_INET, AF_INET6};
         for (const int family : families) {
+            // (Not below via's range: at its floor, beside the skip rule.)
             LanRoute route{family,
-                           p->second - 2,
+                           std::max(p->second, owned::pref_floor + 1) - 2,
                            l.interface,
                            l.from ? l.from->text() : std::string(),
                            l.to ? l.to->text() : std::string(),
@@ -473,6 +477,14 @@ void set_bpf_maps(const Plan& plan, const std::map<std::string, int>& ifindex, c
 }  // namespace
 
 void apply(const config::Config& config, const Plan& plan, const Report& report) {
+    // No rule, and via never loaded its programs: nothing of rules to
+    // remove, and nothing to load (a boot's via-rules.service on a machine
+    // without rules changes nothing).
+    if (plan.empty()) {
+        struct stat st {};
+        RootFiles as_root;
+        if (::stat(owned::bpf_rules_ns_pin, &st) < 0) return;
+    }
     {
         RootFiles as_root;
         Effective caps(ensure::steps::program_caps);

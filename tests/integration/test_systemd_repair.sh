@@ -87,4 +87,19 @@ repaired "systemctl reload nftables" in_ct systemctl reload nftables
 check "via's table is back after the reload" ip netns exec "$H" nft list table inet via
 
 ct_stop_prober
+
+# /etc/via's rules from boot on: via-rules.service, enabled by the hooks'
+# installer, ran at boot (with no rule: it changed nothing), and puts the
+# rules in place when it runs again, as at the next boot; a firewall
+# reload's drop-in restores them too.
+expect_eq "via-rules.service is enabled" enabled "$(in_ct systemctl is-enabled via-rules.service || true)"
+expect_eq "it ran at boot" active "$(in_ct systemctl is-active via-rules.service || true)"
+mkdir -p "$CT_ROOT/etc/via"
+printf '[rule rtmp]\nuplink = %s\nports = tcp/1935 udp/1935\n' "$UP1" >"$CT_ROOT/etc/via/via.conf"
+chmod 0644 "$CT_ROOT/etc/via/via.conf"
+check "via-rules.service applies a rule" in_ct systemctl restart via-rules.service
+check "the rule's maps are in table inet via" bash -c "ip netns exec '$H' nft list map inet via rule_ports | grep -q 1935"
+in_ct systemctl reload nftables
+check "after a firewall reload, the drop-in's via repair puts them back" \
+    bash -c "ip netns exec '$H' nft list map inet via rule_ports | grep -q 1935"
 finish

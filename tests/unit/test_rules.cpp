@@ -226,7 +226,7 @@ TEST_CASE("compile: what two rules would both choose is refused, at the second")
     CHECK(p.users.size() == 2);
 }
 
-TEST_CASE("the maps: a port's key is protocol and port in two 4-byte slots; networks are intervals") {
+TEST_CASE("the maps: a port's key is protocol and port in two 4-byte slots; networks are ranges") {
     const auto p = compiled("[rule a]\nuplink = wg0\nports = tcp/1935\nto = 203.0.113.0/24 2001:db8::/32 "
                             "255.255.255.255\n[rule b]\nuplink = usb0\nports = udp/53\n");
     const std::map<std::string, int> ifindex{{"wg0", 7}};  // usb0 missing
@@ -237,30 +237,55 @@ TEST_CASE("the maps: a port's key is protocol and port in two 4-byte slots; netw
     CHECK(ports.elements[0].key == std::vector<std::uint8_t>{IPPROTO_TCP, 0, 0, 0, 0x07, 0x8f, 0, 0});
     CHECK(ports.elements[0].mark == mark);
     CHECK(ports.key_len == 8);
-    CHECK_FALSE(ports.interval);
+    CHECK(ports.concat.empty());
+    // Networks: address . protocol, from the network's first address and
+    // protocol 0 to its last and 255.
     const auto& to4 = set_named(fw, owned::nft_map_rule_to4);
-    CHECK(to4.interval);
-    REQUIRE(to4.elements.size() == 3);  // 203.0.113.0, its end 203.0.114.0, 255.255.255.255 (no end)
-    CHECK(to4.elements[0].key == std::vector<std::uint8_t>{203, 0, 113, 0});
+    CHECK(to4.concat == std::vector<std::uint8_t>{4, 1});
+    CHECK(to4.key_len == 8);
+    REQUIRE(to4.elements.size() == 2);
+    CHECK(to4.elements[0].key == std::vector<std::uint8_t>{203, 0, 113, 0, 0, 0, 0, 0});
+    CHECK(to4.elements[0].key_end == std::vector<std::uint8_t>{203, 0, 113, 255, 255, 0, 0, 0});
     CHECK(to4.elements[0].mark == mark);
-    CHECK(to4.elements[1].key == std::vector<std::uint8_t>{203, 0, 114, 0});
-    CHECK_FALSE(to4.elements[1].mark);
-    CHECK(to4.elements[2].key == std::vector<std::uint8_t>{255, 255, 255, 255});
+    CHECK(to4.elements[1].key == std::vector<std::uint8_t>{255, 255, 255, 255, 0, 0, 0, 0});
+    CHECK(to4.elements[1].key_end == std::vector<std::uint8_t>{255, 255, 255, 255, 255, 0, 0, 0});
     const auto& to6 = set_named(fw, owned::nft_map_rule_to6);
-    REQUIRE(to6.elements.size() == 2);
-    CHECK(to6.elements[1].key[3] == 0xb9);  // 2001:0db9::
+    REQUIRE(to6.elements.size() == 1);
+    CHECK(to6.key_len == 20);
+    CHECK(to6.elements[0].key_end[3] == 0xb8);
+    CHECK(to6.elements[0].key_end[4] == 0xff);
     REQUIRE(fw.rules.size() == 3);
     for (const auto& r : fw.rules) CHECK(r.chain == "output");
     // The maps' contents are in the comments: a change replaces the rules.
     const auto other = rules::plan_firewall(p, {{"wg0", 7}, {"usb0", 8}});
     CHECK(other.rules[0].comment != fw.rules[0].comment);
     CHECK(rules::plan_firewall(p, ifindex).rules[0].comment == fw.rules[0].comment);
+    CHECK(expressions(firewall::build(fw.rules[1])) == std::vector<std::string>{
+                                                          "[ meta load nfproto => reg 1 ]",
+                                                          "[ cmp eq reg 1 0x00000002 ]",
+                                                          "[ payload load 4b @ network header + 16 => reg 1 ]",
+                                                          "[ meta load l4proto => reg 9 ]",
+                                                          "[ lookup reg 1 set rule_to4 ]",
+                                                          "[ meta load mark => reg 1 ]",
+                                                          "[ cmp eq reg 1 0x00000000 ]",
+                                                          "[ ct load direction => reg 1 ]",
+                                                          "[ cmp eq reg 1 0x00000000 ]",
+                                                          "[ payload load 4b @ network header + 16 => reg 1 ]",
+                                                          "[ meta load l4proto => reg 9 ]",
+                                                          "[ lookup reg 1 set rule_to4 dreg 1 ]",
+                                                          "[ meta set mark with reg 1 ]",
+                                                          "[ meta load mark => reg 1 ]",
+                                                          "[ ct set mark with reg 1 ]",
+                                                      });
 }
 
 TEST_CASE("the port rule is the bytecode nft would write") {
     const auto p = compiled("[rule a]\nuplink = wg0\nports = tcp/1935\n");
     const auto fw = rules::plan_firewall(p, {{"wg0", 7}});
     CHECK(expressions(firewall::build(fw.rules[0])) == std::vector<std::string>{
+                                                          "[ meta load l4proto => reg 1 ]",
+                                                          "[ payload load 2b @ transport header + 2 => reg 9 ]",
+                                                          "[ lookup reg 1 set rule_ports ]",
                                                           "[ meta load mark => reg 1 ]",
                                                           "[ cmp eq reg 1 0x00000000 ]",
                                                           "[ ct load direction => reg 1 ]",
