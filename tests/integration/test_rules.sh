@@ -49,6 +49,23 @@ delete_via_ip_rules() {
     done
 }
 
+# refused_while WHAT CLIENT COMMAND...: once COMMAND has wiped a layer of
+# via's, CLIENT's UDP to the rule's port gets no answer, and nothing of it
+# reaches $UP0.
+refused_while() {
+    local what=$1 client=$2 before
+    shift 2
+    before=$(on "$SV0" "$PORT")
+    "$@"
+    expect_contains "$what: refused" "client:" "$("$client" udp "$SERVICE" "$PORT")"
+    expect_eq "$what: nothing reached $UP0" "$before" "$(on "$SV0" "$PORT")"
+}
+
+# The packets via status counted for rule N (in /etc/via's order).
+rule_packets() {
+    in_host "$VIA" status --json | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["rules"][int(sys.argv[1])]["packets"])' "$1"
+}
+
 # The client as the test user, with no via in between.
 plain() { as_user "$PY" "$HELPERS/client.py" "$@" 2>&1 || true; }
 repair() { in_host "$VIA" repair 2>&1; }
@@ -67,27 +84,19 @@ expect_eq "nothing of it reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
 expect_contains "another port keeps the main route" "src=10.77.0.2" "$(plain tcp "$SERVICE" "$OTHER")"
 status=$(in_host "$VIA" status)
 expect_contains "via status lists the rule" "rtmp" "$status"
-packets=$(in_host "$VIA" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["rules"][0]["packets"])')
+packets=$(rule_packets 0)
 check "via status counts its packets ($packets)" test "$packets" -gt 0
 
 # Fail closed: wipe each of via's layers; nothing leaves by $UP0.
-before0=$(on "$SV0" "$PORT")
-in_host nft delete table inet via
-expect_contains "with table inet via deleted, udp to the port is refused" "client:" "$(plain udp "$SERVICE" "$PORT")"
+refused_while "with table inet via deleted" plain in_host nft delete table inet via
 expect_contains "and tcp does not connect" "client:" "$(plain tcp "$SERVICE" "$PORT")"
-expect_eq "and nothing reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
 check "via repair restores the table" repair
 expect_contains "then it leaves by $UP1 again" "$ON_UP1" "$(plain tcp "$SERVICE" "$PORT")"
-delete_via_ip_rules
-expect_contains "with via's ip rules deleted, it is refused" "client:" "$(plain udp "$SERVICE" "$PORT")"
-ip -n "$H" route flush table "$((M1))"
-expect_contains "and with its routes flushed too" "client:" "$(plain udp "$SERVICE" "$PORT")"
-expect_eq "nothing reached $UP0 meanwhile" "$before0" "$(on "$SV0" "$PORT")"
+refused_while "with via's ip rules deleted" plain delete_via_ip_rules
+refused_while "and with its routes flushed too" plain ip -n "$H" route flush table "$((M1))"
 check "via repair restores rules and routes" repair
 expect_contains "it leaves by $UP1 again" "$ON_UP1" "$(plain udp "$SERVICE" "$PORT")"
-ip -n "$H" link set "$UP1" down
-expect_contains "with $UP1 down, it is refused" "client:" "$(plain udp "$SERVICE" "$PORT")"
-expect_eq "and nothing reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
+refused_while "with $UP1 down" plain ip -n "$H" link set "$UP1" down
 up1_again
 check "via repair after the link came back" repair
 expect_contains "it leaves by $UP1 again" "$ON_UP1" "$(plain tcp "$SERVICE" "$PORT")"
@@ -158,27 +167,18 @@ before0=$(on "$SV0" "$PORT")
 expect_contains "a LAN client leaves by $UP1, masqueraded" "$ON_UP1" "$(lan_client tcp "$SERVICE" "$PORT")"
 expect_contains "its UDP too" "$ON_UP1" "$(lan_client udp "$SERVICE" "$PORT")"
 expect_eq "nothing of it reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
-ip -n "$H" route flush table "$((M1))"
-expect_contains "with the uplink's routes flushed, the LAN client is refused" "client:" \
-    "$(lan_client udp "$SERVICE" "$PORT")"
-expect_eq "and nothing reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
+refused_while "with the uplink's routes flushed, the LAN client" lan_client ip -n "$H" route flush table "$((M1))"
 check "via repair" repair
-in_host nft delete table inet via
-expect_contains "with table inet via deleted, the LAN client gets no answer" "client:" \
-    "$(lan_client udp "$SERVICE" "$PORT")"
-expect_eq "and nothing reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
+# (Unmasqueraded by $UP1, it gets no answer.)
+refused_while "with table inet via deleted, the LAN client" lan_client in_host nft delete table inet via
 check "via repair" repair
-delete_via_ip_rules
-expect_contains "with via's ip rules deleted, the LAN client is refused" "client:" "$(lan_client udp "$SERVICE" "$PORT")"
-expect_eq "and nothing reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
+refused_while "with via's ip rules deleted, the LAN client" lan_client delete_via_ip_rules
 check "via repair" repair
 expect_contains "after each repair, it leaves by $UP1 again" "$ON_UP1" "$(lan_client tcp "$SERVICE" "$PORT")"
-ip -n "$H" link set "$UP1" down
-expect_contains "with $UP1 down, the LAN client is refused" "client:" "$(lan_client udp "$SERVICE" "$PORT")"
-expect_eq "and nothing reached $UP0" "$before0" "$(on "$SV0" "$PORT")"
+refused_while "with $UP1 down, the LAN client" lan_client ip -n "$H" link set "$UP1" down
 up1_again
 check "via repair" repair
-lan_packets=$(in_host "$VIA" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["rules"][0]["packets"])')
+lan_packets=$(rule_packets 0)
 check "via status counts the LAN's packets ($lan_packets)" test "$lan_packets" -gt 0
 in_host sysctl -qw net.ipv4.ip_forward=0
 expect_contains "via check says when forwarding is off" "IPv4 forwarding is off" "$(in_host "$VIA" check 2>&1)"
