@@ -64,8 +64,8 @@ struct Masquerade {
 // mark, of a connection this side opened, takes the mark its destination
 // has in one of via's maps (no entry: the rule does not match, and nothing
 // changes):
-//   meta l4proto . th dport @rule_ports meta mark 0 ct direction original meta mark set meta l4proto . th dport map @rule_ports ct mark set meta mark
-//   meta nfproto ipv4 ip daddr . meta l4proto @rule_to4 meta mark 0 ct direction original meta mark set ip daddr . meta l4proto map @rule_to4 ct mark set meta mark
+//   meta mark 0 ct direction original meta mark set meta l4proto . th dport map @rule_ports ct mark set meta mark
+//   meta nfproto ipv4 meta mark 0 ct direction original meta mark set ip daddr . meta l4proto map @rule_to4 ct mark set meta mark
 //   (and ip6 daddr, @rule_to6; the protocol is there for the kernel to
 //   choose its fast set of ranges, which takes two fields or more: every
 //   network's element covers all of them)

