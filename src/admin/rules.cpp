@@ -14,11 +14,13 @@
 #include <linux/rtnetlink.h>
 
 #include "admin/converge.hpp"
+#include "admin/lookup.hpp"
 #include "admin/programs.hpp"
 #include "kernel/bpfsys.hpp"
 #include "kernel/cgroup.hpp"
 #include "kernel/rtnl.hpp"
 #include "launch/accounts.hpp"
+#include "launch/dns.hpp"
 #include "launch/ensure_steps.hpp"
 #include "launch/error.hpp"
 #include "launch/ids.hpp"
@@ -118,7 +120,7 @@ std::variant<Plan, config::ParseError> compile(const config::Config& config, con
         const std::size_t index = plan.rules.size();
         const config::Uplink* section = config::find(config, r.uplink);
         Rule out{r.name, r.uplink, section ? section->interface : r.uplink, id_of(r.name),
-                 section ? section->dns : std::vector<std::string>{}, r.lan()};
+                 section ? section->dns : std::vector<std::string>{}, r.lan(), r.domains};
         if (!ids.insert(out.id).second)
             return at(r, "its name hashes like another rule's; rename it");
         const auto other = [&](std::size_t i) {
@@ -190,6 +192,20 @@ std::variant<Plan, config::ParseError> compile(const config::Config& config, con
     }
     for (const auto& [key, index] : port_owner) plan.ports.push_back({key.first, key.second, index});
     return plan;
+}
+
+std::vector<rule::Prefix> add_addresses(Plan& plan, std::size_t rule, const std::vector<rule::Prefix>& addresses) {
+    std::vector<rule::Prefix> held;
+    for (const auto& a : addresses) {
+        const bool taken = std::any_of(plan.to.begin(), plan.to.end(), [&](const NetEntry& e) { return rule::overlap(e.to, a); });
+        if (taken) {
+            if (std::none_of(plan.to.begin(), plan.to.end(), [&](const NetEntry& e) { return e.rule == rule && e.to == a; }))
+                held.push_back(a);
+            continue;
+        }
+        plan.to.push_back({a, rule});
+    }
+    return held;
 }
 
 firewall::Plan plan_firewall(const Plan& plan, const std::map<std::string, int>& ifindex) {
@@ -476,7 +492,41 @@ void set_bpf_maps(const Plan& plan, const std::map<std::string, int>& ifindex, c
 
 }  // namespace
 
-void apply(const config::Config& config, const Plan& plan, const Report& report) {
+namespace {
+
+// The rules' domains, asked of each rule's uplink's name servers through
+// the uplink (its mark): their addresses join the rule's networks. A name
+// that gets no answer keeps none (its traffic goes by main), and says so.
+void resolve_domains(Plan& plan, const config::Config& config, const std::map<std::string, int>& ifindex,
+                     const Report& report) {
+    for (std::size_t i = 0; i < plan.rules.size(); ++i) {
+        const Rule& r = plan.rules[i];
+        if (r.domains.empty()) continue;
+        const std::uint32_t mark = mark_of(ifindex, r.interface);
+        const config::Uplink* section = config::find(config, r.uplink);
+        std::vector<std::string> servers = section ? section->dns : std::vector<std::string>{};
+        if (servers.empty()) servers = dns::resolved_servers(r.interface);
+        for (const auto& name : r.domains) {
+            try {
+                if (!mark) throw Error("its uplink " + r.interface + " is not usable");
+                Effective net_admin({CAP_NET_ADMIN});
+                const auto answer = lookup::resolve(name, servers, mark);
+                const auto held = add_addresses(plan, i, answer.addresses);
+                std::string list;
+                for (const auto& a : answer.addresses) list += (list.empty() ? "" : " ") + a.text();
+                report.note("rule " + r.name + ": " + name + " is " + (list.empty() ? "nothing" : list) + " (for " +
+                            std::to_string(answer.ttl) + " s, as of now)");
+                for (const auto& a : held) report.note("rule " + r.name + ": " + a.text() + " is another rule's already");
+            } catch (const Error& e) {
+                report.note("rule " + r.name + ": " + name + " not resolved (" + e.context() + ")");
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void apply(const config::Config& config, Plan plan, const Report& report) {
     // No rule, and via never loaded its programs: nothing of rules to
     // remove, and nothing to load (a boot's via-rules.service on a machine
     // without rules changes nothing).
@@ -492,6 +542,7 @@ void apply(const config::Config& config, const Plan& plan, const Report& report)
     }
     const Ensured ensured = ensure_uplinks(config, plan, report);
     const auto& ifindex = ensured.ifindex;
+    resolve_domains(plan, config, ifindex, report);
     const UniqueFd lock = ensure::steps::lock_or_note(report);
     set_bpf_maps(plan, ifindex, report);
     set_lan_routes(plan_lan_routes(plan, ifindex, ensured.pref), report);
@@ -525,6 +576,7 @@ std::string describe(const config::Rule& r) {
     words.clear();
     for (const auto& n : r.to) words.push_back(n.text());
     if (!words.empty()) parts.push_back("to " + join(words));
+    if (!r.domains.empty()) parts.push_back("domains " + join(r.domains));
     if (!r.users.empty()) parts.push_back("users " + join(r.users));
     if (r.dns_all) parts.push_back("dns all");
     words = r.from_interfaces;

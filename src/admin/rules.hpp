@@ -44,6 +44,7 @@ struct Rule {
     std::uint32_t id = 0;   // id_of(name)
     std::vector<std::string> dns;  // the uplink's name servers (users' sockets get them)
     bool lan = false;       // a from rule: forwarded traffic
+    std::vector<std::string> domains;  // resolved by apply(), through the uplink
 };
 
 struct PortEntry {
@@ -100,6 +101,11 @@ Accounts system_accounts();
 // fault.
 std::variant<Plan, config::ParseError> compile(const config::Config& config, const Accounts& accounts);
 
+// Adds a domain's addresses to the rule's networks; those another network
+// of the plan holds already stay with it (a CDN's address two rules'
+// domains share: the first rule's). Returns those.
+std::vector<rule::Prefix> add_addresses(Plan& plan, std::size_t rule, const std::vector<rule::Prefix>& addresses);
+
 // The rules in table inet via, with the uplinks' marks (ifindex by
 // interface; 0 or absent: the uplink is missing, and its traffic gets no
 // mark, which the egress program and the forward rules then drop). The
@@ -126,10 +132,12 @@ struct LanRoute {
 std::vector<LanRoute> plan_lan_routes(const Plan& plan, const std::map<std::string, int>& ifindex,
                                       const std::map<std::string, std::uint32_t>& pref);
 
-// Ensures the rules' uplinks (as `via repair` does a served one), then
-// the BPF maps, then the nftables rules and maps; with no rule, removes
+// Ensures the rules' uplinks (as `via repair` does a served one), asks
+// their name servers, through them, for the rules' domains (their
+// addresses as of this repair), then ensures the BPF maps, then the
+// nftables rules and maps; with no rule, removes
 // what rules left. Needs via's capabilities.
-void apply(const config::Config& config, const Plan& plan, const Report& report);
+void apply(const config::Config& config, Plan plan, const Report& report);
 
 // What a rule chooses, as /etc/via says it: "ports tcp/1935 udp/1935, to
 // 203.0.113.0/24".

@@ -124,10 +124,12 @@ struct Parser {
                 }
             }
         } else if (key == "domains") {
-            return error("domains are not supported yet: name the networks with to (see via.conf(5))");
+            for (const auto& d : w)
+                if (!rule::valid_domain(d)) return error("'" + d + "' in domains is not a domain name");
+            r.domains.insert(r.domains.end(), w.begin(), w.end());
         } else {
             return error("unknown key '" + key + "' in [rule " + r.name +
-                         "]; keys there are uplink, ports, to, users, dns and from");
+                         "]; keys there are uplink, ports, to, domains, users, dns and from");
         }
         return std::nullopt;
     }
@@ -290,10 +292,10 @@ std::optional<ParseError> parse(std::string_view text, const std::string& file, 
             return ParseError{r.file, r.line, "rule '" + r.name + "' has no uplink: add uplink = NAME"};
         if (!r.selects_local() && !r.lan())
             return ParseError{r.file, r.line, "rule '" + r.name +
-                                                  "' chooses no traffic: add ports, to, users, dns = all or from"};
-        if (!r.users.empty() && (!r.from.empty() || !r.from_interfaces.empty()))
+                                                  "' chooses no traffic: add ports, to, domains, users, dns = all or from"};
+        if ((!r.users.empty() || !r.domains.empty()) && r.lan())
             return ParseError{r.file, r.line, "rule '" + r.name +
-                                                  "': users are this machine's, from is the LAN's: one rule each"};
+                                                  "': users and domains are this machine's, from is the LAN's: one rule each"};
     }
     // One section per interface, and no name that is another's interface:
     // a name on the command line must mean one uplink.

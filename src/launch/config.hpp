@@ -87,6 +87,7 @@ struct Rule {
     std::string uplink;  // an [uplink NAME] or an interface
     std::vector<rule::Ports> ports;   // destination ports, both families
     std::vector<rule::Prefix> to;     // destination networks
+    std::vector<std::string> domains; // destinations by name (their addresses at via repair)
     std::vector<std::string> users;   // user names, @group names: their sockets
     bool dns_all = false;             // every program's DNS (port 53, tcp and udp)
     // Forwarded traffic of LAN clients: coming in by these interfaces
@@ -96,7 +97,9 @@ struct Rule {
     std::string file;
     unsigned line = 0;
     std::string where() const { return file + ":" + std::to_string(line); }
-    bool selects_local() const { return !ports.empty() || !to.empty() || !users.empty() || dns_all; }
+    bool selects_local() const {
+        return !ports.empty() || !to.empty() || !domains.empty() || !users.empty() || dns_all;
+    }
     bool lan() const { return !from.empty() || !from_interfaces.empty(); }
 };
 

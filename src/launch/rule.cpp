@@ -1,6 +1,7 @@
 #include "launch/rule.hpp"
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <charconv>
 #include <netinet/in.h>
 
@@ -34,6 +35,20 @@ bool Prefix::contains(const Prefix& other) const {
 }
 
 bool overlap(const Prefix& a, const Prefix& b) { return a.contains(b) || b.contains(a); }
+
+bool valid_domain(const std::string& name) {
+    if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
+    std::size_t label = 0;
+    for (const char c : name) {
+        if (c == '.') {
+            if (label == 0) return false;
+            label = 0;
+            continue;
+        }
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') || ++label > 63) return false;
+    }
+    return true;
+}
 
 PortsOrError parse_ports(const std::string& word) {
     PortsOrError out;

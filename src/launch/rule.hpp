@@ -42,6 +42,10 @@ PortsOrError parse_ports(const std::string& word);
 // "203.0.113.0/24", "2001:db8::/32", "192.0.2.7"; host bits must be 0.
 std::optional<Prefix> parse_prefix(const std::string& word, std::string& error);
 
+// Whether a domain name may be asked: letters, digits, '-', '_' and '.',
+// labels of 1 to 63 bytes, 253 in all.
+bool valid_domain(const std::string& name);
+
 // Whether two prefixes share any address.
 bool overlap(const Prefix& a, const Prefix& b);
 

@@ -119,6 +119,26 @@ expect_contains "with table inet via deleted, the network is refused" "client:" 
 check "via repair" repair
 expect_contains "IPv6 network too" "iif=$SV1" "$(plain tcp "$SERVICE6" "$PORT")"
 
+# --- a domain: its addresses, asked of the uplink's server through it --------
+write_config "[uplink second]
+interface = $UP1
+dns = $DNS
+
+[rule names]
+uplink = second
+domains = svc.example.test"
+dns0=$(on "$SV0" 53) dns1=$(on "$SV1" 53)
+out=$(in_host "$VIA" repair --verbose 2>&1)
+expect_contains "via repair resolves the domain, and says until when it holds" \
+    "rule names: svc.example.test is 198.51.100.7/32 2001:db8:ff::7/128 (for 60 s, as of now)" "$out"
+check "it asked the uplink's server through $UP1" test "$(on "$SV1" 53)" -gt "$dns1"
+expect_eq "not by $UP0" "$dns0" "$(on "$SV0" 53)"
+expect_contains "the name's address leaves by $UP1, on any port" "src=10.77.1.2" "$(plain tcp "$SERVICE" "$OTHER")"
+expect_contains "its IPv6 address too" "iif=$SV1" "$(plain tcp "$SERVICE6" "$PORT")"
+expect_contains "via status shows what the rule chooses" "domains svc.example.test" "$(in_host "$VIA" status)"
+refused_while "with table inet via deleted, the domain's address" plain in_host nft delete table inet via
+check "via repair" repair
+
 # --- a user: the seed's --uid-owner -----------------------------------------
 write_config "[rule person]
 uplink = $UP1

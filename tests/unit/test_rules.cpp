@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "admin/inventory.hpp"
+#include "admin/lookup.hpp"
 #include "admin/rules.hpp"
 #include "launch/config.hpp"
 #include "launch/rule.hpp"
@@ -146,17 +147,19 @@ from = br-lan 192.168.1.0/24
 TEST_CASE("a bad rule is refused at its line") {
     CHECK(parse_error("[rule a]\nports = 80\n") == "via.conf:1: rule 'a' has no uplink: add uplink = NAME");
     CHECK(parse_error("[rule a]\nuplink = wg0\n") ==
-          "via.conf:1: rule 'a' chooses no traffic: add ports, to, users, dns = all or from");
+          "via.conf:1: rule 'a' chooses no traffic: add ports, to, domains, users, dns = all or from");
     CHECK(parse_error("[rule a]\nuplink = wg0\nusers = alice\nfrom = br-lan\n") ==
-          "via.conf:1: rule 'a': users are this machine's, from is the LAN's: one rule each");
+          "via.conf:1: rule 'a': users and domains are this machine's, from is the LAN's: one rule each");
     CHECK(parse_error("[rule a]\nuplink = wg0\nport = 80\n") ==
-          "via.conf:3: unknown key 'port' in [rule a]; keys there are uplink, ports, to, users, dns and from");
+          "via.conf:3: unknown key 'port' in [rule a]; keys there are uplink, ports, to, domains, users, dns and from");
     CHECK(parse_error("[rule a]\nuplink = wg0\ndns = 9.9.9.9\n") ==
           "via.conf:3: dns in a rule is 'all' (every program's DNS), not '9.9.9.9'");
     CHECK(parse_error("[rule a]\nuplink = wg0\nto = 10.0.0.1/8\n") ==
           "via.conf:3: '10.0.0.1/8' has host bits set: the network is 10.0.0.0/8 (in to)");
-    CHECK(parse_error("[rule a]\nuplink = wg0\ndomains = example.org\n").find("domains are not supported") !=
-          std::string::npos);
+    CHECK(parse_error("[rule a]\nuplink = wg0\ndomains = exa..mple.org\n") ==
+          "via.conf:3: 'exa..mple.org' in domains is not a domain name");
+    CHECK(parse_error("[rule a]\nuplink = wg0\ndomains = example.org\nfrom = br-lan\n") ==
+          "via.conf:1: rule 'a': users and domains are this machine's, from is the LAN's: one rule each");
     CHECK(parse_error("[rule a]\nuplink = wg0\nports = 80\n[rule a]\n") ==
           "via.conf:4: rule 'a' is already defined at via.conf:1");
     CHECK(parse_error("[rule 1a]\n").find("not a valid rule name") != std::string::npos);
@@ -378,4 +381,41 @@ TEST_CASE("gc keeps the uplinks rules send traffic by, and the table") {
     CHECK(r.kept == std::vector<std::string>{"wg0: rule rtmp of /etc/via sends traffic by it"});
     CHECK_FALSE(r.table);
     CHECK(inventory::plan_removal({wg0, usb0}, std::nullopt, false).table);
+}
+
+TEST_CASE("domains: the query asked, the answer read, and addresses another rule holds stay with it") {
+    const auto q = lookup::query("a.example", lookup::type_a, 0x1234);
+    CHECK(q == std::vector<std::uint8_t>{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1,   'a', 7, 'e', 'x',
+                                         'a',  'm',  'p',  'l',  'e', 0, 0, 1, 0, 1});
+    // The answer: the question, a CNAME, then two A records (TTL 300 and 60).
+    std::vector<std::uint8_t> a = q;
+    a[2] = 0x81;  // an answer, recursion available
+    a[3] = 0x80;
+    a[7] = 3;     // three records
+    a.insert(a.end(), {0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 9, 0, 2, 0xc0, 0x0c});             // CNAME (to itself)
+    a.insert(a.end(), {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 203, 0, 113, 7});      // A, 300 s
+    a.insert(a.end(), {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0, 113, 8});        // A, 60 s
+    const auto got = lookup::parse(a.data(), a.size(), 0x1234, lookup::type_a);
+    REQUIRE(got);
+    REQUIRE(got->addresses.size() == 2);
+    CHECK(got->addresses[0].text() == "203.0.113.7/32");
+    CHECK(got->addresses[1].text() == "203.0.113.8/32");
+    CHECK(got->ttl == 60);
+    CHECK_FALSE(lookup::parse(a.data(), a.size(), 0x4321, lookup::type_a));      // another query's
+    CHECK_FALSE(lookup::parse(a.data(), a.size() - 3, 0x1234, lookup::type_a));  // cut short
+    a[3] = 0x83;                                                                  // NXDOMAIN
+    CHECK_FALSE(lookup::parse(a.data(), a.size(), 0x1234, lookup::type_a));
+    CHECK(rule::valid_domain("www.example.org"));
+    CHECK_FALSE(rule::valid_domain("a..b"));
+    CHECK_FALSE(rule::valid_domain(std::string(64, 'a') + ".org"));
+
+    auto p = compiled("[rule a]\nuplink = wg0\nto = 203.0.113.0/24\n[rule b]\nuplink = usb0\ndomains = b.example\n");
+    REQUIRE(p.rules[1].domains == std::vector<std::string>{"b.example"});
+    const auto held = rules::add_addresses(p, 1, {prefix("203.0.113.9"), prefix("198.51.100.1")});
+    REQUIRE(held.size() == 1);
+    CHECK(held[0].text() == "203.0.113.9/32");
+    REQUIRE(p.to.size() == 2);
+    CHECK(p.to[1].rule == 1);
+    CHECK(rules::add_addresses(p, 1, {prefix("198.51.100.1")}).empty());  // again: nothing new, nothing held
+    CHECK(p.to.size() == 2);
 }

@@ -100,7 +100,7 @@ int repair(const cli::Repair& options) {
             }
         }
         // The rules, with their uplinks, when every uplink is repaired.
-        if (wanted.empty()) rules::apply(conf, std::get<rules::Plan>(compiled), report);
+        if (wanted.empty()) rules::apply(conf, std::move(std::get<rules::Plan>(compiled)), report);
         privilege::drop_all();
     } catch (const std::exception& e) {
         return failed(e);
