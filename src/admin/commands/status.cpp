@@ -154,11 +154,15 @@ int status(const cli::Status& options) {
             privilege::Effective caps({CAP_NET_ADMIN, CAP_SYS_ADMIN});
             state = inventory::read();
         }
-        {
+        // The rules, when /etc/via can be read: a bad file does not hide
+        // the uplinks (via check and via repair say what is wrong).
+        try {
             const config::Config conf = root_config();
             privilege::RootFiles as_root;
             privilege::Effective caps({CAP_SYS_ADMIN});
             rule_list = rule_lines(conf);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "via: not listing the rules: %s\n", e.context().c_str());
         }
         privilege::drop_all();
         uplinks = inventory::view(state);
