@@ -45,6 +45,8 @@ struct {
 #define LOOPBACK_IFINDEX 1
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 // The mark that says which uplink the packet belongs to: its socket's, set
 // at birth and out of reach of nftables rules; for packets without a full
@@ -159,6 +161,13 @@ static struct via_rule_uplink *rule_of(struct __sk_buff *skb, __u64 netns)
     } else {
         return 0;
     }
+    // A SYN-ACK answers a connection that came in: it goes back the way
+    // that came (the program runs with the listener, which the socket
+    // programs gave the namespace; the connection's own socket has none).
+    __u8 flags = 0;
+    if (l4 && port.protocol == IPPROTO_TCP && !bpf_skb_load_bytes(skb, l4 + 13, &flags, 1) &&
+        (flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+        return 0;
     if (l4 && (port.protocol == IPPROTO_TCP || port.protocol == IPPROTO_UDP) &&
         !bpf_skb_load_bytes(skb, l4 + 2, &port.port, 2)) {
         struct via_rule_uplink *by_port = bpf_map_lookup_elem(&via_rule_ports, &port);

@@ -118,6 +118,27 @@ in_host nft delete table inet via
 expect_contains "with table inet via deleted, the network is refused" "client:" "$(plain tcp "$SERVICE" "$OTHER")"
 check "via repair" repair
 expect_contains "IPv6 network too" "iif=$SV1" "$(plain tcp "$SERVICE6" "$PORT")"
+# A connection from the rule's network that came in by $UP0 is answered
+# by $UP0: only connections this machine opens are chosen.
+in_host "$PY" - <<'PY' >/dev/null 2>&1 &
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7002))
+s.listen(4)
+s.settimeout(10)
+c, _ = s.accept()
+c.sendall(b"hello from the host\n")
+c.close()
+PY
+HOST_SERVER=$!
+sleep 0.3
+answer=$(in_server "$PY" -c '
+import socket
+s = socket.create_connection(("10.77.0.2", 7002), timeout=3, source_address=("198.51.100.7", 0))
+print(s.recv(100).decode().strip())' 2>&1 || true)
+expect_eq "a connection from the rule's network, in by $UP0, is answered" "hello from the host" "$answer"
+wait "$HOST_SERVER" 2>/dev/null || true
 
 # --- a domain: its addresses, asked of the uplink's server through it --------
 write_config "[uplink second]
