@@ -20,6 +20,7 @@
 #include "kernel/cgroup.hpp"
 #include "kernel/rtnl.hpp"
 #include "launch/accounts.hpp"
+#include "launch/digest.hpp"
 #include "launch/dns.hpp"
 #include "launch/ensure_steps.hpp"
 #include "launch/error.hpp"
@@ -54,11 +55,6 @@ std::vector<rule::Ports> ports_of(const config::Rule& r) {
     return ports;
 }
 
-std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 0xcbf29ce484222325ull) {
-    for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
-    return h;
-}
-
 std::string hex32(std::uint64_t v) {
     char text[9];
     std::snprintf(text, sizeof text, "%08x", static_cast<unsigned>(v & 0xffffffffu));
@@ -83,7 +79,9 @@ std::uint32_t mark_of(const std::map<std::string, int>& ifindex, const std::stri
 }  // namespace
 
 std::uint32_t id_of(const std::string& name) {
-    const std::uint32_t id = static_cast<std::uint32_t>(fnv1a(name) & 0xffffffu);
+    Digest d;
+    d.add(std::string_view(name));
+    const std::uint32_t id = static_cast<std::uint32_t>(d.value & 0xffffffu);
     return id ? id : 1;
 }
 
@@ -241,12 +239,14 @@ firewall::Plan plan_firewall(const Plan& plan, const std::map<std::string, int>&
     }
     // The digest of what the maps hold: in the comments, so that a change
     // replaces the rules, and the rules' replacement refills the maps.
-    std::uint64_t digest = 0xcbf29ce484222325ull;
+    Digest digest;
     for (const SetSpec* set : {&ports, &to4, &to6})
-        for (const auto& e : set->elements)
-            for (const auto* bytes : {&e.key, &e.key_end})
-                digest = fnv1a(ids::hex(e.mark) + std::string(bytes->begin(), bytes->end()), digest);
-    const std::string said = " (maps " + hex32(digest ^ (digest >> 32)) + ")";
+        for (const auto& e : set->elements) {
+            digest.add(e.mark);
+            digest.add(e.key.data(), e.key.size());
+            digest.add(e.key_end.data(), e.key_end.size());
+        }
+    const std::string said = " (maps " + hex32(digest.value ^ (digest.value >> 32)) + ")";
     const std::string out(owned::nft_chain_output);
     const std::string via_owner = "via " + std::string(owner) + ": ";
     if (plan.any_local()) {
@@ -395,7 +395,7 @@ Ensured ensure_uplinks(const config::Config& config, const Plan& plan, const Rep
     return ensured;
 }
 
-template <class Key, class Value>
+template <class Key>
 std::vector<Key> keys_of(int map) {
     std::vector<Key> out;
     Key key{}, next{};
@@ -420,7 +420,7 @@ void sync_map(const char* pin, const std::vector<std::pair<Key, via_rule_uplink>
             throw errno_error("recording " + what + " for via's programs", permission_hint(errno));
         changed = true;
     }
-    for (const auto& key : keys_of<Key, via_rule_uplink>(map.get())) {
+    for (const auto& key : keys_of<Key>(map.get())) {
         if (key.netns != netns) continue;
         const bool keep = std::any_of(wanted.begin(), wanted.end(),
                                       [&](const auto& w) { return std::memcmp(&w.first, &key, sizeof key) == 0; });

@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 
 #include "kernel/nlmsg.hpp"
+#include "launch/digest.hpp"
 #include "launch/files.hpp"
 #include "launch/handle.hpp"
 #include "launch/ids.hpp"
@@ -28,19 +29,6 @@ namespace {
 
 constexpr const char* dir = owned::stamps_dir;
 
-// FNV-1a, 64 bits: a digest to compare with the next launch's, not a
-// defence (the stamp is root's, and a match is only ever a shortcut).
-struct Digest {
-    std::uint64_t value = 0xcbf29ce484222325ull;
-    void add(const void* data, std::size_t len) {
-        const auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < len; ++i) value = (value ^ p[i]) * 0x100000001b3ull;
-    }
-    template <class T>
-    void add(const T& v) {
-        add(&v, sizeof v);
-    }
-};
 
 using nlmsg::ask;
 using nlmsg::each_attr;

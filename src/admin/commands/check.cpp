@@ -6,7 +6,6 @@
 // callers outside group via too (without capabilities: some checks are
 // then skipped).
 #include <cstdio>
-#include <fcntl.h>
 #include <net/if.h>
 #include <optional>
 #include <string>
@@ -261,11 +260,7 @@ void check_rules(Findings& f, bool privileged) {
             f.add(Level::ok, what);
     }
     if (lan) {
-        char on = '0';
-        if (UniqueFd fd(::open("/proc/sys/net/ipv4/ip_forward", O_RDONLY | O_CLOEXEC)); fd) {
-            if (::read(fd.get(), &on, 1) != 1) on = '0';
-        }
-        if (on != '1')
+        if (read_file("/proc/sys/net/ipv4/ip_forward").rfind('1', 0) != 0)
             f.add(Level::warn, "IPv4 forwarding is off: the LAN rules' clients are not routed (via never turns it on)",
                   "sysctl -w net.ipv4.ip_forward=1 (and in /etc/sysctl.d to keep it)");
         else
